@@ -1,0 +1,78 @@
+// swift-tools-version:6.1
+// noa-agent: a Linux host and process telemetry agent.
+// Dependency direction: NoaCore at the bottom, the executable at the top (see ARCHITECTURE.md).
+// Heavy dependencies (NIO, Yams) stay out of NoaCore / NoaCodecs / NoaProcfs so their tests build fast.
+import PackageDescription
+
+let package = Package(
+    name: "noa-agent",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "noa-agent", targets: ["noa-agent"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // zlib from Debian (zlib1g-dev) for gzip-encoded responses.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(
+            name: "NoaCore",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "NoaCodecs",
+            dependencies: ["NoaCore", "CZlib"]
+        ),
+        .target(
+            name: "NoaProcfs",
+            dependencies: ["NoaCore"]
+        ),
+        .target(
+            name: "NoaSources",
+            dependencies: [
+                "NoaCore", "NoaProcfs",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "NoaAgent",
+            dependencies: [
+                "NoaCore", "NoaCodecs", "NoaProcfs", "NoaSources",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "noa-agent",
+            dependencies: [
+                "NoaAgent", "NoaSources",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "NoaCoreTests", dependencies: ["NoaCore", "NoaCodecs"]),
+        .testTarget(name: "NoaProcfsTests", dependencies: ["NoaProcfs"]),
+        .testTarget(
+            name: "NoaSourcesTests",
+            dependencies: ["NoaSources", "NoaProcfs", "NoaCodecs"]
+        ),
+        .testTarget(
+            name: "NoaAgentTests",
+            dependencies: [
+                "NoaAgent", "NoaSources", "NoaCodecs",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+// The agent: config, topology, HTTP listeners and lifecycle.

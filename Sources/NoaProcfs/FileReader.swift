@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why a host file could not be read.
+public enum FileReadError: Error, Equatable, Sendable, CustomStringConvertible {
+    case notFound(path: String)
+    case failed(path: String, errno: Int32)
+
+    public var errno: Int32 {
+        switch self {
+        case .notFound: return ENOENT
+        case .failed(_, let code): return code
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .notFound(let path): return "\(path): no such file"
+        case .failed(let path, let code): return "\(path): \(String(cString: strerror(code)))"
+        }
+    }
+}
+
+/// Reads pseudo-files whole with plain POSIX calls.
+///
+/// procfs and sysfs report a size of 0 (or 4096) for files whose content is generated on read, so the file is
+/// read until EOF rather than by its `stat` size, and in one `read` when it fits, which is what gives a
+/// consistent snapshot of files like `/proc/net/dev` (prometheus/procfs reads them whole for the same reason).
+public enum FileReader {
+    /// The whole content of `path` as bytes.
+    public static func readBytes(_ path: String, sizeHint: Int = 4096) throws(FileReadError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { throw .notFound(path: path) }
+            throw .failed(path: path, errno: code)
+        }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: max(sizeHint, 256))
+        var used = 0
+        while true {
+            if used == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
+            let n = buffer.withUnsafeMutableBytes { raw in
+                read(fd, raw.baseAddress! + used, raw.count - used)
+            }
+            if n < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                throw .failed(path: path, errno: code)
+            }
+            if n == 0 { break }
+            used += n
+        }
+        buffer.removeSubrange(used...)
+        return buffer
+    }
+
+    /// The whole content of `path` as text (invalid UTF-8 is repaired, never trapped on).
+    public static func readString(_ path: String, sizeHint: Int = 4096) throws(FileReadError) -> String {
+        let bytes = try readBytes(path, sizeHint: sizeHint)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A one-line sysfs attribute without its trailing newline.
+    public static func readTrimmed(_ path: String) throws(FileReadError) -> String {
+        var text = try readString(path, sizeHint: 256)
+        while let last = text.last, last == "\n" || last == " " || last == "\t" { text.removeLast() }
+        return text
+    }
+
+    /// The names in directory `path`, without `.` and `..`, in no particular order.
+    public static func listDirectory(_ path: String) throws(FileReadError) -> [String] {
+        guard let dir = opendir(path) else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { throw .notFound(path: path) }
+            throw .failed(path: path, errno: code)
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// The target of symbolic link `path`.
+    public static func readLink(_ path: String) throws(FileReadError) -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink(path, &buffer, buffer.count - 1)
+        if n < 0 {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { throw .notFound(path: path) }
+            throw .failed(path: path, errno: code)
+        }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Whether `path` exists.
+    public static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+}

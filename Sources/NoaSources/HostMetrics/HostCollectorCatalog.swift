@@ -1,0 +1,20 @@
+import NoaCore
+
+/// Every host collector the agent knows, by node_exporter name, in the order their families are exposed.
+/// Adding a collector means adding one line here and one file beside this one.
+public enum HostCollectorCatalog {
+    public typealias Factory = @Sendable (HostCollectorContext) -> any HostCollector
+
+    public static let all: [(name: String, make: Factory)] = [
+        ("loadavg", { LoadavgCollector(context: $0) }),
+    ]
+
+    /// The names of every known collector.
+    public static var names: [String] { all.map(\.name) }
+
+    /// Builds the named collectors (all when `names` is nil), in catalog order.
+    public static func make(_ names: [String]?, context: HostCollectorContext) -> [any HostCollector] {
+        let wanted = names.map(Set.init)
+        return all.filter { wanted?.contains($0.name) ?? true }.map { $0.make(context) }
+    }
+}

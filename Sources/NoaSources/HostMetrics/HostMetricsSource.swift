@@ -1,0 +1,90 @@
+import Logging
+import NoaCore
+import NoaProcfs
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `host_metrics` source: node_exporter-compatible host metrics, computed when a sink gathers them.
+///
+/// This is a pull source: nothing runs between scrapes, so an idle agent costs nothing. Gathers are serialised
+/// (collectors keep state, and two overlapping scrapes would only double the work); each collector is timed and
+/// its success reported as node_exporter does, in `node_scrape_collector_duration_seconds` and
+/// `node_scrape_collector_success`.
+public final class HostMetricsSource: Sendable {
+    public let id: String
+    private let collectors: [any HostCollector]
+    private let failures: RateLimitedLogger
+    private let lock = Mutex<Void>(())
+    private let logger: Logger
+
+    public init(id: String, collectors: [any HostCollector], logger: Logger) {
+        self.id = id
+        self.collectors = collectors
+        self.logger = logger
+        self.failures = RateLimitedLogger(logger: logger, every: 100)
+    }
+
+    /// A source with the named collectors (all when nil) from the catalog.
+    public convenience init(id: String, collectorNames: [String]?, context: HostCollectorContext) {
+        self.init(
+            id: id, collectors: HostCollectorCatalog.make(collectorNames, context: context),
+            logger: context.logger)
+    }
+
+    public var collectorNames: [String] { collectors.map(\.name) }
+
+    /// Runs every collector once and returns their families plus the per-collector scrape metrics.
+    public func gather() -> MetricBatch {
+        lock.withLock { _ in
+            var result = MetricBatch()
+            var durations: [(String, Double, Bool)] = []
+            durations.reserveCapacity(collectors.count)
+            for collector in collectors {
+                var batch = MetricBatch()
+                let start = monotonicSeconds()
+                var ok = true
+                do {
+                    try collector.collect(into: &batch)
+                    failures.reset(key: collector.name)
+                } catch let error as HostCollectorError {
+                    ok = false
+                    failures.log(
+                        .debug, key: collector.name, "A collector has no data on this host.",
+                        metadata: ["component_id": "\(id)", "collector": "\(collector.name)",
+                                   "error": "\(error)"])
+                } catch {
+                    ok = false
+                    failures.log(
+                        .warning, key: collector.name, "A collector failed; its metrics are missing from this scrape.",
+                        metadata: ["component_id": "\(id)", "collector": "\(collector.name)",
+                                   "error": "\(error)"])
+                }
+                let elapsed = monotonicSeconds() - start
+                if ok { result.append(contentsOf: batch) }
+                durations.append((collector.name, elapsed, ok))
+            }
+            for (name, elapsed, _) in durations {
+                result.gauge(
+                    "node_scrape_collector_duration_seconds", "node_exporter: Duration of a collector scrape.",
+                    elapsed, [Label("collector", name)])
+            }
+            for (name, _, ok) in durations {
+                result.gauge(
+                    "node_scrape_collector_success", "node_exporter: Whether a collector succeeded.",
+                    ok ? 1 : 0, [Label("collector", name)])
+            }
+            return result
+        }
+    }
+}
+
+/// CLOCK_MONOTONIC in seconds.
+@inline(__always)
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}

@@ -1,0 +1,1 @@
+print("noa-agent: not yet wired")
