@@ -1,0 +1,113 @@
+import NoaSources
+
+/// The agent's configuration, typed and validated: what `agent.yaml` says after `ConfigLoader` accepted it.
+///
+/// Components are named by the user (`sources.host`, `sinks.prom`) and wired explicitly through `inputs`.
+/// Source and sink kinds are closed enums, so adding a kind makes the compiler point at every place that must
+/// handle it.
+public struct AgentConfig: Sendable, Equatable {
+    /// Where state lives (checkpoints, dead letters, the file sink's default directory).
+    public var dataDir: String
+    /// Sources in file order.
+    public var sources: [NamedSource]
+    /// Sinks in file order.
+    public var sinks: [NamedSink]
+
+    public init(dataDir: String = "/var/lib/noa-agent", sources: [NamedSource], sinks: [NamedSink]) {
+        self.dataDir = dataDir
+        self.sources = sources
+        self.sinks = sinks
+    }
+
+    public func source(_ id: String) -> SourceConfig? { sources.first { $0.id == id }?.config }
+}
+
+public struct NamedSource: Sendable, Equatable {
+    public var id: String
+    public var config: SourceConfig
+    public init(id: String, config: SourceConfig) {
+        self.id = id
+        self.config = config
+    }
+}
+
+public struct NamedSink: Sendable, Equatable {
+    public var id: String
+    public var config: SinkConfig
+    public init(id: String, config: SinkConfig) {
+        self.id = id
+        self.config = config
+    }
+}
+
+/// Every kind of source the agent has.
+public enum SourceConfig: Sendable, Equatable {
+    case hostMetrics(HostMetricsConfig)
+
+    /// The `type:` value that selects each kind.
+    public static let typeNames = ["host_metrics"]
+
+    /// What the source produces, so the loader can refuse wiring a log source into a metrics sink.
+    public var signal: Signal {
+        switch self {
+        case .hostMetrics: return .metrics
+        }
+    }
+}
+
+/// Every kind of sink the agent has.
+public enum SinkConfig: Sendable, Equatable {
+    case prometheus(PrometheusSinkConfig)
+
+    public static let typeNames = ["prometheus"]
+
+    public var inputs: [String] {
+        switch self {
+        case .prometheus(let config): return config.inputs
+        }
+    }
+
+    /// The signals this sink accepts from its inputs.
+    public var accepts: Set<Signal> {
+        switch self {
+        case .prometheus: return [.metrics]
+        }
+    }
+}
+
+/// The three telemetry signals, each with its own pipeline.
+public enum Signal: String, Sendable, Hashable {
+    case metrics, logs, traces
+}
+
+/// `type: host_metrics`: node_exporter-compatible metrics read from procfs and sysfs.
+public struct HostMetricsConfig: Sendable, Equatable {
+    /// The host's root: procfs is `<root>/proc`, sysfs `<root>/sys` (containers mount the host at `/host`).
+    public var root: String
+    /// Collector names to run; nil runs all.
+    public var collectors: [String]?
+    /// Options passed to collectors (excludes, statfs timeout).
+    public var options: HostMetricsOptions
+
+    public init(root: String = "/", collectors: [String]? = nil, options: HostMetricsOptions = HostMetricsOptions()) {
+        self.root = root
+        self.collectors = collectors
+        self.options = options
+    }
+}
+
+/// `type: prometheus`: one HTTP endpoint serving every input's metrics.
+public struct PrometheusSinkConfig: Sendable, Equatable {
+    public var listen: ListenAddress
+    public var path: String
+    public var inputs: [String]
+    /// Whether the agent's own metrics (`process_*`, `noa_*`) are served beside the inputs.
+    public var selfMetrics: Bool
+
+    public init(listen: ListenAddress, path: String = "/metrics", inputs: [String], selfMetrics: Bool = true) {
+        self.listen = listen
+        self.path = path
+        self.inputs = inputs
+        self.selfMetrics = selfMetrics
+    }
+}

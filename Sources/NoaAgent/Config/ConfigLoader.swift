@@ -1,0 +1,203 @@
+import NoaSources
+import Yams
+
+/// Turns `agent.yaml` text into a validated `AgentConfig`, or into every problem it has.
+///
+/// The YAML is composed into a node tree (which keeps line and column marks) and read by hand rather than through
+/// `Decodable`, so that unknown keys, wrong types, bad values and broken wiring are all reported at once, each at
+/// its own position.
+public struct ConfigLoader: Sendable {
+    public var environment: [String: String]
+
+    public init(environment: [String: String]) {
+        self.environment = environment
+    }
+
+    public func load(text: String, file: String) -> Result<AgentConfig, ConfigErrors> {
+        let (substituted, envProblems) = EnvSubstitution.apply(text, environment: environment)
+        let reader = NodeReader(file: file)
+        for problem in envProblems {
+            reader.issues.append(
+                ConfigIssue(file: file, line: problem.line, column: problem.column, message: problem.message))
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: substituted)
+        } catch let error as YamlError {
+            reader.issues.append(Self.issue(from: error, file: file))
+            return .failure(ConfigErrors(reader.issues))
+        } catch {
+            reader.issues.append(ConfigIssue(file: file, line: 1, column: 1, message: "\(error)"))
+            return .failure(ConfigErrors(reader.issues))
+        }
+        guard let root else {
+            reader.issues.append(ConfigIssue(file: file, line: 1, column: 1, message: "the file is empty"))
+            return .failure(ConfigErrors(reader.issues))
+        }
+        let config = readAgent(root, reader)
+        if reader.issues.isEmpty, let config { return .success(config) }
+        return .failure(ConfigErrors(reader.issues.sorted { ($0.line, $0.column) < ($1.line, $1.column) }))
+    }
+
+    static func issue(from error: YamlError, file: String) -> ConfigIssue {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+             .composer(_, let problem, let mark, _):
+            return ConfigIssue(file: file, line: mark.line, column: mark.column, message: "YAML: \(problem)")
+        default:
+            return ConfigIssue(file: file, line: 1, column: 1, message: "YAML: \(error)")
+        }
+    }
+
+    // MARK: - Top level
+
+    private func readAgent(_ root: Node, _ r: NodeReader) -> AgentConfig? {
+        guard let top = r.mapping(root, path: "", allowed: ["data_dir", "sources", "sinks"]) else { return nil }
+        var config = AgentConfig(sources: [], sinks: [])
+        if let node = top["data_dir"], let dir = r.string(node, path: "data_dir") {
+            if dir.hasPrefix("/") { config.dataDir = dir } else { r.error(node, "data_dir must be an absolute path") }
+        }
+        var sourceNodes: [String: Node] = [:]
+        if let sources = top["sources"], let entries = r.orderedMapping(sources, path: "sources") {
+            for (id, keyNode, value) in entries {
+                guard r.validID(id, keyNode, kind: "source") else { continue }
+                sourceNodes[id] = keyNode
+                if let source = readSource(id: id, value, r) {
+                    config.sources.append(NamedSource(id: id, config: source))
+                }
+            }
+        }
+        if let sinks = top["sinks"], let entries = r.orderedMapping(sinks, path: "sinks") {
+            for (id, keyNode, value) in entries {
+                guard r.validID(id, keyNode, kind: "sink") else { continue }
+                if let sink = readSink(id: id, value, r) {
+                    config.sinks.append(NamedSink(id: id, config: sink))
+                    checkInputs(sink, sinkID: id, value, config: config, sourceNodes: sourceNodes, r)
+                }
+            }
+        } else {
+            r.error(root, "no sinks: a config needs at least one sink (for example a prometheus sink)")
+        }
+        checkListenConflicts(config, top, r)
+        return config
+    }
+
+    private func checkInputs(
+        _ sink: SinkConfig, sinkID: String, _ node: Node, config: AgentConfig, sourceNodes: [String: Node],
+        _ r: NodeReader
+    ) {
+        let inputsNode = node.mapping?["inputs"] ?? node
+        if sink.inputs.isEmpty {
+            r.error(inputsNode, "sinks.\(sinkID).inputs is empty: name at least one source")
+        }
+        for input in sink.inputs {
+            guard let source = config.source(input) else {
+                if sourceNodes[input] == nil {
+                    let known = config.sources.map(\.id).joined(separator: ", ")
+                    r.error(inputsNode, "sinks.\(sinkID).inputs: no source named '\(input)' (sources: \(known))")
+                }
+                continue
+            }
+            if !sink.accepts.contains(source.signal) {
+                r.error(
+                    inputsNode,
+                    "sinks.\(sinkID).inputs: source '\(input)' produces \(source.signal.rawValue), which this sink does not take")
+            }
+        }
+    }
+
+    private func checkListenConflicts(_ config: AgentConfig, _ top: [String: Node], _ r: NodeReader) {
+        var seen: [Int: String] = [:]
+        for sink in config.sinks {
+            guard case .prometheus(let prom) = sink.config, prom.listen.port != 0 else { continue }
+            if let other = seen[prom.listen.port] {
+                let node = top["sinks"]?.mapping?[sink.id] ?? top["sinks"]!
+                r.error(node, "sinks.\(sink.id).listen: port \(prom.listen.port) is already used by sinks.\(other)")
+            }
+            seen[prom.listen.port] = sink.id
+        }
+    }
+
+    // MARK: - Sources
+
+    private func readSource(id: String, _ node: Node, _ r: NodeReader) -> SourceConfig? {
+        let path = "sources.\(id)"
+        guard let type = r.componentType(node, path: path, known: SourceConfig.typeNames) else { return nil }
+        switch type {
+        case "host_metrics":
+            return readHostMetrics(node, path: path, r).map(SourceConfig.hostMetrics)
+        default:
+            return nil
+        }
+    }
+
+    private func readHostMetrics(_ node: Node, path: String, _ r: NodeReader) -> HostMetricsConfig? {
+        guard let map = r.mapping(node, path: path, allowed: [
+            "type", "root", "collectors", "statfs_timeout", "filesystem_mount_points_exclude",
+            "filesystem_fs_types_exclude", "diskstats_device_exclude", "netdev_device_exclude",
+        ]) else { return nil }
+        var config = HostMetricsConfig()
+        if let n = map["root"], let root = r.string(n, path: "\(path).root") {
+            if root.hasPrefix("/") { config.root = root } else { r.error(n, "\(path).root must be an absolute path") }
+        }
+        if let n = map["collectors"], let names = r.stringList(n, path: "\(path).collectors") {
+            let known = Set(HostCollectorCatalog.names)
+            for name in names where !known.contains(name) {
+                r.error(n, "\(path).collectors: unknown collector '\(name)' (known: \(HostCollectorCatalog.names.joined(separator: ", ")))")
+            }
+            config.collectors = names
+        }
+        if let n = map["statfs_timeout"], let d = r.duration(n, path: "\(path).statfs_timeout") {
+            if d > .zero { config.options.statfsTimeout = d } else { r.error(n, "\(path).statfs_timeout must be above 0") }
+        }
+        if let n = map["filesystem_mount_points_exclude"], let v = r.regex(n, path: "\(path).filesystem_mount_points_exclude") {
+            config.options.filesystemMountPointsExclude = v
+        }
+        if let n = map["filesystem_fs_types_exclude"], let v = r.regex(n, path: "\(path).filesystem_fs_types_exclude") {
+            config.options.filesystemFSTypesExclude = v
+        }
+        if let n = map["diskstats_device_exclude"], let v = r.regex(n, path: "\(path).diskstats_device_exclude") {
+            config.options.diskstatsDeviceExclude = v
+        }
+        if let n = map["netdev_device_exclude"], let v = r.regex(n, path: "\(path).netdev_device_exclude") {
+            config.options.netDeviceExclude = v
+        }
+        return config
+    }
+
+    // MARK: - Sinks
+
+    private func readSink(id: String, _ node: Node, _ r: NodeReader) -> SinkConfig? {
+        let path = "sinks.\(id)"
+        guard let type = r.componentType(node, path: path, known: SinkConfig.typeNames) else { return nil }
+        switch type {
+        case "prometheus":
+            return readPrometheus(node, path: path, r).map(SinkConfig.prometheus)
+        default:
+            return nil
+        }
+    }
+
+    private func readPrometheus(_ node: Node, path: String, _ r: NodeReader) -> PrometheusSinkConfig? {
+        guard let map = r.mapping(node, path: path, allowed: ["type", "listen", "path", "inputs", "self_metrics"])
+        else { return nil }
+        var listen = ListenAddress(host: "0.0.0.0", port: 9464)
+        if let n = map["listen"], let text = r.string(n, path: "\(path).listen") {
+            switch ListenAddress.parse(text) {
+            case .success(let address): listen = address
+            case .failure(let error): r.error(n, "\(path).listen: \(error.message)")
+            }
+        }
+        var config = PrometheusSinkConfig(listen: listen, inputs: [])
+        if let n = map["path"], let p = r.string(n, path: "\(path).path") {
+            if p.hasPrefix("/") { config.path = p } else { r.error(n, "\(path).path must start with '/'") }
+        }
+        if let n = map["inputs"], let inputs = r.stringList(n, path: "\(path).inputs") {
+            config.inputs = inputs
+        } else if map["inputs"] == nil {
+            r.error(node, "\(path).inputs is missing: name the sources this sink serves")
+        }
+        if let n = map["self_metrics"], let b = r.bool(n, path: "\(path).self_metrics") { config.selfMetrics = b }
+        return config
+    }
+}

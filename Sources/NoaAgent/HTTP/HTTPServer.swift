@@ -1,0 +1,154 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A request as handlers see it: head plus the whole body, already bounded by the server's body limit.
+public struct HTTPRequest: Sendable {
+    public var method: HTTPMethod
+    public var uri: String
+    public var headers: HTTPHeaders
+    public var body: ByteBuffer
+
+    /// The path without the query string.
+    public var path: Substring {
+        uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+    }
+}
+
+public struct HTTPResponse: Sendable {
+    public var status: HTTPResponseStatus
+    public var headers: HTTPHeaders
+    public var body: ByteBuffer
+
+    public init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer()) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A plain-text response, for errors and small pages.
+    public static func text(_ status: HTTPResponseStatus, _ text: String) -> HTTPResponse {
+        HTTPResponse(
+            status: status, headers: ["Content-Type": "text/plain; charset=utf-8"], body: ByteBuffer(string: text))
+    }
+}
+
+public typealias HTTPHandler = @Sendable (HTTPRequest) async -> HTTPResponse
+
+/// A small HTTP/1.1 server on SwiftNIO: keep-alive, pipelining (serialised by NIO's pipeline handler), a body limit
+/// answered with 413, and one async handler per request. The Prometheus sink serves `/metrics` on it; the push
+/// receivers (OTLP, Zipkin, JSON logs) will share it.
+public final class HTTPServer: Sendable {
+    private let channel: any Channel
+    /// The address actually bound (the port is the kernel's choice when the config said port 0).
+    public let localAddress: SocketAddress?
+
+    private init(channel: any Channel) {
+        self.channel = channel
+        self.localAddress = channel.localAddress
+    }
+
+    public static func bind(
+        _ address: ListenAddress, group: any EventLoopGroup, maxBodyBytes: Int = 1 << 20,
+        handler: @escaping HTTPHandler
+    ) async throws -> HTTPServer {
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 4)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(
+                        HTTPRequestHandler(maxBodyBytes: maxBodyBytes, handler: handler))
+                }
+            }
+            .bind(host: address.host, port: address.port)
+            .get()
+        return HTTPServer(channel: channel)
+    }
+
+    /// The bound port.
+    public var port: Int { localAddress?.port ?? 0 }
+
+    /// Stops accepting connections. Connections already open finish their current request.
+    public func close() async {
+        try? await channel.close()
+    }
+}
+
+/// Collects one request, runs the async handler, writes the response.
+final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let maxBodyBytes: Int
+    private let handler: HTTPHandler
+    private var head: HTTPRequestHead?
+    private var body = ByteBuffer()
+    private var tooLarge = false
+
+    init(maxBodyBytes: Int, handler: @escaping HTTPHandler) {
+        self.maxBodyBytes = maxBodyBytes
+        self.handler = handler
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            self.body.clear()
+            self.tooLarge = false
+        case .body(var chunk):
+            if tooLarge { return }
+            if body.readableBytes + chunk.readableBytes > maxBodyBytes {
+                tooLarge = true
+                body.clear()
+            } else {
+                body.writeBuffer(&chunk)
+            }
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            if tooLarge {
+                write(
+                    .text(.payloadTooLarge, "request body over \(maxBodyBytes) bytes\n"), keepAlive: false,
+                    head: head, context: context)
+                return
+            }
+            let request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, body: body)
+            body = ByteBuffer()
+            let handler = self.handler
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.eventLoop.makeFutureWithTask { await handler(request) }
+                .whenComplete { result in
+                    let (this, context) = bound.value
+                    switch result {
+                    case .success(let response):
+                        this.write(response, keepAlive: head.isKeepAlive, head: head, context: context)
+                    case .failure:
+                        this.write(
+                            .text(.internalServerError, "internal error\n"), keepAlive: false, head: head,
+                            context: context)
+                    }
+                }
+        }
+    }
+
+    private func write(_ response: HTTPResponse, keepAlive: Bool, head: HTTPRequestHead, context: ChannelHandlerContext) {
+        var headers = response.headers
+        headers.replaceOrAdd(name: "Content-Length", value: "\(response.body.readableBytes)")
+        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+        let responseHead = HTTPResponseHead(version: head.version, status: response.status, headers: headers)
+        context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
+        if head.method != .HEAD {
+            context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
+        }
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+            done.whenComplete { _ in loopContext.value.close(promise: nil) }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import Logging
+import NIOCore
+import NIOPosix
+import NoaCore
+import NoaProcfs
+import NoaSources
+
+/// The running components built from one `AgentConfig`: metric producers (sources) and the Prometheus listeners
+/// (sinks) that serve them. `apply` moves from one config to the next with as little disruption as it can:
+/// unchanged sources keep their state (cpu counters, stuck mounts), a listener whose address is unchanged keeps its
+/// socket and only swaps what it serves, and new listeners are bound before old ones close, so a reload that
+/// fails to bind leaves the old topology serving.
+final class Topology {
+    struct RunningSource {
+        var config: SourceConfig
+        var producer: any MetricProducer
+    }
+
+    struct RunningSink {
+        var config: PrometheusSinkConfig
+        var endpoint: PrometheusEndpoint
+        var server: HTTPServer
+    }
+
+    private(set) var sources: [String: RunningSource] = [:]
+    private(set) var sinks: [String: RunningSink] = [:]
+    private let group: any EventLoopGroup
+    private let threadPool: NIOThreadPool
+    private let telemetry: AgentTelemetry
+    private let selfMetrics: [any MetricProducer]
+    private let logger: Logger
+
+    init(
+        group: any EventLoopGroup, threadPool: NIOThreadPool, telemetry: AgentTelemetry, logger: Logger
+    ) {
+        self.group = group
+        self.threadPool = threadPool
+        self.telemetry = telemetry
+        self.selfMetrics = [ProcessSelfMetrics(), telemetry]
+        self.logger = logger
+    }
+
+    /// The addresses the sinks listen on, by sink id (ports as bound).
+    var listening: [(id: String, address: String)] {
+        sinks.sorted { $0.key < $1.key }.map { id, sink in
+            let host = sink.config.listen.host
+            return (id, "http://\(host.contains(":") ? "[\(host)]" : host):\(sink.server.port)\(sink.config.path)")
+        }
+    }
+
+    /// Makes the running components match `config`. Throws (leaving the previous topology in place) when a new
+    /// listener cannot be bound.
+    func apply(_ config: AgentConfig) async throws {
+        var newSources: [String: RunningSource] = [:]
+        for named in config.sources {
+            if let existing = sources[named.id], existing.config == named.config {
+                newSources[named.id] = existing
+            } else {
+                newSources[named.id] = RunningSource(config: named.config, producer: makeSource(named))
+            }
+        }
+
+        var newSinks: [String: RunningSink] = [:]
+        var bound: [HTTPServer] = []
+        do {
+            for named in config.sinks {
+                guard case .prometheus(let prom) = named.config else { continue }
+                var producers: [any MetricProducer] = prom.inputs.compactMap { newSources[$0]?.producer }
+                if prom.selfMetrics { producers += selfMetrics }
+                if let existing = sinks[named.id], existing.config.listen == prom.listen,
+                   existing.config.path == prom.path {
+                    existing.endpoint.setProducers(producers)
+                    newSinks[named.id] = RunningSink(config: prom, endpoint: existing.endpoint, server: existing.server)
+                    continue
+                }
+                let endpoint = PrometheusEndpoint(
+                    id: named.id, path: prom.path, producers: producers, threadPool: threadPool,
+                    telemetry: telemetry, logger: logger)
+                // An old listener on the same port must go first; anything else binds before the old one closes.
+                if let old = sinks.values.first(where: { $0.config.listen.port == prom.listen.port && $0.config.listen.port != 0 }) {
+                    await old.server.close()
+                    sinks = sinks.filter { $0.value.server !== old.server }
+                }
+                let server: HTTPServer
+                do {
+                    server = try await HTTPServer.bind(prom.listen, group: group) { request in
+                        await endpoint.handle(request)
+                    }
+                } catch {
+                    throw TopologyError.bindFailed(sink: named.id, address: prom.listen.description, reason: "\(error)")
+                }
+                bound.append(server)
+                newSinks[named.id] = RunningSink(config: prom, endpoint: endpoint, server: server)
+            }
+        } catch {
+            for server in bound { await server.close() }
+            throw error
+        }
+        let kept = Set(newSinks.values.map { ObjectIdentifier($0.server) })
+        for sink in sinks.values where !kept.contains(ObjectIdentifier(sink.server)) {
+            await sink.server.close()
+        }
+        sources = newSources
+        sinks = newSinks
+    }
+
+    /// Closes every listener.
+    func stop() async {
+        for sink in sinks.values { await sink.server.close() }
+        sinks = [:]
+    }
+
+    private func makeSource(_ named: NamedSource) -> any MetricProducer {
+        switch named.config {
+        case .hostMetrics(let config):
+            var sourceLogger = logger
+            sourceLogger[metadataKey: "component_id"] = "\(named.id)"
+            let context = HostCollectorContext(
+                paths: HostPaths(root: config.root), options: config.options, logger: sourceLogger)
+            return HostMetricsSource(id: named.id, collectorNames: config.collectors, context: context)
+        }
+    }
+}
+
+enum TopologyError: Error, CustomStringConvertible {
+    case bindFailed(sink: String, address: String, reason: String)
+
+    var description: String {
+        switch self {
+        case .bindFailed(let sink, let address, let reason):
+            return "sinks.\(sink): cannot listen on \(address): \(reason)"
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// The agent: config, topology, HTTP listeners and lifecycle.

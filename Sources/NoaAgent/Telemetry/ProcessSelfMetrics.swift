@@ -1,0 +1,57 @@
+import NoaCore
+import NoaProcfs
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The agent's own `process_*` metrics, with the names and meaning every Prometheus client library uses
+/// (CPU seconds, resident and virtual memory, open and maximum fds, start time, threads), read from `/proc/self`.
+public struct ProcessSelfMetrics: MetricProducer {
+    public let id = "process"
+    private let proc: String
+    private let ticksPerSecond: Double
+    private let pageSize: Double
+
+    public init(procPath: String = "/proc") {
+        self.proc = procPath
+        self.ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+        self.pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    public func gather() -> MetricBatch {
+        var batch = MetricBatch()
+        if let text = try? FileReader.readString(proc + "/self/stat"), let stat = try? ProcessStat.parse(text) {
+            batch.counter(
+                "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+                Double(stat.utimeTicks + stat.stimeTicks) / ticksPerSecond)
+            batch.gauge(
+                "process_resident_memory_bytes", "Resident memory size in bytes.", Double(stat.rssPages) * pageSize)
+            batch.gauge(
+                "process_virtual_memory_bytes", "Virtual memory size in bytes.", Double(stat.virtualMemoryBytes))
+            batch.gauge("process_threads", "Number of OS threads in the process.", Double(stat.numThreads))
+            if let boot = bootTime() {
+                batch.gauge(
+                    "process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
+                    boot + Double(stat.startTimeTicks) / ticksPerSecond)
+            }
+        }
+        if let fds = try? FileReader.listDirectory(proc + "/self/fd") {
+            batch.gauge("process_open_fds", "Number of open file descriptors.", Double(fds.count))
+        }
+        if let text = try? FileReader.readString(proc + "/self/limits"),
+           let limit = try? ProcessLimits.parseMaxOpenFiles(text) {
+            batch.gauge("process_max_fds", "Maximum number of open file descriptors.", Double(limit))
+        }
+        return batch
+    }
+
+    /// `btime` from `/proc/stat`: boot time in seconds since the epoch.
+    private func bootTime() -> Double? {
+        guard let text = try? FileReader.readString(proc + "/stat", sizeHint: 16384) else { return nil }
+        for line in text.procLines() where line.hasPrefix("btime ") {
+            return Double(line.dropFirst(6))
+        }
+        return nil
+    }
+}

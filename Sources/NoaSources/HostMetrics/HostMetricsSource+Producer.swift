@@ -1,0 +1,3 @@
+import NoaCore
+
+extension HostMetricsSource: MetricProducer {}
