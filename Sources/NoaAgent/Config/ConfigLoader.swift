@@ -36,7 +36,12 @@ public struct ConfigLoader: Sendable {
         }
         let config = readAgent(root, reader)
         if reader.issues.isEmpty, let config { return .success(config) }
-        return .failure(ConfigErrors(reader.issues.sorted { ($0.line, $0.column) < ($1.line, $1.column) }))
+        // A value left empty by an unset variable would also fail its own check; report only the variable.
+        let envLines = Set(envProblems.map(\.line))
+        let issues = reader.issues.filter { issue in
+            !envLines.contains(issue.line) || envProblems.contains { $0.line == issue.line && $0.column == issue.column }
+        }
+        return .failure(ConfigErrors(issues.sorted { ($0.line, $0.column) < ($1.line, $1.column) }))
     }
 
     static func issue(from error: YamlError, file: String) -> ConfigIssue {
@@ -44,6 +49,11 @@ public struct ConfigLoader: Sendable {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
              .composer(_, let problem, let mark, _):
             return ConfigIssue(file: file, line: mark.line, column: mark.column, message: "YAML: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            return ConfigIssue(
+                file: file, line: context.mark.line, column: context.mark.column,
+                message: "duplicate key \(keys) in this mapping")
         default:
             return ConfigIssue(file: file, line: 1, column: 1, message: "YAML: \(error)")
         }

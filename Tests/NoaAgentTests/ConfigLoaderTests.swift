@@ -1,0 +1,167 @@
+@testable import NoaAgent
+import NoaSources
+import Testing
+
+@Suite struct ConfigLoaderTests {
+    let loader = ConfigLoader(environment: ["PORT": "9999", "EMPTY": ""])
+
+    func issues(_ yaml: String) -> [String] {
+        switch loader.load(text: yaml, file: "agent.yaml") {
+        case .success: return []
+        case .failure(let errors): return errors.issues.map(\.description)
+        }
+    }
+
+    @Test func issueExampleLoads() throws {
+        let yaml = """
+            data_dir: /var/lib/noa-agent
+            sources:
+              host:
+                type: host_metrics
+                root: /
+                collectors: [loadavg]
+            sinks:
+              prom:
+                type: prometheus
+                listen: 0.0.0.0:9464
+                inputs: [host]
+            """
+        let config = try loader.load(text: yaml, file: "agent.yaml").get()
+        #expect(config.dataDir == "/var/lib/noa-agent")
+        #expect(config.sources == [NamedSource(id: "host", config: .hostMetrics(HostMetricsConfig(root: "/", collectors: ["loadavg"])))])
+        #expect(config.sinks == [NamedSink(id: "prom", config: .prometheus(
+            PrometheusSinkConfig(listen: ListenAddress(host: "0.0.0.0", port: 9464), inputs: ["host"])))])
+    }
+
+    @Test func builtInDefaultIsValid() throws {
+        let config = try ConfigSource.builtIn.load(with: loader).get()
+        #expect(config.sources.map(\.id) == ["host"])
+        guard case .prometheus(let prom) = config.sinks.first?.config else {
+            Issue.record("default sink is not prometheus")
+            return
+        }
+        #expect(prom.listen == ListenAddress(host: "0.0.0.0", port: 9464))
+    }
+
+    @Test func everyProblemIsReportedWithItsPosition() {
+        let yaml = """
+            sources:
+              host:
+                type: host_metrics
+                colectors: [cpu]
+                statfs_timeout: soon
+              bad name:
+                type: host_metrics
+              other:
+                type: journald_nope
+            sinks:
+              prom:
+                type: prometheus
+                listen: localhost
+                inputs: [host, missing]
+            """
+        #expect(issues(yaml) == [
+            "agent.yaml:4:5: unknown key 'sources.host.colectors' (did you mean 'collectors'?)",
+            "agent.yaml:5:21: sources.host.statfs_timeout: 'soon' is not a duration (for example 500ms, 15s, 5m, 1h)",
+            "agent.yaml:6:3: source name 'bad name' may only have letters, digits, '_' and '-'",
+            "agent.yaml:9:11: sources.other.type: unknown type 'journald_nope' (one of: host_metrics)",
+            "agent.yaml:13:13: sinks.prom.listen: 'localhost' is not host:port (for example 127.0.0.1:9464)",
+            "agent.yaml:14:13: sinks.prom.inputs: no source named 'missing' (sources: host)",
+        ])
+    }
+
+    @Test func unknownCollectorAndBadRegex() {
+        let yaml = """
+            sources:
+              host:
+                type: host_metrics
+                collectors: [loadavg, bogus]
+                filesystem_fs_types_exclude: "^(ext4"
+            sinks:
+              prom: {type: prometheus, inputs: [host]}
+            """
+        let found = issues(yaml)
+        #expect(found.count == 2)
+        #expect(found[0].hasPrefix("agent.yaml:4:17: sources.host.collectors: unknown collector 'bogus'"))
+        #expect(found[1].hasPrefix("agent.yaml:5:34: sources.host.filesystem_fs_types_exclude"))
+    }
+
+    @Test func environmentSubstitution() throws {
+        let yaml = """
+            sources:
+              host: {type: host_metrics}
+            sinks:
+              prom:
+                type: prometheus
+                listen: 127.0.0.1:${PORT}
+                path: ${EMPTY:-/metrics}
+                inputs: [host]
+            """
+        let config = try loader.load(text: yaml, file: "agent.yaml").get()
+        guard case .prometheus(let prom) = config.sinks[0].config else { return }
+        #expect(prom.listen.port == 9999)
+        #expect(prom.path == "/metrics")
+        #expect(issues("data_dir: ${NOPE}\nsinks: {}\n").first
+            == "agent.yaml:1:11: environment variable NOPE is not set (use ${NOPE:-default} for a default)")
+    }
+
+    @Test func yamlSyntaxErrorIsLocated() {
+        let found = issues("sources:\n  host: [unclosed\n")
+        #expect(found.count == 1)
+        #expect(found[0].hasPrefix("agent.yaml:"))
+        #expect(found[0].contains("YAML:"))
+    }
+
+    @Test func duplicateKeysAndPortsAreErrors() {
+        let yaml = """
+            sources:
+              host: {type: host_metrics}
+              host: {type: host_metrics}
+            sinks:
+              a: {type: prometheus, listen: "127.0.0.1:9464", inputs: [host]}
+              b: {type: prometheus, listen: ":9464", inputs: [host]}
+            """
+        let found = issues(yaml)
+        #expect(found == ["agent.yaml:2:3: duplicate key 'host' in this mapping"])
+        let ports = issues("""
+            sources:
+              host: {type: host_metrics}
+            sinks:
+              a: {type: prometheus, listen: "127.0.0.1:9464", inputs: [host]}
+              b: {type: prometheus, listen: ":9464", inputs: [host]}
+            """)
+        #expect(ports == ["agent.yaml:5:6: sinks.b.listen: port 9464 is already used by sinks.a"])
+    }
+
+    @Test(arguments: [
+        ("15s", Duration.seconds(15)), ("250ms", .milliseconds(250)), ("1m30s", .seconds(90)),
+        ("2h", .seconds(7200)), ("0", .zero),
+    ])
+    func durations(text: String, expected: Duration) throws {
+        #expect(try ConfigDuration.parse(text).get() == expected)
+    }
+
+    @Test(arguments: ["", "5", "ms", "5x", "1.5.5s"])
+    func badDurations(text: String) {
+        #expect(throws: ConfigValueError.self) { try ConfigDuration.parse(text).get() }
+    }
+
+    @Test(arguments: [("5MiB", 5 << 20), ("512", 512), ("10KB", 10_000), ("1GiB", 1 << 30)])
+    func sizes(text: String, expected: Int) throws {
+        #expect(try ConfigByteSize.parse(text).get() == expected)
+    }
+
+    @Test func badSizes() {
+        #expect(throws: ConfigValueError.self) { try ConfigByteSize.parse("5 parsecs").get() }
+        #expect(throws: ConfigValueError.self) { try ConfigByteSize.parse("99999999999999GiB").get() }
+    }
+
+    @Test(arguments: [
+        ("127.0.0.1:9464", ListenAddress(host: "127.0.0.1", port: 9464)),
+        (":9464", ListenAddress(host: "0.0.0.0", port: 9464)),
+        ("[::1]:8125", ListenAddress(host: "::1", port: 8125)),
+    ])
+    func listenAddresses(text: String, expected: ListenAddress) throws {
+        #expect(try ListenAddress.parse(text).get() == expected)
+    }
+}
