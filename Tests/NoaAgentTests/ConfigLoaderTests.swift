@@ -66,7 +66,7 @@ import Testing
             "agent.yaml:6:3: source name 'bad name' may only have letters, digits, '_' and '-'",
             "agent.yaml:9:11: sources.other.type: unknown type 'journald_nope' (one of: host_metrics)",
             "agent.yaml:13:13: sinks.prom.listen: 'localhost' is not host:port (for example 127.0.0.1:9464)",
-            "agent.yaml:14:13: sinks.prom.inputs: no source named 'missing' (sources: host)",
+            "agent.yaml:14:20: sinks.prom.inputs: no source named 'missing' (sources: host)",
         ])
     }
 
@@ -82,7 +82,7 @@ import Testing
             """
         let found = issues(yaml)
         #expect(found.count == 2)
-        #expect(found[0].hasPrefix("agent.yaml:4:17: sources.host.collectors: unknown collector 'bogus'"))
+        #expect(found[0].hasPrefix("agent.yaml:4:27: sources.host.collectors: unknown collector 'bogus'"))
         #expect(found[1].hasPrefix("agent.yaml:5:34: sources.host.filesystem_fs_types_exclude"))
     }
 

@@ -100,17 +100,20 @@ public struct ConfigLoader: Sendable {
         if sink.inputs.isEmpty {
             r.error(inputsNode, "sinks.\(sinkID).inputs is empty: name at least one source")
         }
-        for input in sink.inputs {
+        let itemNodes: [Node]
+        if case .sequence(let sequence) = inputsNode { itemNodes = Array(sequence) } else { itemNodes = [inputsNode] }
+        for (index, input) in sink.inputs.enumerated() {
+            let inputNode = index < itemNodes.count ? itemNodes[index] : inputsNode
             guard let source = config.source(input) else {
                 if sourceNodes[input] == nil {
                     let known = config.sources.map(\.id).joined(separator: ", ")
-                    r.error(inputsNode, "sinks.\(sinkID).inputs: no source named '\(input)' (sources: \(known))")
+                    r.error(inputNode, "sinks.\(sinkID).inputs: no source named '\(input)' (sources: \(known))")
                 }
                 continue
             }
             if !sink.accepts.contains(source.signal) {
                 r.error(
-                    inputsNode,
+                    inputNode,
                     "sinks.\(sinkID).inputs: source '\(input)' produces \(source.signal.rawValue), which this sink does not take")
             }
         }
@@ -150,12 +153,14 @@ public struct ConfigLoader: Sendable {
         if let n = map["root"], let root = r.string(n, path: "\(path).root") {
             if root.hasPrefix("/") { config.root = root } else { r.error(n, "\(path).root must be an absolute path") }
         }
-        if let n = map["collectors"], let names = r.stringList(n, path: "\(path).collectors") {
+        if let n = map["collectors"], let items = r.itemList(n, path: "\(path).collectors") {
             let known = Set(HostCollectorCatalog.names)
-            for name in names where !known.contains(name) {
-                r.error(n, "\(path).collectors: unknown collector '\(name)' (known: \(HostCollectorCatalog.names.joined(separator: ", ")))")
+            for item in items where !known.contains(item.value) {
+                r.error(
+                    item.node,
+                    "\(path).collectors: unknown collector '\(item.value)' (known: \(HostCollectorCatalog.names.joined(separator: ", ")))")
             }
-            config.collectors = names
+            config.collectors = items.map(\.value)
         }
         if let n = map["statfs_timeout"], let d = r.duration(n, path: "\(path).statfs_timeout") {
             if d > .zero { config.options.statfsTimeout = d } else { r.error(n, "\(path).statfs_timeout must be above 0") }

@@ -99,14 +99,20 @@ final class NodeReader {
     }
 
     func stringList(_ node: Node, path: String) -> [String]? {
-        if case .scalar = node, let single = string(node, path: path) { return [single] }
+        itemList(node, path: path)?.map(\.value)
+    }
+
+    /// A list of strings with the node of each item, so a problem with one item is reported at that item.
+    /// A single value is taken as a list of one.
+    func itemList(_ node: Node, path: String) -> [(value: String, node: Node)]? {
+        if case .scalar = node, let single = string(node, path: path) { return [(single, node)] }
         guard case .sequence(let sequence) = node else {
             error(node, "\(path) must be a list")
             return nil
         }
-        var values: [String] = []
+        var values: [(value: String, node: Node)] = []
         for item in sequence {
-            if let value = string(item, path: "\(path)[]") { values.append(value) }
+            if let value = string(item, path: "\(path)[]") { values.append((value, item)) }
         }
         return values
     }

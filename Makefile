@@ -1,0 +1,60 @@
+# noa-agent: the front door. `make run` and `make test` install what is missing, build, and run.
+SHELL := /bin/bash
+SWIFT ?= swift
+PREFIX ?= /usr/local
+# Debian packages needed to build (libsystemd for the journal source and sd_notify, zlib for gzip).
+BUILD_DEBS := pkg-config libsystemd-dev zlib1g-dev
+# Debian packages the tests use as real peers: promtool (prometheus), node_exporter for parity checks.
+TEST_DEBS := prometheus prometheus-node-exporter python3-venv
+PYTHON ?= python3
+VENV := .build-venv
+
+.PHONY: all deps test-deps build release run test unit-test integration-test bench clean
+
+all: build
+
+# Installs the Debian packages in $(1) that are not installed yet (apt-get update once, only when needed).
+define install_debs
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+endef
+
+deps:
+	$(call install_debs,$(BUILD_DEBS))
+
+test-deps: deps
+	$(call install_debs,$(TEST_DEBS))
+	@# Debian's packages start their services when systemd runs; the tests start their own on loopback ports.
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/python -c 'import pytest, prometheus_client' 2>/dev/null || \
+		$(VENV)/bin/pip install -q -r Tests/Integration/requirements.txt
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --static-swift-stdlib
+
+# Starts the agent on its built-in default config (or /etc/noa-agent/agent.yaml if present): metrics on :9464/metrics.
+run: release
+	./.build/release/noa-agent run $(ARGS)
+
+unit-test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+integration-test: test-deps build
+	NOA_AGENT_BIN=$(CURDIR)/.build/debug/noa-agent $(VENV)/bin/python -m pytest -q Tests/Integration
+
+test: test-deps unit-test integration-test
+
+# Scrape cost against node_exporter, side by side: see bench/README.md.
+bench: test-deps release
+	bench/scrape-cost.sh
+
+clean:
+	rm -rf .build $(VENV)

@@ -1,0 +1,76 @@
+"""The agent as systemd runs it: READY/STOPPING over NOTIFY_SOCKET, journal priority prefixes, SIGHUP reload
+(an invalid file keeps the running config), SIGTERM drains and exits 0."""
+import os
+import signal
+import socket
+import time
+
+from conftest import free_port, host_config, http_get, wait_for_http
+
+
+def test_notify_reload_and_clean_shutdown(agent_factory, tmp_path):
+    notify_path = str(tmp_path / "notify.sock")
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(notify_path)
+    notify.settimeout(20)
+
+    port = free_port()
+    agent = agent_factory(
+        host_config(port, collectors=["loadavg"]),
+        env={"NOTIFY_SOCKET": notify_path, "JOURNAL_STREAM": "8:12345"}).start()
+    url = f"http://127.0.0.1:{port}/metrics"
+
+    ready = notify.recv(4096).decode()
+    assert ready.startswith("READY=1"), ready
+    _, _, body = http_get(url)
+    text = body.decode()
+    assert "node_load1 " in text
+    assert 'node_scrape_collector_success{collector="loadavg"} 1' in text
+
+    # An invalid file: logged, counted, and the running config stays.
+    agent.write_config("sources:\n  host: {type: host_metrics, bogus: 1}\nsinks: {}\n")
+    agent.signal(signal.SIGHUP)
+    assert notify.recv(4096).decode().startswith("RELOADING=1")
+    assert notify.recv(4096).decode().startswith("READY=1")
+    text = http_get(url)[2].decode()
+    assert 'noa_config_reloads_total{result="failure"} 1' in text
+    assert "noa_config_last_reload_successful 0" in text
+    assert "node_load1 " in text
+
+    # A valid file with another collector set: served on the same socket from the next scrape.
+    agent.write_config(host_config(port, collectors=["loadavg", "meminfo"]))
+    agent.signal(signal.SIGHUP)
+    assert notify.recv(4096).decode().startswith("RELOADING=1")
+    assert notify.recv(4096).decode().startswith("READY=1")
+    text = http_get(url)[2].decode()
+    assert 'noa_config_reloads_total{result="success"} 1' in text
+    assert 'node_scrape_collector_success{collector="meminfo"}' in text
+
+    assert agent.stop() == 0
+    assert notify.recv(4096).decode() == "STOPPING=1"
+    log = agent.log()
+    # Under systemd (JOURNAL_STREAM set) every line carries its syslog priority.
+    lines = [line for line in log.splitlines() if line]
+    assert lines and all(line.startswith("<") for line in lines), log
+    assert any(line.startswith("<3>") and "invalid" in line for line in lines), log
+    assert any(line.startswith("<6>") and "reloaded" in line for line in lines), log
+
+
+def test_sigint_also_drains(agent_factory):
+    port = free_port()
+    agent = agent_factory(host_config(port, collectors=["loadavg"])).start()
+    wait_for_http(f"http://127.0.0.1:{port}/metrics", process=agent.process)
+    agent.signal(signal.SIGINT)
+    assert agent.process.wait(timeout=20) == 0
+    # Without JOURNAL_STREAM, lines carry a timestamp instead of a priority.
+    assert agent.log().splitlines()[0][:4].isdigit()
+
+
+def test_port_in_use_is_a_clear_error(agent_factory):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        agent = agent_factory(host_config(port, collectors=["loadavg"])).start()
+        assert agent.process.wait(timeout=20) != 0
+        assert f"cannot listen on 127.0.0.1:{port}" in agent.log()
