@@ -9,7 +9,7 @@ TEST_DEBS := prometheus prometheus-node-exporter python3-venv
 PYTHON ?= python3
 VENV := .build-venv
 
-.PHONY: all deps test-deps build release run test unit-test integration-test bench clean
+.PHONY: all deps test-deps build release run test unit-test integration-test bench deb clean
 
 all: build
 
@@ -54,7 +54,11 @@ test: test-deps unit-test integration-test
 
 # Scrape cost against node_exporter, side by side: see bench/README.md.
 bench: test-deps release
-	bench/scrape-cost.sh
+	bench/scrape_cost.py
+
+# A .deb with the static-stdlib binary, the systemd unit and /etc/noa-agent/agent.yaml.
+deb: release
+	packaging/build-deb.sh
 
 clean:
-	rm -rf .build $(VENV)
+	rm -rf .build $(VENV) dist
