@@ -47,19 +47,28 @@ public struct ProcessStat: Sendable, Equatable {
     }
 }
 
-/// `/proc/<pid>/limits`: the soft limit on open files, the one `process_max_fds` reports.
+/// `/proc/<pid>/limits`: the soft limits `process_max_fds` and `process_virtual_memory_max_bytes` report.
 public enum ProcessLimits {
     /// The soft "Max open files" limit, or nil when it is "unlimited".
     public static func parseMaxOpenFiles(_ text: String) throws(ParseError) -> UInt64? {
-        for line in text.procLines() where line.hasPrefix("Max open files") {
-            let fields = line.dropFirst("Max open files".count).procFields()
+        try parseSoftLimit(text, named: "Max open files")
+    }
+
+    /// The soft "Max address space" limit in bytes, or nil when it is "unlimited".
+    public static func parseMaxAddressSpace(_ text: String) throws(ParseError) -> UInt64? {
+        try parseSoftLimit(text, named: "Max address space")
+    }
+
+    static func parseSoftLimit(_ text: String, named name: String) throws(ParseError) -> UInt64? {
+        for line in text.procLines() where line.hasPrefix(name) {
+            let fields = line.dropFirst(name.count).procFields()
             guard let soft = fields.first else { break }
             if soft == "unlimited" { return nil }
             guard let value = UInt64(soft) else {
-                throw ParseError(file: "/proc/<pid>/limits", reason: "'Max open files' soft limit is not a number")
+                throw ParseError(file: "/proc/<pid>/limits", reason: "'\(name)' soft limit is not a number")
             }
             return value
         }
-        throw ParseError(file: "/proc/<pid>/limits", reason: "no 'Max open files' line")
+        throw ParseError(file: "/proc/<pid>/limits", reason: "no '\(name)' line")
     }
 }

@@ -39,9 +39,16 @@ public struct ProcessSelfMetrics: MetricProducer {
         if let fds = try? FileReader.listDirectory(proc + "/self/fd") {
             batch.gauge("process_open_fds", "Number of open file descriptors.", Double(fds.count))
         }
-        if let text = try? FileReader.readString(proc + "/self/limits"),
-           let limit = try? ProcessLimits.parseMaxOpenFiles(text) {
-            batch.gauge("process_max_fds", "Maximum number of open file descriptors.", Double(limit))
+        if let text = try? FileReader.readString(proc + "/self/limits") {
+            if let limit = try? ProcessLimits.parseMaxOpenFiles(text) {
+                batch.gauge("process_max_fds", "Maximum number of open file descriptors.", Double(limit))
+            }
+            // "unlimited" is exposed as -1, as the Prometheus Go client does.
+            if let limit = Result(catching: { () throws(ParseError) in try ProcessLimits.parseMaxAddressSpace(text) }).ok {
+                batch.gauge(
+                    "process_virtual_memory_max_bytes", "Maximum amount of virtual memory available in bytes.",
+                    limit.map(Double.init) ?? -1)
+            }
         }
         return batch
     }
@@ -52,6 +59,14 @@ public struct ProcessSelfMetrics: MetricProducer {
         for line in text.procLines() where line.hasPrefix("btime ") {
             return Double(line.dropFirst(6))
         }
+        return nil
+    }
+}
+
+extension Result {
+    /// The success value, keeping a successful `nil` apart from a failure (which `try?` would flatten).
+    fileprivate var ok: Success? {
+        if case .success(let value) = self { return value }
         return nil
     }
 }
