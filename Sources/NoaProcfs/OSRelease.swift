@@ -12,7 +12,8 @@ public struct OSRelease: Sendable, Equatable {
     public static func parse(_ text: String) throws(ParseError) -> OSRelease {
         var fields: [String: String] = [:]
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // `isNewline` also splits CRLF files: Swift treats "\r\n" as one Character, which a split on "\n" misses.
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             lineNumber += 1
             var line = rawLine[...]
             while let first = line.first, first == " " || first == "\t" { line.removeFirst() }
