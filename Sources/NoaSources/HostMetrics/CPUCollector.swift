@@ -167,7 +167,7 @@ enum CPUList {
 ///
 /// node_exporter 1.9 rules: when a CPU's idle counter jumps back by 3 s or more it assumes a hot-plug and
 /// restarts that CPU's counters; otherwise each counter that decreased keeps its last value. In addition, when
-/// most of a CPU's eight mode counters decreased at once, that is a counter reset too (a CPU that went offline
+/// most of a CPU's started mode counters (at least two) decreased at once, that is a counter reset too (a CPU that went offline
 /// and came back), and the new values are accepted. CPUs absent from the file are forgotten.
 public struct CPUCounterTracker: Sendable {
     /// A counter that went backwards.
@@ -207,9 +207,12 @@ public struct CPUCounterTracker: Sendable {
                 ("idle", old.idle, new.idle), ("iowait", old.iowait, new.iowait), ("irq", old.irq, new.irq),
                 ("softirq", old.softirq, new.softirq), ("steal", old.steal, new.steal),
             ]
+            // "Most" counts only counters that had started (a zero counter cannot drop), and needs two drops,
+            // so one jittery idle or iowait counter is held rather than taken for a reset.
             let decreased = modes.filter { $0.2 < $0.1 }.count
+            let started = modes.filter { $0.1 > 0 }.count
             let idleJump = old.idle > new.idle && old.idle - new.idle >= jumpBackTicks
-            if idleJump || decreased > modes.count / 2 {
+            if idleJump || (decreased >= 2 && decreased * 2 > started) {
                 events.append(Event(cpu: id, mode: "idle", old: old.idle, new: new.idle, reset: true))
                 last[id] = new
                 output.append((id, new))
