@@ -18,18 +18,23 @@ public struct Vmstat: Sendable, Equatable {
     public static func parse(_ text: String, including include: (Substring) -> Bool) throws(ParseError) -> Vmstat {
         var fields: [(name: Substring, value: Int64)] = []
         var lineNumber = 0
+        // One pass over the lines without splitting each into an array: most of the ~180 lines are filtered out
+        // by name, so only the name is sliced before the filter runs.
         for line in text.procLines() {
             lineNumber += 1
-            let parts = line.procFields()
-            if parts.isEmpty { continue }
-            guard parts.count == 2 else {
+            guard let space = line.utf8.firstIndex(of: UInt8(ascii: " ")) else {
                 throw ParseError(file: "/proc/vmstat", reason: "expected `name value`", line: lineNumber)
             }
-            guard include(parts[0]) else { continue }
-            guard let value = Int64(parts[1]) else {
+            let name = line[..<space]
+            let rest = line[line.utf8.index(after: space)...]
+            guard !name.isEmpty, !rest.utf8.contains(UInt8(ascii: " ")) else {
+                throw ParseError(file: "/proc/vmstat", reason: "expected `name value`", line: lineNumber)
+            }
+            guard include(name) else { continue }
+            guard let value = Int64(rest) else {
                 throw ParseError(file: "/proc/vmstat", reason: "value is not a number", line: lineNumber)
             }
-            fields.append((parts[0], value))
+            fields.append((name, value))
         }
         if lineNumber == 0 { throw ParseError(file: "/proc/vmstat", reason: "empty file") }
         return Vmstat(fields: fields)
