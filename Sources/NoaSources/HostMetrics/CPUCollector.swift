@@ -46,9 +46,10 @@ public final class CPUCollector: HostCollector {
             ])
         }
         CPUCollector.add(cpus, userHZ: userHZ, into: &batch)
-        addOnline(into: &batch)
+        let directories = cpuDirectories()  // listed once for both sysfs families
+        addOnline(directories, into: &batch)
         addIsolated(into: &batch)
-        addThermalThrottle(into: &batch)
+        addThermalThrottle(directories, into: &batch)
     }
 
     /// Adds the time families for the tracked counters (modes in the order node_exporter's output sorts them).
@@ -85,10 +86,10 @@ public final class CPUCollector: HostCollector {
 
     /// `node_cpu_online`: emitted only when `cpu0/online` exists (node_exporter 1.9 treats its absence, the
     /// usual case since the boot CPU is not hot-pluggable, as "not supported" and emits nothing).
-    private func addOnline(into batch: inout MetricBatch) {
+    private func addOnline(_ directories: [(Int, String)], into batch: inout MetricBatch) {
         let base = paths.sys("devices/system/cpu/")
         guard FileReader.exists(base + "cpu0/online") else { return }
-        for (n, dir) in cpuDirectories() {
+        for (n, dir) in directories {
             let online = (try? FileReader.readTrimmed(base + dir + "/online")) == "1"
             batch.gauge("node_cpu_online", "CPUs that are online and being scheduled.", online ? 1 : 0,
                         [Label("cpu", String(n))])
@@ -108,7 +109,7 @@ public final class CPUCollector: HostCollector {
 
     /// `node_cpu_core_throttles_total` and `node_cpu_package_throttles_total` from
     /// `cpuN/thermal_throttle/{core,package}_throttle_count` (x86 with thermal monitoring only).
-    private func addThermalThrottle(into batch: inout MetricBatch) {
+    private func addThermalThrottle(_ directories: [(Int, String)], into batch: inout MetricBatch) {
         let base = paths.sys("devices/system/cpu/")
         var packages: [UInt64: UInt64] = [:]
         var cores: [UInt64: [UInt64: UInt64]] = [:]
@@ -116,7 +117,7 @@ public final class CPUCollector: HostCollector {
             guard let text = try? FileReader.readTrimmed(path) else { return nil }
             return UInt64(text)
         }
-        for (_, dir) in cpuDirectories() {
+        for (_, dir) in directories {
             let cpuPath = base + dir + "/"
             // Most hosts (all VMs) have no thermal_throttle directory: skip the topology reads then.
             guard FileReader.exists(cpuPath + "thermal_throttle") else { continue }
