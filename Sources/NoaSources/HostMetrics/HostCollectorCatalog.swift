@@ -6,7 +6,18 @@ public enum HostCollectorCatalog {
     public typealias Factory = @Sendable (HostCollectorContext) -> any HostCollector
 
     public static let all: [(name: String, make: Factory)] = [
+        ("cpu", { CPUCollector(context: $0) }),
+        ("entropy", { EntropyCollector(context: $0) }),
+        ("filefd", { FilefdCollector(context: $0) }),
         ("loadavg", { LoadavgCollector(context: $0) }),
+        ("meminfo", { MeminfoCollector(context: $0) }),
+        ("os", { OSCollector(context: $0) }),
+        ("pressure", { PressureCollector(context: $0) }),
+        ("stat", { StatCollector(context: $0) }),
+        ("time", { TimeCollector(context: $0) }),
+        ("timex", { TimexCollector(context: $0) }),
+        ("uname", { UnameCollector(context: $0) }),
+        ("vmstat", { VmstatCollector(context: $0) }),
     ]
 
     /// The names of every known collector.
