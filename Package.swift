@@ -20,6 +20,8 @@ let package = Package(
     targets: [
         // zlib from Debian (zlib1g-dev) for gzip-encoded responses.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // Linux calls Swift's Glibc module lacks (adjtimex; later recvmmsg), compiled against the real headers.
+        .target(name: "CNoaLinux"),
         .target(
             name: "NoaCore",
             dependencies: [.product(name: "Logging", package: "swift-log")]
@@ -35,7 +37,7 @@ let package = Package(
         .target(
             name: "NoaSources",
             dependencies: [
-                "NoaCore", "NoaProcfs",
+                "NoaCore", "NoaProcfs", "CNoaLinux",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -23,6 +23,11 @@ public struct Meminfo: Sendable, Equatable {
 
     /// Parses the content of `/proc/meminfo`.
     public static func parse(_ text: String) throws(ParseError) -> Meminfo {
+        // The kernel ends every line with a newline; a file that doesn't was cut short, and its last line
+        // (`Active(file):  103` of `1036 kB`) would otherwise pass for a unit-less count.
+        guard text.utf8.last == UInt8(ascii: "\n") else {
+            throw ParseError(file: "/proc/meminfo", reason: "truncated: the last line has no newline")
+        }
         var entries: [Entry] = []
         entries.reserveCapacity(64)
         var lineNumber = 0

@@ -49,7 +49,7 @@ struct FixedProducer: MetricProducer {
 
     @Test func servesTextFormatByDefault() async throws {
         try await withServer(producers: [FixedProducer(id: "a", batch: Self.batch(5))]) { port, _, telemetry in
-            let response = try TestHTTPClient.request(port: port, path: "/metrics")
+            let response = try await TestHTTPClient.request(port: port, path: "/metrics")
             #expect(response.status == 200)
             #expect(response.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8")
             #expect(response.text == """
@@ -68,7 +68,7 @@ struct FixedProducer: MetricProducer {
 
     @Test func negotiatesOpenMetricsAndGzip() async throws {
         try await withServer(producers: [FixedProducer(id: "a", batch: Self.batch(5))]) { port, _, _ in
-            let response = try TestHTTPClient.request(port: port, path: "/metrics", headers: [
+            let response = try await TestHTTPClient.request(port: port, path: "/metrics", headers: [
                 "Accept": "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5",
                 "Accept-Encoding": "gzip",
             ])
@@ -83,10 +83,10 @@ struct FixedProducer: MetricProducer {
 
     @Test func otherPathsAndMethods() async throws {
         try await withServer(producers: []) { port, _, _ in
-            #expect(try TestHTTPClient.request(port: port, path: "/nope").status == 404)
-            #expect(try TestHTTPClient.request(port: port, method: "POST", path: "/metrics").status == 405)
-            #expect(try TestHTTPClient.request(port: port, path: "/-/healthy").text == "OK\n")
-            let head = try TestHTTPClient.request(port: port, method: "HEAD", path: "/metrics")
+            #expect(try await TestHTTPClient.request(port: port, path: "/nope").status == 404)
+            #expect(try await TestHTTPClient.request(port: port, method: "POST", path: "/metrics").status == 405)
+            #expect(try await TestHTTPClient.request(port: port, path: "/-/healthy").text == "OK\n")
+            let head = try await TestHTTPClient.request(port: port, method: "HEAD", path: "/metrics")
             #expect(head.status == 200)
             #expect(head.body.isEmpty)
         }
@@ -99,7 +99,7 @@ struct FixedProducer: MetricProducer {
             FixedProducer(id: "c", batch: Self.batch(3, extraLabel: "y")),  // new series of the same family
         ]
         try await withServer(producers: producers) { port, endpoint, _ in
-            let text = try TestHTTPClient.request(port: port, path: "/metrics").text
+            let text = try await TestHTTPClient.request(port: port, path: "/metrics").text
             #expect(text == """
                 # HELP app_requests_total Requests.
                 # TYPE app_requests_total counter
@@ -111,7 +111,7 @@ struct FixedProducer: MetricProducer {
 
                 """)
             endpoint.setProducers([FixedProducer(id: "d", batch: Self.batch(9))])
-            #expect(try TestHTTPClient.request(port: port, path: "/metrics").text.contains("route=\"a\"} 9\n"))
+            #expect(try await TestHTTPClient.request(port: port, path: "/metrics").text.contains("route=\"a\"} 9\n"))
         }
     }
 }

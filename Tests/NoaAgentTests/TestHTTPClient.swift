@@ -19,8 +19,22 @@ struct TestHTTPResponse {
 enum TestHTTPClient {
     struct Failure: Error { var reason: String }
 
+    /// Runs the blocking exchange on a Dispatch thread: blocking a Swift-concurrency thread would starve the
+    /// server's own request tasks when several tests run at once on a 2-core machine.
     static func request(
         port: Int, method: String = "GET", path: String, headers: [String: String] = [:]
+    ) async throws -> TestHTTPResponse {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result {
+                    try blockingRequest(port: port, method: method, path: path, headers: headers)
+                })
+            }
+        }
+    }
+
+    static func blockingRequest(
+        port: Int, method: String, path: String, headers: [String: String]
     ) throws -> TestHTTPResponse {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(reason: "socket") }

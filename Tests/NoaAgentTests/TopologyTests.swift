@@ -32,13 +32,13 @@ import Testing
 
         try await topology.apply(config(root: rootA, port: 0))
         let port = try #require(topology.sinks["prom"]?.server.port)
-        #expect(try TestHTTPClient.request(port: port, path: "/metrics").text.contains("node_load1 1\n"))
+        #expect(try await TestHTTPClient.request(port: port, path: "/metrics").text.contains("node_load1 1\n"))
 
         // Same listen address, new source config: the socket stays, the content changes.
         let sameAddress = config(root: rootB, port: 0)
         try await topology.apply(sameAddress)
         #expect(topology.sinks["prom"]?.server.port == port)
-        let text = try TestHTTPClient.request(port: port, path: "/metrics").text
+        let text = try await TestHTTPClient.request(port: port, path: "/metrics").text
         #expect(text.contains("node_load1 7\n"))
         #expect(text.contains("node_scrape_collector_success{collector=\"loadavg\"} 1\n"))
 
@@ -46,11 +46,11 @@ import Testing
         let blocker = try await ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
         let taken = try #require(blocker.localAddress?.port)
         await #expect(throws: TopologyError.self) { try await topology.apply(config(root: rootA, port: taken)) }
-        #expect(try TestHTTPClient.request(port: port, path: "/metrics").text.contains("node_load1 7\n"))
+        #expect(try await TestHTTPClient.request(port: port, path: "/metrics").text.contains("node_load1 7\n"))
 
         try await blocker.close()
         await topology.stop()
-        #expect(throws: (any Error).self) { try TestHTTPClient.request(port: port, path: "/metrics") }
+        await #expect(throws: (any Error).self) { try await TestHTTPClient.request(port: port, path: "/metrics") }
         try await pool.shutdownGracefully()
         try await group.shutdownGracefully()
     }
@@ -63,7 +63,7 @@ import Testing
         let root = try fixtureRoot(load: "garbage")
         try await topology.apply(config(root: root, port: 0, selfMetrics: true))
         let port = try #require(topology.sinks["prom"]?.server.port)
-        let response = try TestHTTPClient.request(port: port, path: "/metrics")
+        let response = try await TestHTTPClient.request(port: port, path: "/metrics")
         #expect(response.status == 200)
         #expect(response.text.contains("node_scrape_collector_success{collector=\"loadavg\"} 0\n"))
         #expect(!response.text.contains("node_load1 "))

@@ -84,3 +84,10 @@ DirectMap1G:    25165824 kB
         #expect(throws: ParseError.self) { try Meminfo.parse(text) }
     }
 }
+
+@Suite struct MeminfoTruncationTests {
+    @Test func fileCutMidLineIsRejected() {
+        // "Active(file):    1036 kB" cut after "103": without the newline check it would read as a count of 103.
+        #expect(throws: ParseError.self) { try Meminfo.parse("MemTotal:       24684084 kB\nActive(file):    103") }
+    }
+}

@@ -25,6 +25,7 @@ import Glibc
     static func probes(in folder: String) -> [String] {
         let base = repositoryRoot + "/probes/" + folder
         return ((try? FileReader.listDirectory(base)) ?? []).sorted().map { base + "/" + $0 }
+            .filter { (try? FileReader.listDirectory($0)) != nil }  // probe trees are folders; README.md is not
     }
 
     static let hostProbes = probes(in: "hosts")
@@ -57,7 +58,7 @@ import Glibc
             // Report the first differing line, not two 100 KB strings.
             let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
             let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
-            let index = zip(a, e).firstIndex { $0 != $1 } ?? min(a.count, e.count)
+            let index = (0..<min(a.count, e.count)).first { a[$0] != e[$0] } ?? min(a.count, e.count)
             Issue.record("""
                 \(probe): exposition differs from expected.prom at line \(index + 1)
                   expected: \(index < e.count ? e[index] : "<end>")

@@ -279,19 +279,6 @@ BUG_REPORT_URL="https://bugs.debian.org/"
         #expect(batch.value("node_timex_tai_offset_seconds") == 37)
     }
 
-    @Test func decodesLinuxStructTimex() throws {
-        var raw = [UInt8](repeating: 0, count: TimexReading.linuxLP64Size)
-        func put<T: FixedWidthInteger>(_ value: T, at offset: Int) {
-            withUnsafeBytes(of: value.littleEndian) { raw.replaceSubrange(offset..<offset + $0.count, with: $0) }
-        }
-        put(Int64(-42), at: 8); put(Int64(7), at: 16); put(Int64(16_000_000), at: 24); put(Int32(0x2040), at: 40)
-        put(Int64(10000), at: 88); put(Int32(4), at: 112); put(Int64(3), at: 152); put(Int32(37), at: 160)
-        let reading = try #require(raw.withUnsafeBytes { TimexReading(linuxLP64: $0, state: 1) })
-        #expect(reading == TimexReading(state: 1, offset: -42, freq: 7, maxerror: 16_000_000, status: 0x2040,
-                                        tick: 10000, shift: 4, stbcnt: 3, tai: 37))
-        #expect(raw.prefix(100).withUnsafeBytes { TimexReading(linuxLP64: $0, state: 0) } == nil)
-    }
-
     @Test func liveAdjtimexAnswers() throws {
         var batch = MetricBatch()
         try TimexCollector(context: FixtureTree().context).collect(into: &batch)

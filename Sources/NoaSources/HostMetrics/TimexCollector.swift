@@ -1,3 +1,4 @@
+import CNoaLinux
 import NoaCore
 import NoaProcfs
 
@@ -37,24 +38,6 @@ public struct TimexReading: Sendable, Equatable {
         self.ppsfreq = ppsfreq; self.jitter = jitter; self.shift = shift; self.stabil = stabil
         self.jitcnt = jitcnt; self.calcnt = calcnt; self.errcnt = errcnt; self.stbcnt = stbcnt; self.tai = tai
     }
-
-    /// `sizeof(struct timex)` on 64-bit Linux (x86_64, arm64): 208 bytes.
-    public static let linuxLP64Size = 208
-
-    /// Decodes a 64-bit Linux `struct timex` (include/uapi/linux/timex.h; every `long` is 8 bytes, `int`s are
-    /// padded to 8): modes@0 offset@8 freq@16 maxerror@24 esterror@32 status@40 constant@48 precision@56
-    /// tolerance@64 time@72 tick@88 ppsfreq@96 jitter@104 shift@112 stabil@120 jitcnt@128 calcnt@136
-    /// errcnt@144 stbcnt@152 tai@160. Nil when the buffer is too small.
-    public init?(linuxLP64 raw: UnsafeRawBufferPointer, state: Int32) {
-        guard raw.count >= TimexReading.linuxLP64Size else { return nil }
-        func long(_ offset: Int) -> Int64 { raw.loadUnaligned(fromByteOffset: offset, as: Int64.self) }
-        func int(_ offset: Int) -> Int32 { raw.loadUnaligned(fromByteOffset: offset, as: Int32.self) }
-        self.init(
-            state: state, offset: long(8), freq: long(16), maxerror: long(24), esterror: long(32),
-            status: int(40), constant: long(48), tick: long(88), ppsfreq: long(96), jitter: long(104),
-            shift: int(112), stabil: long(120), jitcnt: long(128), calcnt: long(136), errcnt: long(144),
-            stbcnt: long(152), tai: int(160))
-    }
 }
 
 /// node_exporter's `timex` collector: the 17 `node_timex_*` families from adjtimex(2).
@@ -68,35 +51,20 @@ public struct TimexCollector: HostCollector {
     public init(context: HostCollectorContext) {}
 
     public func collect(into batch: inout MetricBatch) throws {
-        guard let call = TimexCollector.adjtimexFunction else {
-            throw HostCollectorError.unavailable("adjtimex is not available on this platform")
-        }
-        // A zeroed struct timex: modes = 0 makes the call a read-only query.
-        var buffer = [UInt8](repeating: 0, count: TimexReading.linuxLP64Size)
-        let state = buffer.withUnsafeMutableBytes { call($0.baseAddress!) }
+        var raw = noa_timex()
+        let state = noa_adjtimex_read(&raw)
         if state < 0 {
             let code = errno
-            if code == EPERM {
-                throw HostCollectorError.unavailable("adjtimex is not permitted")
-            }
+            if code == EPERM { throw HostCollectorError.unavailable("adjtimex is not permitted") }
             throw TimexError(errno: code)
         }
-        let reading = buffer.withUnsafeBytes { TimexReading(linuxLP64: $0, state: state) }
-        guard let reading else { throw TimexError(errno: EINVAL) }
+        let reading = TimexReading(
+            state: state, offset: raw.offset, freq: raw.freq, maxerror: raw.maxerror, esterror: raw.esterror,
+            status: raw.status, constant: raw.constant, tick: raw.tick, ppsfreq: raw.ppsfreq, jitter: raw.jitter,
+            shift: raw.shift, stabil: raw.stabil, jitcnt: raw.jitcnt, calcnt: raw.calcnt, errcnt: raw.errcnt,
+            stbcnt: raw.stbcnt, tai: raw.tai)
         TimexCollector.add(reading, into: &batch)
     }
-
-    /// glibc's `adjtimex`, looked up once. Swift's Glibc module does not include `<sys/timex.h>`, and
-    /// `syscall(2)` is variadic (not callable from Swift), so the symbol is resolved with dlsym and called with
-    /// a buffer laid out as the LP64 `struct timex` (see `TimexReading.init(linuxLP64:state:)`).
-    static let adjtimexFunction: (@convention(c) (UnsafeMutableRawPointer) -> Int32)? = {
-        #if os(Linux) && (arch(x86_64) || arch(arm64))
-        guard let symbol = dlsym(nil, "adjtimex") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutableRawPointer) -> Int32).self)
-        #else
-        return nil
-        #endif
-    }()
 
     /// adjtimex(2) failed for a reason other than permissions.
     public struct TimexError: Error, CustomStringConvertible {
