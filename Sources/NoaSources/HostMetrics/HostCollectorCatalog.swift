@@ -6,7 +6,17 @@ public enum HostCollectorCatalog {
     public typealias Factory = @Sendable (HostCollectorContext) -> any HostCollector
 
     public static let all: [(name: String, make: Factory)] = [
+        ("arp", { ArpCollector(context: $0) }),
+        ("conntrack", { ConntrackCollector(context: $0) }),
+        ("diskstats", { DiskstatsCollector(context: $0) }),
+        ("filesystem", { FilesystemCollector(context: $0) }),
         ("loadavg", { LoadavgCollector(context: $0) }),
+        ("netclass", { NetclassCollector(context: $0) }),
+        ("netdev", { NetdevCollector(context: $0) }),
+        ("netstat", { NetstatCollector(context: $0) }),
+        ("sockstat", { SockstatCollector(context: $0) }),
+        ("softnet", { SoftnetCollector(context: $0) }),
+        ("udp_queues", { UdpQueuesCollector(context: $0) }),
     ]
 
     /// The names of every known collector.
