@@ -26,13 +26,24 @@ public final class FilesystemCollector: HostCollector {
     private let timeout: Duration
     /// statfs paths whose call has not returned yet: these mounts are stuck and skipped.
     private let inFlight = Mutex<Set<String>>([])
-    private let queue = DispatchQueue(label: "noa.hostmetrics.filesystem.statfs", attributes: .concurrent)
+    /// One serial queue per statfs path. Private serial queues run on libdispatch's overcommit pool, which starts
+    /// a thread whenever one is needed; a concurrent queue would run on the width-limited (one thread per core)
+    /// pool that Swift concurrency's executor also uses on Linux, so blocked statfs calls (or a scrape that
+    /// blocks a cooperative thread while it waits) could starve it. A stuck mount blocks only its own queue.
+    private let queues = Mutex<[String: DispatchQueue]>([:])
+    /// The statfs call; replaced in tests by one that can hang.
+    private let statfs: @Sendable (String) -> Outcome
 
-    public init(context: HostCollectorContext) {
+    public convenience init(context: HostCollectorContext) {
+        self.init(context: context, statfs: { FilesystemCollector.statfsOutcome($0) })
+    }
+
+    init(context: HostCollectorContext, statfs: @escaping @Sendable (String) -> Outcome) {
         self.paths = context.paths
         self.mountPoints = NameFilter(excluding: context.options.filesystemMountPointsExclude)
         self.fsTypes = NameFilter(excluding: context.options.filesystemFSTypesExclude)
         self.timeout = context.options.statfsTimeout
+        self.statfs = statfs
     }
 
     /// What one statfs call gave.
@@ -68,6 +79,25 @@ public final class FilesystemCollector: HostCollector {
         return result
     }
 
+    /// The queue of each mount, creating missing ones and dropping those of mounts that are gone (unless a call
+    /// is still running on them).
+    private func queues(for mounts: [Mount]) -> [DispatchQueue] {
+        queues.withLock { queues in
+            let result = mounts.map { mount in
+                if let queue = queues[mount.statfsPath] { return queue }
+                let queue = DispatchQueue(label: "noa.hostmetrics.filesystem.statfs")
+                queues[mount.statfsPath] = queue
+                return queue
+            }
+            if queues.count > mounts.count {
+                let current = Set(mounts.map(\.statfsPath))
+                let busy = inFlight.withLock { $0 }
+                queues = queues.filter { current.contains($0.key) || busy.contains($0.key) }
+            }
+            return result
+        }
+    }
+
     /// node_exporter's `rootfsStripPrefix`: with a root other than `/`, a mount point under the root is reported
     /// as the host path it stands for.
     private func stripRoot(_ mountPoint: String) -> String {
@@ -83,6 +113,7 @@ public final class FilesystemCollector: HostCollector {
         try fsTypes.validate()
         let mounts = mounts(try Mountinfo.read(paths))
 
+        let queues = queues(for: mounts)
         let results = Results()
         let group = DispatchGroup()
         var stuck = Set<Int>()
@@ -94,8 +125,8 @@ public final class FilesystemCollector: HostCollector {
                 continue
             }
             group.enter()
-            queue.async { [self] in
-                let outcome = Self.statfsOutcome(path)
+            queues[index].async { [self] in
+                let outcome = self.statfs(path)
                 results.outcomes.withLock { $0[index] = outcome }
                 self.inFlight.withLock { _ = $0.remove(path) }
                 group.leave()
