@@ -59,11 +59,12 @@ public enum NetClass {
         }.sorted()
     }
 
-    /// Reads every attribute of interface `name`; attributes that cannot be read are left nil.
-    public static func read(_ paths: HostPaths, interface name: String) -> NetClassInterface {
-        let base = paths.sys("class/net/") + name + "/"
+    /// Reads every attribute of interface `name`; attributes that cannot be read are left nil. Throws only when
+    /// the interface directory itself cannot be opened (the interface went away since it was listed).
+    public static func read(_ paths: HostPaths, interface name: String) throws(FileReadError) -> NetClassInterface {
+        let directory = try SysfsDirectory(paths.sys("class/net/") + name)
         func string(_ attribute: String) -> String? {
-            try? FileReader.readTrimmed(base + attribute)
+            directory.attribute(attribute)
         }
         func integer(_ attribute: String) -> Int64? {
             string(attribute).flatMap { parseInteger(Substring($0)) }

@@ -16,12 +16,34 @@ public struct NetstatCounter: Sendable, Equatable {
 
 /// Parsers for the kernel's SNMP MIB files (`net/ipv4/proc.c`, `net/ipv6/proc.c`).
 public enum Netstat {
-    /// Parses `/proc/net/netstat` or `/proc/net/snmp`: pairs of lines, a header `Proto: Name1 Name2 ...` and a
-    /// value line `Proto: 1 2 ...` with the same prefix and as many fields.
-    public static func parsePaired(_ text: String, file: String = "/proc/net/netstat") throws(ParseError) -> [NetstatCounter] {
-        let lines = text.procLines()
-        var result: [NetstatCounter] = []
-        result.reserveCapacity(256)
+    /// One header/value line pair of `/proc/net/netstat` or `/proc/net/snmp`, checked for shape but with its values
+    /// not yet converted, so a caller that keeps few fields converts only those.
+    public struct Section: Sendable {
+        /// The whole header line, the same from scrape to scrape: a good cache key for per-field decisions.
+        public var headerLine: Substring
+        /// The protocol without its colon: `TcpExt`.
+        public var proto: Substring
+        /// Field names; `names[k]` belongs to `values[k]`.
+        public var names: [Substring]
+        public var values: [Substring]
+        /// 1-based line number of the value line, for errors.
+        public var valueLine: Int
+        public var file: String
+
+        /// The value of field `k` as a number.
+        public func value(_ k: Int) throws(ParseError) -> Double {
+            guard let value = ProcNumber.double(values[k]) else {
+                throw ParseError(file: file, reason: "value \"\(values[k])\" is not a number", line: valueLine)
+            }
+            return value
+        }
+    }
+
+    /// Splits `/proc/net/netstat` or `/proc/net/snmp` into sections: pairs of lines, a header `Proto: Name1 Name2 ...`
+    /// and a value line `Proto: 1 2 ...` with the same prefix and as many fields.
+    public static func sections(_ text: String, file: String = "/proc/net/netstat") throws(ParseError) -> [Section] {
+        let lines = text.lines()
+        var result: [Section] = []
         var index = 0
         while index < lines.count {
             let header = lines[index].procFields()
@@ -35,14 +57,23 @@ public enum Netstat {
                     file: file, reason: "header and value lines do not match (\(header.count) vs \(values.count) fields)",
                     line: index + 2)
             }
-            let proto = String(header[0].dropLast())
-            for k in 1..<header.count {
-                guard let value = ProcNumber.double(values[k]) else {
-                    throw ParseError(file: file, reason: "value \"\(values[k])\" is not a number", line: index + 2)
-                }
-                result.append(NetstatCounter(proto: proto, field: String(header[k]), value: value))
-            }
+            result.append(Section(
+                headerLine: lines[index], proto: header[0].dropLast(), names: Array(header.dropFirst()),
+                values: Array(values.dropFirst()), valueLine: index + 2, file: file))
             index += 2
+        }
+        return result
+    }
+
+    /// Parses `/proc/net/netstat` or `/proc/net/snmp` into every counter.
+    public static func parsePaired(_ text: String, file: String = "/proc/net/netstat") throws(ParseError) -> [NetstatCounter] {
+        var result: [NetstatCounter] = []
+        result.reserveCapacity(256)
+        for section in try sections(text, file: file) {
+            let proto = String(section.proto)
+            for k in section.names.indices {
+                result.append(NetstatCounter(proto: proto, field: String(section.names[k]), value: try section.value(k)))
+            }
         }
         return result
     }
@@ -53,7 +84,7 @@ public enum Netstat {
         var result: [NetstatCounter] = []
         result.reserveCapacity(128)
         var lineNumber = 0
-        for line in text.procLines() {
+        for line in text.lines() {
             lineNumber += 1
             let fields = line.procFields()
             if fields.isEmpty { continue }

@@ -46,7 +46,8 @@ public final class NetclassCollector: HostCollector {
             throw HostCollectorError.unavailable("\(error)")
         }
         for name in names where !filter.excludes(name) {
-            let iface = NetClass.read(paths, interface: name)
+            // An interface removed between listing and reading is simply not reported.
+            guard let iface = try? NetClass.read(paths, interface: name) else { continue }
             let device = Label("device", name)
             batch.gauge(
                 "node_network_up", "Value is 1 if operstate is 'up', 0 otherwise.",
