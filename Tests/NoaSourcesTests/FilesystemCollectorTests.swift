@@ -52,6 +52,23 @@ import Glibc
         ])
     }
 
+    @Test func stackedMountsShareOneStatfs() throws {
+        let tree = try FakeHostTree()
+        defer { tree.remove() }
+        try tree.write("proc/1/mountinfo", """
+            40 27 8:17 / /data rw - ext4 /dev/sdb1 rw
+            41 40 8:33 / /data rw - xfs /dev/sdc1 rw
+            """)
+        // A slow statfs, so the second mount is looked at while the first call is still running.
+        let slow: @Sendable (String) -> FilesystemCollector.Outcome = { _ in
+            usleep(20_000)
+            return .stats(size: 100, free: 50, avail: 40, files: 10, filesFree: 5)
+        }
+        let batch = try collect(FilesystemCollector(context: testContext(tree), statfs: slow))
+        #expect(batch.labelSets("node_filesystem_device_error").map { $0["device_error"] } == ["", ""])
+        #expect(Set(batch.labelSets("node_filesystem_size_bytes").compactMap { $0["device"] }) == ["/dev/sdb1", "/dev/sdc1"])
+    }
+
     @Test func fallsBackToSelfMountinfo() throws {
         let tree = try FakeHostTree()
         defer { tree.remove() }

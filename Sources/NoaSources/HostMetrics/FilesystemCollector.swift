@@ -117,8 +117,16 @@ public final class FilesystemCollector: HostCollector {
         let results = Results()
         let group = DispatchGroup()
         var stuck = Set<Int>()
+        // Mounts stacked on one mount point share one statfs (it can only see the top one anyway).
+        var firstIndexOfPath: [String: Int] = [:]
+        var sharesCallOf: [Int: Int] = [:]
         for (index, mount) in mounts.enumerated() {
             let path = mount.statfsPath
+            if let first = firstIndexOfPath[path] {
+                sharesCallOf[index] = first
+                continue
+            }
+            firstIndexOfPath[path] = index
             let started = inFlight.withLock { $0.insert(path).inserted }
             guard started else {
                 stuck.insert(index)
@@ -136,8 +144,9 @@ public final class FilesystemCollector: HostCollector {
         let outcomes = results.outcomes.withLock { $0 }
 
         for (index, mount) in mounts.enumerated() {
-            let outcome: Outcome = stuck.contains(index) ? .failed("mountpoint timeout")
-                : outcomes[index] ?? .failed("mountpoint timeout")
+            let call = sharesCallOf[index] ?? index
+            let outcome: Outcome = stuck.contains(call) ? .failed("mountpoint timeout")
+                : outcomes[call] ?? .failed("mountpoint timeout")
             var errorText = ""
             if case .failed(let text) = outcome { errorText = text }
             let labels = [
