@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// The attributes of one network interface under `/sys/class/net/<iface>/` (kernel
 /// `Documentation/ABI/testing/sysfs-class-net`). Every attribute is optional: virtual and down interfaces answer
 /// EINVAL for `speed`, `duplex`, `carrier` and `dormant`, which means the value is not known, not an error.
@@ -49,18 +43,16 @@ public enum NetClass {
         return Int64(s)
     }
 
-    /// The interface names in `<sys>/class/net`, skipping regular files such as `bonding_masters`.
-    public static func interfaceNames(_ paths: HostPaths) throws -> [String] {
-        let directory = paths.sys("class/net")
-        return try FileReader.listDirectory(directory).filter { name in
-            var info = stat()
-            guard stat(directory + "/" + name, &info) == 0 else { return false }
-            return (info.st_mode & S_IFMT) == S_IFDIR
-        }.sorted()
+    /// The entries of `<sys>/class/net`, sorted. Besides the interface symlinks this can hold regular files such
+    /// as `bonding_masters`; `read(_:interface:)` refuses those (they are not directories), which is cheaper than
+    /// a `stat` per entry.
+    public static func interfaceNames(_ paths: HostPaths) throws(FileReadError) -> [String] {
+        try FileReader.listDirectory(paths.sys("class/net")).sorted()
     }
 
     /// Reads every attribute of interface `name`; attributes that cannot be read are left nil. Throws only when
-    /// the interface directory itself cannot be opened (the interface went away since it was listed).
+    /// the interface directory itself cannot be opened: the interface went away since it was listed, or `name`
+    /// is a regular file such as `bonding_masters`.
     public static func read(_ paths: HostPaths, interface name: String) throws(FileReadError) -> NetClassInterface {
         let directory = try SysfsDirectory(paths.sys("class/net/") + name)
         func string(_ attribute: String) -> String? {

@@ -39,14 +39,8 @@ public final class NetclassCollector: HostCollector {
 
     public func collect(into batch: inout MetricBatch) throws {
         try filter.validate()
-        let names: [String]
-        do {
-            names = try NetClass.interfaceNames(paths)
-        } catch let error as FileReadError {
-            throw HostCollectorError.unavailable("\(error)")
-        }
-        for name in names where !filter.excludes(name) {
-            // An interface removed between listing and reading is simply not reported.
+        for name in try interfaceNames() where !filter.excludes(name) {
+            // Not an interface (`bonding_masters`), or removed between listing and reading: not reported.
             guard let iface = try? NetClass.read(paths, interface: name) else { continue }
             let device = Label("device", name)
             batch.gauge(
@@ -68,6 +62,16 @@ public final class NetclassCollector: HostCollector {
                     "node_network_speed_bytes", "Network device property: speed_bytes",
                     Double(speed) * 1000 * 1000 / 8, [device])
             }
+        }
+    }
+
+    /// The entries of `/sys/class/net`; without it (no sysfs mounted) the collector has no data, as in
+    /// node_exporter.
+    private func interfaceNames() throws(HostCollectorError) -> [String] {
+        do {
+            return try NetClass.interfaceNames(paths)
+        } catch {
+            throw .unavailable("\(error)")
         }
     }
 
