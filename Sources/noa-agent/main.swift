@@ -78,6 +78,8 @@ struct Run: AsyncParsableCommand {
             configSource: source, loader: loader, initialConfig: agentConfig, group: group,
             threadPool: threadPool, telemetry: AgentTelemetry(), notifier: notifier, logger: logger,
             onListening: { endpoints in
+                // For a person at a terminal (`make run`); under systemd the log line above says the same.
+                guard !journal else { return }
                 for (id, address) in endpoints { printErr("noa-agent: sink \(id) serving \(address)") }
             })
         let serviceGroup = ServiceGroup(

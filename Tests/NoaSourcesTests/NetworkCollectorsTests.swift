@@ -27,6 +27,16 @@ import Testing
         return tree
     }
 
+    @Test func invalidSpeedCanBeLeftOut() throws {
+        let tree = try Self.makeTree()
+        defer { tree.remove() }
+        var options = HostMetricsOptions()
+        options.netclassIgnoreInvalidSpeed = true
+        let batch = try collect(NetclassCollector(context: testContext(tree, options: options)))
+        #expect(batch.value("node_network_speed_bytes", ["device": "eth0"]) == nil)
+        #expect(batch.value("node_network_speed_bytes", ["device": "fast0"]) == 1_250_000_000)
+    }
+
     @Test func exposesAttributesAndLeavesUnknownOnesOut() throws {
         let tree = try Self.makeTree()
         defer { tree.remove() }
@@ -47,8 +57,8 @@ import Testing
         #expect(batch.value("node_network_protocol_type", ["device": "eth0"]) == 1)
         #expect(batch.family(named: "node_network_carrier_changes_total")?.type == .counter)
         #expect(batch.value("node_network_carrier", ["device": "dummy0"]) == nil)
-        // speed -1 is unknown: absent. 10000 Mbit/s is 1.25e9 bytes/s.
-        #expect(batch.value("node_network_speed_bytes", ["device": "eth0"]) == nil)
+        // speed -1 is unknown: exposed as node_exporter 1.x does by default. 10000 Mbit/s is 1.25e9 bytes/s.
+        #expect(batch.value("node_network_speed_bytes", ["device": "eth0"]) == -125_000)
         #expect(batch.value("node_network_speed_bytes", ["device": "fast0"]) == 1_250_000_000)
     }
 

@@ -148,6 +148,7 @@ public struct ConfigLoader: Sendable {
         guard let map = r.mapping(node, path: path, allowed: [
             "type", "root", "collectors", "statfs_timeout", "filesystem_mount_points_exclude",
             "filesystem_fs_types_exclude", "diskstats_device_exclude", "netdev_device_exclude",
+            "netclass_ignore_invalid_speed",
         ]) else { return nil }
         var config = HostMetricsConfig()
         if let n = map["root"], let root = r.string(n, path: "\(path).root") {
@@ -176,6 +177,9 @@ public struct ConfigLoader: Sendable {
         }
         if let n = map["netdev_device_exclude"], let v = r.regex(n, path: "\(path).netdev_device_exclude") {
             config.options.netDeviceExclude = v
+        }
+        if let n = map["netclass_ignore_invalid_speed"], let b = r.bool(n, path: "\(path).netclass_ignore_invalid_speed") {
+            config.options.netclassIgnoreInvalidSpeed = b
         }
         return config
     }

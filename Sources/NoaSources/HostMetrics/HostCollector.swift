@@ -29,19 +29,24 @@ public struct HostMetricsOptions: Sendable, Hashable {
     public var diskstatsDeviceExclude: String
     /// Devices the netdev and netclass collectors skip (none by default).
     public var netDeviceExclude: String?
+    /// Leave out `node_network_speed_bytes` when the kernel reports speed -1 (unknown) instead of exposing
+    /// -125000 as node_exporter 1.x does by default.
+    public var netclassIgnoreInvalidSpeed: Bool
 
     public init(
         filesystemMountPointsExclude: String = "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)",
         filesystemFSTypesExclude: String = "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$",
         statfsTimeout: Duration = .seconds(5),
         diskstatsDeviceExclude: String = "^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$",
-        netDeviceExclude: String? = nil
+        netDeviceExclude: String? = nil,
+        netclassIgnoreInvalidSpeed: Bool = false
     ) {
         self.filesystemMountPointsExclude = filesystemMountPointsExclude
         self.filesystemFSTypesExclude = filesystemFSTypesExclude
         self.statfsTimeout = statfsTimeout
         self.diskstatsDeviceExclude = diskstatsDeviceExclude
         self.netDeviceExclude = netDeviceExclude
+        self.netclassIgnoreInvalidSpeed = netclassIgnoreInvalidSpeed
     }
 }
 

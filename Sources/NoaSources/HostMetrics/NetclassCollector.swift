@@ -5,17 +5,20 @@ import NoaProcfs
 /// numeric attribute of `/sys/class/net/<iface>/`.
 ///
 /// An attribute the kernel will not give (EINVAL for `speed`, `duplex`, `carrier` on virtual or down interfaces)
-/// is left out rather than failing the collector. A `speed` of -1 (unknown) is left out too: that is
-/// node_exporter's `--collector.netclass.ignore-invalid-speed`, announced as its 2.x default (1.9 without the
-/// flag exposes -125000).
+/// is left out rather than failing the collector. A `speed` of -1 (unknown, as virtio NICs report) is exposed as
+/// node_exporter 1.x does by default (-125000 bytes/s), so a dashboard sees the same series on both; with
+/// `netclass_ignore_invalid_speed` it is left out, which is node_exporter's
+/// `--collector.netclass.ignore-invalid-speed` and its announced 2.x default.
 public final class NetclassCollector: HostCollector {
     public let name = "netclass"
     private let paths: HostPaths
     private let filter: NameFilter
+    private let ignoreInvalidSpeed: Bool
 
     public init(context: HostCollectorContext) {
         self.paths = context.paths
         self.filter = NameFilter(excluding: context.options.netDeviceExclude)
+        self.ignoreInvalidSpeed = context.options.netclassIgnoreInvalidSpeed
     }
 
     private static let gauges: [(String, MetricType, @Sendable (NetClassInterface) -> Int64?)] = [
@@ -57,7 +60,7 @@ public final class NetclassCollector: HostCollector {
                     "node_network_" + field, type, "Network device property: " + field, value: Double(value),
                     labels: [device])
             }
-            if let speed = iface.speed, speed >= 0 {
+            if let speed = iface.speed, speed >= 0 || !ignoreInvalidSpeed {
                 batch.gauge(
                     "node_network_speed_bytes", "Network device property: speed_bytes",
                     Double(speed) * 1000 * 1000 / 8, [device])
