@@ -9,7 +9,7 @@ public enum Arp {
     public static func parseEntriesPerDevice(_ text: String) throws(ParseError) -> [String: Int] {
         var result: [String: Int] = [:]
         var lineNumber = 0
-        for line in text.lines() {
+        for line in text.procLines() {
             lineNumber += 1
             if lineNumber == 1 { continue }
             let fields = line.procFields()

@@ -13,7 +13,7 @@ public struct ConntrackStat: Sendable, Equatable {
 
     /// Parses the content of `/proc/net/stat/nf_conntrack`.
     public static func parse(_ text: String) throws(ParseError) -> ConntrackStat {
-        let lines = text.lines()
+        let lines = text.procLines()
         guard let headerLine = lines.first else {
             throw ParseError(file: "/proc/net/stat/nf_conntrack", reason: "the file is empty")
         }

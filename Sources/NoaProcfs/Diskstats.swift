@@ -33,7 +33,7 @@ public enum Diskstats {
     public static func parse(_ text: String) throws(ParseError) -> [DiskstatsLine] {
         var result: [DiskstatsLine] = []
         var lineNumber = 0
-        for line in text.lines() {
+        for line in text.procLines() {
             lineNumber += 1
             let fields = line.procFields()
             if fields.isEmpty { continue }
@@ -75,7 +75,7 @@ public enum UdevProperties {
     /// Parses the content of one udev database file.
     public static func parse(_ text: String) -> [String: String] {
         var result: [String: String] = [:]
-        for line in text.lines() where line.hasPrefix("E:") {
+        for line in text.procLines() where line.hasPrefix("E:") {
             let payload = line.dropFirst(2)
             guard let equals = payload.firstIndex(of: "=") else { continue }
             result[String(payload[..<equals])] = String(payload[payload.index(after: equals)...])

@@ -38,7 +38,7 @@ public enum Mountinfo {
     public static func parse(_ text: String) throws(ParseError) -> [MountinfoEntry] {
         var result: [MountinfoEntry] = []
         var lineNumber = 0
-        for line in text.lines() {
+        for line in text.procLines() {
             lineNumber += 1
             let fields = line.procFields()
             if fields.isEmpty { continue }

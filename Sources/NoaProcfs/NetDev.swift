@@ -27,7 +27,7 @@ public enum NetDev {
     public static func parse(_ text: String) throws(ParseError) -> [NetDevLine] {
         var result: [NetDevLine] = []
         var lineNumber = 0
-        for line in text.lines() {
+        for line in text.procLines() {
             lineNumber += 1
             if lineNumber <= 2 { continue }  // the two header lines
             // A large byte count can follow the colon without a space ("eth0:123456789012"), so split on it first.

@@ -42,7 +42,7 @@ public enum Netstat {
     /// Splits `/proc/net/netstat` or `/proc/net/snmp` into sections: pairs of lines, a header `Proto: Name1 Name2 ...`
     /// and a value line `Proto: 1 2 ...` with the same prefix and as many fields.
     public static func sections(_ text: String, file: String = "/proc/net/netstat") throws(ParseError) -> [Section] {
-        let lines = text.lines()
+        let lines = text.procLines()
         var result: [Section] = []
         var index = 0
         while index < lines.count {
@@ -84,7 +84,7 @@ public enum Netstat {
         var result: [NetstatCounter] = []
         result.reserveCapacity(128)
         var lineNumber = 0
-        for line in text.lines() {
+        for line in text.procLines() {
             lineNumber += 1
             let fields = line.procFields()
             if fields.isEmpty { continue }

@@ -33,7 +33,7 @@ public struct Sockstat: Sendable, Equatable {
     public static func parse(_ text: String, file: String = "/proc/net/sockstat") throws(ParseError) -> Sockstat {
         var lines: [Line] = []
         var lineNumber = 0
-        for line in text.lines() {
+        for line in text.procLines() {
             lineNumber += 1
             let fields = line.procFields()
             if fields.isEmpty { continue }

@@ -35,7 +35,7 @@ public enum Softnet {
     public static func parse(_ text: String) throws(ParseError) -> [SoftnetLine] {
         var result: [SoftnetLine] = []
         var lineNumber = 0
-        for line in text.lines() {
+        for line in text.procLines() {
             lineNumber += 1
             let fields = line.procFields()
             if fields.isEmpty { continue }

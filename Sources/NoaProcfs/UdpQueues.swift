@@ -19,7 +19,7 @@ public struct UdpQueues: Sendable, Equatable {
         var tx: UInt64 = 0
         var rx: UInt64 = 0
         var lineNumber = 0
-        for line in text.lines() {
+        for line in text.procLines() {
             lineNumber += 1
             if lineNumber == 1 { continue }
             let fields = line.procFields()
