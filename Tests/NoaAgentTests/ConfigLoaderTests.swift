@@ -130,7 +130,7 @@ import Testing
               a: {type: prometheus, listen: "127.0.0.1:9464", inputs: [host]}
               b: {type: prometheus, listen: ":9464", inputs: [host]}
             """)
-        #expect(ports == ["agent.yaml:5:6: sinks.b.listen: port 9464 is already used by sinks.a"])
+        #expect(ports == ["agent.yaml:5:33: sinks.b.listen: port 9464 is already used by sinks.a"])
     }
 
     @Test(arguments: [

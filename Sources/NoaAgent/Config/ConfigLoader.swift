@@ -124,7 +124,8 @@ public struct ConfigLoader: Sendable {
         for sink in config.sinks {
             guard case .prometheus(let prom) = sink.config, prom.listen.port != 0 else { continue }
             if let other = seen[prom.listen.port] {
-                let node = top["sinks"]?.mapping?[sink.id] ?? top["sinks"]!
+                guard let sinksNode = top["sinks"] else { continue }
+                let node = sinksNode.mapping?[Node(stringLiteral: sink.id)]?.mapping?["listen"] ?? sinksNode
                 r.error(node, "sinks.\(sink.id).listen: port \(prom.listen.port) is already used by sinks.\(other)")
             }
             seen[prom.listen.port] = sink.id
