@@ -2,8 +2,8 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 PREFIX ?= /usr/local
-# Debian packages needed to build (libsystemd for the journal source and sd_notify, zlib for gzip).
-BUILD_DEBS := pkg-config libsystemd-dev zlib1g-dev
+# Debian packages needed to build (libsystemd for the journal source, zlib and libdeflate for gzip).
+BUILD_DEBS := pkg-config libsystemd-dev zlib1g-dev libdeflate-dev
 # Debian packages the tests use as real peers: promtool (prometheus), node_exporter for parity checks.
 TEST_DEBS := prometheus prometheus-node-exporter python3-venv
 PYTHON ?= python3

@@ -20,6 +20,8 @@ let package = Package(
     targets: [
         // zlib from Debian (zlib1g-dev) for gzip-encoded responses.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // libdeflate from Debian (libdeflate-dev): one-shot gzip of scrape bodies at about twice zlib's speed.
+        .systemLibrary(name: "CDeflate", path: "Sources/CDeflate"),
         // Linux calls Swift's Glibc module lacks (adjtimex; later recvmmsg), compiled against the real headers.
         .target(name: "CNoaLinux"),
         .target(
@@ -28,7 +30,7 @@ let package = Package(
         ),
         .target(
             name: "NoaCodecs",
-            dependencies: ["NoaCore", "CZlib"]
+            dependencies: ["NoaCore", "CZlib", "CDeflate"]
         ),
         .target(
             name: "NoaProcfs",

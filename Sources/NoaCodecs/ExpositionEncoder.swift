@@ -82,6 +82,12 @@ public struct ExpositionEncoder: Sendable {
 
     /// Escapes `\` and newline (and `"` in label values and OpenMetrics help), per both formats' grammar.
     private func appendEscaped(_ text: String, into out: inout [UInt8], quotes: Bool) {
+        // Almost no label value or help text needs escaping: copy it whole when none does.
+        let clean = !text.utf8.contains { $0 == UInt8(ascii: "\\") || $0 == 0x0A || (quotes && $0 == UInt8(ascii: "\"")) }
+        if clean {
+            out.append(contentsOf: text.utf8)
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)

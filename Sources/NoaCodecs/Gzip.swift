@@ -1,4 +1,6 @@
+import CDeflate
 import CZlib
+import Synchronization
 
 /// gzip compression of response bodies (zlib's deflate with the gzip wrapper, RFC 1952).
 public enum Gzip {
@@ -7,8 +9,7 @@ public enum Gzip {
         public var description: String { "zlib error \(code)" }
     }
 
-    /// Compresses `input` into a gzip member. Level 1 by default: scrape bodies compress about 8x at level 1 and a
-    /// higher level costs more CPU than the bytes it saves on a local network.
+    /// Compresses `input` into a gzip member with zlib (streaming-capable, used where libdeflate is not).
     public static func compress(_ input: [UInt8], level: Int32 = 1) throws(Failure) -> [UInt8] {
         var stream = z_stream()
         // windowBits 15 + 16 selects the gzip wrapper.
@@ -62,6 +63,57 @@ public enum Gzip {
         }
         rc = result
         guard rc == Z_STREAM_END else { throw Failure(code: rc) }
+        return output
+    }
+}
+
+/// One-shot gzip with libdeflate, for whole response bodies (a scrape is encoded whole before it is sent).
+///
+/// libdeflate at level 1 compresses exposition text about twice as fast as zlib at level 1 for the same ratio.
+/// A compressor allocates its tables once; compressors are reused across calls from a small pool so concurrent
+/// scrapes don't share one.
+public final class GzipCompressor: Sendable {
+    public let level: Int32
+    private let pool = Mutex<[Handle]>([])
+
+    /// A libdeflate compressor. It is used by one caller at a time: whoever popped it from the pool owns it until
+    /// it is pushed back, which is what makes sending it between threads safe.
+    private struct Handle: @unchecked Sendable {
+        let pointer: OpaquePointer
+    }
+
+    public init(level: Int32 = 1) {
+        self.level = level
+    }
+
+    deinit {
+        pool.withLock { compressors in
+            for compressor in compressors { libdeflate_free_compressor(compressor.pointer) }
+            compressors.removeAll()
+        }
+    }
+
+    public func compress(_ input: [UInt8]) throws(Gzip.Failure) -> [UInt8] {
+        let reused = pool.withLock { $0.popLast() }?.pointer
+        guard let compressor = reused ?? libdeflate_alloc_compressor(level) else { throw Gzip.Failure(code: -1) }
+        defer {
+            let handle = Handle(pointer: compressor)
+            let kept = pool.withLock { compressors -> Bool in
+                guard compressors.count < 4 else { return false }
+                compressors.append(handle)
+                return true
+            }
+            if !kept { libdeflate_free_compressor(compressor) }
+        }
+        let bound = libdeflate_gzip_compress_bound(compressor, input.count)
+        var output = [UInt8](repeating: 0, count: bound)
+        let written = input.withUnsafeBytes { inBuf in
+            output.withUnsafeMutableBytes { outBuf in
+                libdeflate_gzip_compress(compressor, inBuf.baseAddress, inBuf.count, outBuf.baseAddress, outBuf.count)
+            }
+        }
+        guard written > 0 else { throw Gzip.Failure(code: -2) }
+        output.removeSubrange(written...)
         return output
     }
 }

@@ -41,6 +41,11 @@ public struct MetricBatch: Sendable {
     }
 
     public mutating func add(_ name: String, _ type: MetricType, _ help: String, sample: Sample) {
+        // Collectors add a family's samples one after another: check the last family before hashing the name.
+        if let last = families.indices.last, families[last].name == name, families[last].type == type {
+            families[last].samples.append(sample)
+            return
+        }
         if let index = indexByName[name] {
             guard families[index].type == type else {
                 conflicts += 1

@@ -25,6 +25,6 @@ public enum Arp {
 
     /// Reads and parses `<proc>/net/arp`.
     public static func read(_ paths: HostPaths) throws -> [String: Int] {
-        try parseEntriesPerDevice(FileReader.readString(paths.proc("net/arp"), sizeHint: 8192))
+        try parseEntriesPerDevice(paths.files.readString(paths.proc("net/arp"), sizeHint: 8192))
     }
 }

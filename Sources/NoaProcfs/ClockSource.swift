@@ -32,8 +32,8 @@ public struct ClockSource: Sendable, Equatable {
             let dir = base + "/" + name + "/"
             result.append(try parse(
                 name: name,
-                available: FileReader.readString(dir + "available_clocksource", sizeHint: 256),
-                current: FileReader.readString(dir + "current_clocksource", sizeHint: 256)))
+                available: paths.files.readString(dir + "available_clocksource", sizeHint: 256),
+                current: paths.files.readString(dir + "current_clocksource", sizeHint: 256)))
         }
         return result
     }

@@ -47,6 +47,6 @@ public struct ConntrackStat: Sendable, Equatable {
 
     /// Reads and parses `<proc>/net/stat/nf_conntrack`.
     public static func read(_ paths: HostPaths) throws -> ConntrackStat {
-        try parse(FileReader.readString(paths.proc("net/stat/nf_conntrack"), sizeHint: 4096))
+        try parse(paths.files.readString(paths.proc("net/stat/nf_conntrack"), sizeHint: 4096))
     }
 }

@@ -62,7 +62,7 @@ public enum Diskstats {
 
     /// Reads and parses `<proc>/diskstats`.
     public static func read(_ paths: HostPaths) throws -> [DiskstatsLine] {
-        try parse(FileReader.readString(paths.proc("diskstats"), sizeHint: 8192))
+        try parse(paths.files.readString(paths.proc("diskstats"), sizeHint: 8192))
     }
 }
 
@@ -85,6 +85,6 @@ public enum UdevProperties {
 
     /// Reads the udev properties of block device `major:minor` from `<root>/run/udev/data`.
     public static func read(_ paths: HostPaths, major: UInt32, minor: UInt32) throws -> [String: String] {
-        parse(try FileReader.readString(paths.rootfs("/run/udev/data/b\(major):\(minor)")))
+        parse(try paths.files.readString(paths.rootfs("/run/udev/data/b\(major):\(minor)")))
     }
 }

@@ -34,19 +34,35 @@ public enum FileReadError: Error, Equatable, Sendable, CustomStringConvertible {
 public enum FileReader {
     /// The whole content of `path` as bytes.
     public static func readBytes(_ path: String, sizeHint: Int = 4096) throws(FileReadError) -> [UInt8] {
+        let fd = try openForReading(path)
+        defer { close(fd) }
+        return try readAll(fd, path: path, sizeHint: sizeHint, positioned: false)
+    }
+
+    /// Opens `path` read-only, mapping ENOENT/ENOTDIR to `.notFound`.
+    public static func openForReading(_ path: String) throws(FileReadError) -> Int32 {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             let code = errno
             if code == ENOENT || code == ENOTDIR { throw .notFound(path: path) }
             throw .failed(path: path, errno: code)
         }
-        defer { close(fd) }
+        return fd
+    }
+
+    /// Reads `fd` until EOF. `positioned` reads from offset 0 with `pread` (for a descriptor kept open and
+    /// re-read), otherwise from the current position.
+    public static func readAll(
+        _ fd: Int32, path: String, sizeHint: Int, positioned: Bool
+    ) throws(FileReadError) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: max(sizeHint, 256))
         var used = 0
         while true {
             if used == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
             let n = buffer.withUnsafeMutableBytes { raw in
-                read(fd, raw.baseAddress! + used, raw.count - used)
+                positioned
+                    ? pread(fd, raw.baseAddress! + used, raw.count - used, off_t(used))
+                    : read(fd, raw.baseAddress! + used, raw.count - used)
             }
             if n < 0 {
                 let code = errno

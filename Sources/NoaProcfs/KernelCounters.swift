@@ -18,8 +18,8 @@ public struct Entropy: Sendable, Equatable {
     /// Reads and parses `<proc>/sys/kernel/random/{entropy_avail,poolsize}`.
     public static func read(_ paths: HostPaths) throws -> Entropy {
         try parse(
-            available: FileReader.readString(paths.proc("sys/kernel/random/entropy_avail"), sizeHint: 64),
-            poolSize: FileReader.readString(paths.proc("sys/kernel/random/poolsize"), sizeHint: 64))
+            available: paths.files.readString(paths.proc("sys/kernel/random/entropy_avail"), sizeHint: 64),
+            poolSize: paths.files.readString(paths.proc("sys/kernel/random/poolsize"), sizeHint: 64))
     }
 }
 
@@ -48,7 +48,7 @@ public struct FileNr: Sendable, Equatable {
 
     /// Reads and parses `<proc>/sys/fs/file-nr`.
     public static func read(_ paths: HostPaths) throws -> FileNr {
-        try parse(FileReader.readString(paths.proc("sys/fs/file-nr"), sizeHint: 64))
+        try parse(paths.files.readString(paths.proc("sys/fs/file-nr"), sizeHint: 64))
     }
 }
 

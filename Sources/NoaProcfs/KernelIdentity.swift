@@ -40,7 +40,7 @@ public struct KernelIdentity: Sendable, Equatable {
     public static func read(_ paths: HostPaths) throws -> KernelIdentity {
         func value(_ name: String) throws -> String {
             let path = paths.proc("sys/kernel/" + name)
-            return try parseValue(FileReader.readString(path, sizeHint: 256), file: "/proc/sys/kernel/" + name)
+            return try parseValue(paths.files.readString(path, sizeHint: 256), file: "/proc/sys/kernel/" + name)
         }
         let machine: String
         do {

@@ -27,7 +27,7 @@ public struct Loadavg: Sendable, Equatable {
 
     /// Reads and parses `<proc>/loadavg`.
     public static func read(_ paths: HostPaths) throws -> Loadavg {
-        try parse(FileReader.readString(paths.proc("loadavg")))
+        try parse(paths.files.readString(paths.proc("loadavg")))
     }
 }
 

@@ -64,6 +64,6 @@ public struct Meminfo: Sendable, Equatable {
 
     /// Reads and parses `<proc>/meminfo`.
     public static func read(_ paths: HostPaths) throws -> Meminfo {
-        try parse(FileReader.readString(paths.proc("meminfo"), sizeHint: 8192))
+        try parse(paths.files.readString(paths.proc("meminfo"), sizeHint: 8192))
     }
 }

@@ -77,9 +77,9 @@ public enum Mountinfo {
     public static func read(_ paths: HostPaths) throws -> [MountinfoEntry] {
         let text: String
         do {
-            text = try FileReader.readString(paths.proc("1/mountinfo"), sizeHint: 16384)
+            text = try paths.files.readString(paths.proc("1/mountinfo"), sizeHint: 16384)
         } catch .notFound {
-            text = try FileReader.readString(paths.proc("self/mountinfo"), sizeHint: 16384)
+            text = try paths.files.readString(paths.proc("self/mountinfo"), sizeHint: 16384)
         }
         return try parse(text)
     }

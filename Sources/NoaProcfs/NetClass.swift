@@ -51,12 +51,13 @@ public enum NetClass {
     }
 
     /// Reads every attribute of interface `name`; attributes that cannot be read are left nil. Throws only when
-    /// the interface directory itself cannot be opened: the interface went away since it was listed, or `name`
-    /// is a regular file such as `bonding_masters`.
+    /// the interface has no `ifindex`: it went away since it was listed, or `name` is a regular file such as
+    /// `bonding_masters`. Attributes are read through `paths.files`, which keeps them open between scrapes.
     public static func read(_ paths: HostPaths, interface name: String) throws(FileReadError) -> NetClassInterface {
-        let directory = try SysfsDirectory(paths.sys("class/net/") + name)
+        let directory = paths.sys("class/net/") + name + "/"
+        let ifIndex = try paths.files.readTrimmed(directory + "ifindex")
         func string(_ attribute: String) -> String? {
-            directory.attribute(attribute)
+            attribute == "ifindex" ? ifIndex : paths.files.attribute(directory + attribute)
         }
         func integer(_ attribute: String) -> Int64? {
             string(attribute).flatMap { parseInteger(Substring($0)) }

@@ -58,6 +58,6 @@ public enum NetDev {
 
     /// Reads and parses `<proc>/net/dev`.
     public static func read(_ paths: HostPaths) throws -> [NetDevLine] {
-        try parse(FileReader.readString(paths.proc("net/dev"), sizeHint: 8192))
+        try parse(paths.files.readString(paths.proc("net/dev"), sizeHint: 8192))
     }
 }

@@ -98,9 +98,9 @@ public struct OSRelease: Sendable, Equatable {
     public static func read(_ paths: HostPaths) throws -> OSRelease {
         let text: String
         do {
-            text = try FileReader.readString(paths.rootfs("/etc/os-release"))
+            text = try paths.files.readString(paths.rootfs("/etc/os-release"))
         } catch .notFound {
-            text = try FileReader.readString(paths.rootfs("/usr/lib/os-release"))
+            text = try paths.files.readString(paths.rootfs("/usr/lib/os-release"))
         }
         return try parse(text)
     }

@@ -69,6 +69,6 @@ public struct PressureStats: Sendable, Equatable {
 
     /// Reads and parses `<proc>/pressure/<resource>` (`cpu`, `io`, `memory`, `irq`).
     public static func read(_ paths: HostPaths, resource: String) throws -> PressureStats {
-        try parse(FileReader.readString(paths.proc("pressure/" + resource), sizeHint: 256))
+        try parse(paths.files.readString(paths.proc("pressure/" + resource), sizeHint: 256))
     }
 }

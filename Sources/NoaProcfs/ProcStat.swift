@@ -95,6 +95,6 @@ public struct ProcStat: Sendable, Equatable {
 
     /// Reads and parses `<proc>/stat`.
     public static func read(_ paths: HostPaths) throws -> ProcStat {
-        try parse(FileReader.readString(paths.proc("stat"), sizeHint: 16384))
+        try parse(paths.files.readString(paths.proc("stat"), sizeHint: 16384))
     }
 }

@@ -65,6 +65,6 @@ public enum Softnet {
 
     /// Reads and parses `<proc>/net/softnet_stat`.
     public static func read(_ paths: HostPaths) throws -> [SoftnetLine] {
-        try parse(FileReader.readString(paths.proc("net/softnet_stat"), sizeHint: 8192))
+        try parse(paths.files.readString(paths.proc("net/softnet_stat"), sizeHint: 8192))
     }
 }

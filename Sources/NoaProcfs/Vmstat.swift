@@ -42,7 +42,7 @@ public struct Vmstat: Sendable, Equatable {
 
     /// Reads and parses `<proc>/vmstat` with a field filter.
     public static func read(_ paths: HostPaths, including include: (Substring) -> Bool) throws -> Vmstat {
-        try parse(FileReader.readString(paths.proc("vmstat"), sizeHint: 8192), including: include)
+        try parse(paths.files.readString(paths.proc("vmstat"), sizeHint: 8192), including: include)
     }
 
     /// Reads and parses `<proc>/vmstat`.

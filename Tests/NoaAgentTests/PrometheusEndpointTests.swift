@@ -31,9 +31,8 @@ struct FixedProducer: MetricProducer {
         let endpoint = PrometheusEndpoint(
             id: "prom", path: "/metrics", producers: producers, threadPool: pool, telemetry: telemetry,
             logger: Logger(label: "test"))
-        let server = try await HTTPServer.bind(ListenAddress(host: "127.0.0.1", port: 0), group: group) {
-            await endpoint.handle($0)
-        }
+        let server = try await HTTPServer.bind(
+            ListenAddress(host: "127.0.0.1", port: 0), group: group, responder: endpoint)
         do {
             try await body(server.port, endpoint, telemetry)
         } catch {

@@ -76,4 +76,15 @@ import Testing
         #expect(packed.prefix(2) == [0x1f, 0x8b])
         #expect(try Gzip.decompress(packed) == body)
     }
+
+    @Test func libdeflateGzipIsReadByZlib() throws {
+        let compressor = GzipCompressor()
+        let body = Array(String(repeating: "node_cpu_seconds_total{cpu=\"0\",mode=\"idle\"} 12.5\n", count: 2000).utf8)
+        for _ in 0..<3 {  // the pooled compressor is reused
+            let packed = try compressor.compress(body)
+            #expect(packed.count < body.count / 10)
+            #expect(try Gzip.decompress(packed) == body)
+        }
+        #expect(try Gzip.decompress(try compressor.compress([])) == [])
+    }
 }

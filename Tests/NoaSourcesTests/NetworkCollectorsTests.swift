@@ -22,6 +22,7 @@ import Testing
         ]
         for (name, value) in dummy { try tree.write("sys/class/net/dummy0/\(name)", value + "\n") }
         try tree.write("sys/class/net/bonding_masters", "\n")
+        try tree.write("sys/class/net/fast0/ifindex", "9\n")  // every netdev has one; its absence means gone
         try tree.write("sys/class/net/fast0/speed", "10000\n")
         try tree.write("sys/class/net/fast0/operstate", "up\n")
         return tree

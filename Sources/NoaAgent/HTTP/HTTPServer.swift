@@ -35,6 +35,26 @@ public struct HTTPResponse: Sendable {
 
 public typealias HTTPHandler = @Sendable (HTTPRequest) async -> HTTPResponse
 
+/// Answers requests with futures on the connection's event loop. Responders on a hot path (the Prometheus
+/// endpoint) implement this directly: each hop through a Swift task costs a thread wake-up on every request.
+public protocol HTTPResponder: Sendable {
+    func respond(to request: HTTPRequest, on eventLoop: any EventLoop) -> EventLoopFuture<HTTPResponse>
+}
+
+/// Adapts an async handler closure to `HTTPResponder`.
+public struct AsyncHTTPResponder: HTTPResponder {
+    let handler: HTTPHandler
+
+    public init(_ handler: @escaping HTTPHandler) {
+        self.handler = handler
+    }
+
+    public func respond(to request: HTTPRequest, on eventLoop: any EventLoop) -> EventLoopFuture<HTTPResponse> {
+        let handler = self.handler
+        return eventLoop.makeFutureWithTask { await handler(request) }
+    }
+}
+
 /// A small HTTP/1.1 server on SwiftNIO: keep-alive, pipelining (serialised by NIO's pipeline handler), a body limit
 /// answered with 413, and one async handler per request. The Prometheus sink serves `/metrics` on it; the push
 /// receivers (OTLP, Zipkin, JSON logs) will share it.
@@ -52,6 +72,13 @@ public final class HTTPServer: Sendable {
         _ address: ListenAddress, group: any EventLoopGroup, maxBodyBytes: Int = 1 << 20,
         handler: @escaping HTTPHandler
     ) async throws -> HTTPServer {
+        try await bind(address, group: group, maxBodyBytes: maxBodyBytes, responder: AsyncHTTPResponder(handler))
+    }
+
+    public static func bind(
+        _ address: ListenAddress, group: any EventLoopGroup, maxBodyBytes: Int = 1 << 20,
+        responder: any HTTPResponder
+    ) async throws -> HTTPServer {
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -61,7 +88,7 @@ public final class HTTPServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(
-                        HTTPRequestHandler(maxBodyBytes: maxBodyBytes, handler: handler))
+                        HTTPRequestHandler(maxBodyBytes: maxBodyBytes, responder: responder))
                 }
             }
             .bind(host: address.host, port: address.port)
@@ -78,20 +105,20 @@ public final class HTTPServer: Sendable {
     }
 }
 
-/// Collects one request, runs the async handler, writes the response.
+/// Collects one request, asks the responder, writes the response.
 final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let maxBodyBytes: Int
-    private let handler: HTTPHandler
+    private let responder: any HTTPResponder
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
     private var tooLarge = false
 
-    init(maxBodyBytes: Int, handler: @escaping HTTPHandler) {
+    init(maxBodyBytes: Int, responder: any HTTPResponder) {
         self.maxBodyBytes = maxBodyBytes
-        self.handler = handler
+        self.responder = responder
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -119,9 +146,9 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
             let request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, body: body)
             body = ByteBuffer()
-            let handler = self.handler
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            context.eventLoop.makeFutureWithTask { await handler(request) }
+            responder.respond(to: request, on: context.eventLoop)
+                .hop(to: context.eventLoop)
                 .whenComplete { result in
                     let (this, context) = bound.value
                     switch result {

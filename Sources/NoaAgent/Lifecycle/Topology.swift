@@ -83,9 +83,7 @@ final class Topology {
                 }
                 let server: HTTPServer
                 do {
-                    server = try await HTTPServer.bind(prom.listen, group: group) { request in
-                        await endpoint.handle(request)
-                    }
+                    server = try await HTTPServer.bind(prom.listen, group: group, responder: endpoint)
                 } catch {
                     throw TopologyError.bindFailed(sink: named.id, address: prom.listen.description, reason: "\(error)")
                 }
@@ -115,8 +113,9 @@ final class Topology {
         case .hostMetrics(let config):
             var sourceLogger = logger
             sourceLogger[metadataKey: "component_id"] = "\(named.id)"
-            let context = HostCollectorContext(
-                paths: HostPaths(root: config.root), options: config.options, logger: sourceLogger)
+            var paths = HostPaths(root: config.root)
+            paths.files = .caching(procfsAndSysfsOf: paths)
+            let context = HostCollectorContext(paths: paths, options: config.options, logger: sourceLogger)
             return HostMetricsSource(id: named.id, collectorNames: config.collectors, context: context)
         }
     }

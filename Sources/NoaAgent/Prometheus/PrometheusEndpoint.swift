@@ -11,11 +11,12 @@ import Synchronization
 /// Families are gathered at scrape time on a thread pool (collectors read files and may block), merged by name,
 /// encoded in the negotiated format and gzipped when the scraper asks. The list of producers can be swapped while
 /// the endpoint keeps listening, which is how a reload that keeps the same address causes no scrape gap.
-public final class PrometheusEndpoint: Sendable {
+public final class PrometheusEndpoint: HTTPResponder {
     public let id: String
     public let path: String
     private let producers: Mutex<[any MetricProducer]>
     private let threadPool: NIOThreadPool
+    private let compressor = GzipCompressor(level: 1)
     private let telemetry: AgentTelemetry
     private let logger: Logger
 
@@ -46,15 +47,15 @@ public final class PrometheusEndpoint: Sendable {
     /// never carries duplicates) and dropped from the later producer when they don't.
     public func gather() -> [MetricFamily] {
         let current = producers.withLock { $0 }
-        var merged = MetricBatch()
-        var owner: [String: Int] = [:]
-        for (index, producer) in current.enumerated() {
-            let batch = producer.gather()
-            for family in batch.families {
-                if let first = owner[family.name], first != index {
-                    merged.append(deduplicated(family, against: merged.family(named: family.name)))
+        guard let first = current.first else { return [] }
+        // The first producer's batch already has unique names: it is taken whole, without re-hashing its families.
+        // Each producer's batch has unique names, so a name already in `merged` came from an earlier producer.
+        var merged = first.gather()
+        for producer in current.dropFirst() {
+            for family in producer.gather().families {
+                if let earlier = merged.family(named: family.name) {
+                    merged.append(deduplicated(family, against: earlier))
                 } else {
-                    owner[family.name] = index
                     merged.append(family)
                 }
             }
@@ -70,47 +71,50 @@ public final class PrometheusEndpoint: Sendable {
         return copy
     }
 
-    /// The HTTP handler for this endpoint's listener.
-    public func handle(_ request: HTTPRequest) async -> HTTPResponse {
+    /// Answers one request on the listener's event loop.
+    public func respond(to request: HTTPRequest, on eventLoop: any EventLoop) -> EventLoopFuture<HTTPResponse> {
         guard request.method == .GET || request.method == .HEAD else {
-            return .text(.methodNotAllowed, "only GET and HEAD\n")
+            return eventLoop.makeSucceededFuture(.text(.methodNotAllowed, "only GET and HEAD\n"))
         }
         switch request.path {
         case Substring(path):
-            return await scrape(request)
+            return scrape(request, on: eventLoop)
         case "/":
             let page = """
                 <html><head><title>noa-agent</title></head><body><h1>noa-agent</h1>
                 <p><a href="\(path)">Metrics</a></p></body></html>\n
                 """
-            return HTTPResponse(
-                status: .ok, headers: ["Content-Type": "text/html; charset=utf-8"], body: ByteBuffer(string: page))
+            return eventLoop.makeSucceededFuture(HTTPResponse(
+                status: .ok, headers: ["Content-Type": "text/html; charset=utf-8"], body: ByteBuffer(string: page)))
         case "/-/healthy", "/-/ready":
-            return .text(.ok, "OK\n")
+            return eventLoop.makeSucceededFuture(.text(.ok, "OK\n"))
         default:
-            return .text(.notFound, "not found; metrics are at \(path)\n")
+            return eventLoop.makeSucceededFuture(.text(.notFound, "not found; metrics are at \(path)\n"))
         }
     }
 
-    private func scrape(_ request: HTTPRequest) async -> HTTPResponse {
+    /// Gathers and encodes on the thread pool (collectors block on file reads and, at worst, on a statfs
+    /// timeout), then answers on the connection's event loop: two thread hops per scrape.
+    private func scrape(_ request: HTTPRequest, on eventLoop: any EventLoop) -> EventLoopFuture<HTTPResponse> {
         let format = ExpositionFormat.negotiate(accept: request.headers.first(name: "Accept"))
         let wantsGzip = request.headers[canonicalForm: "Accept-Encoding"].contains { $0.lowercased().hasPrefix("gzip") }
-        do {
-            let (body, gzipped) = try await threadPool.runIfActive { [self] in
-                let families = gather()
-                let text = ExpositionEncoder(format: format).encode(families)
-                if wantsGzip, let packed = try? Gzip.compress(text) { return (packed, true) }
-                return (text, false)
-            }
+        let id = self.id
+        return threadPool.runIfActive(eventLoop: eventLoop) { [self] in
+            let families = gather()
+            let text = ExpositionEncoder(format: format).encode(families)
+            if wantsGzip, let packed = try? compressor.compress(text) { return (packed, true) }
+            return (text, false)
+        }
+        .map { [telemetry] (body: [UInt8], gzipped: Bool) -> HTTPResponse in
             telemetry.increment(
                 "noa_prometheus_scrapes_total", help: "Scrapes served by a prometheus sink, by format.",
                 labels: [Label("component_id", id), Label("format", format == .text ? "text" : "openmetrics")])
             var headers: HTTPHeaders = ["Content-Type": format.contentType, "Vary": "Accept, Accept-Encoding"]
             if gzipped { headers.add(name: "Content-Encoding", value: "gzip") }
             return HTTPResponse(status: .ok, headers: headers, body: ByteBuffer(bytes: body))
-        } catch {
-            logger.warning(
-                "A scrape could not be served.", metadata: ["component_id": "\(id)", "error": "\(error)"])
+        }
+        .flatMapErrorThrowing { [logger] error in
+            logger.warning("A scrape could not be served.", metadata: ["component_id": "\(id)", "error": "\(error)"])
             return .text(.serviceUnavailable, "the agent is shutting down\n")
         }
     }

@@ -12,11 +12,14 @@ public struct ProcessSelfMetrics: MetricProducer {
     private let proc: String
     private let ticksPerSecond: Double
     private let pageSize: Double
+    /// The boot time does not change while the agent runs: read once, not on every scrape.
+    private let bootTimeSeconds: Double?
 
     public init(procPath: String = "/proc") {
         self.proc = procPath
         self.ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
         self.pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
+        self.bootTimeSeconds = Self.bootTime(proc: procPath)
     }
 
     public func gather() -> MetricBatch {
@@ -30,14 +33,15 @@ public struct ProcessSelfMetrics: MetricProducer {
             batch.gauge(
                 "process_virtual_memory_bytes", "Virtual memory size in bytes.", Double(stat.virtualMemoryBytes))
             batch.gauge("process_threads", "Number of OS threads in the process.", Double(stat.numThreads))
-            if let boot = bootTime() {
+            if let boot = bootTimeSeconds {
                 batch.gauge(
                     "process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
                     boot + Double(stat.startTimeTicks) / ticksPerSecond)
             }
         }
-        if let fds = try? FileReader.listDirectory(proc + "/self/fd") {
-            batch.gauge("process_open_fds", "Number of open file descriptors.", Double(fds.count))
+        if let count = Self.countEntries(proc + "/self/fd") {
+            // The directory's own descriptor, open while counting, is not one of the agent's.
+            batch.gauge("process_open_fds", "Number of open file descriptors.", Double(count - 1))
         }
         if let text = try? FileReader.readString(proc + "/self/limits") {
             if let limit = try? ProcessLimits.parseMaxOpenFiles(text) {
@@ -53,8 +57,24 @@ public struct ProcessSelfMetrics: MetricProducer {
         return batch
     }
 
+    /// The number of entries in a directory, without building their names.
+    private static func countEntries(_ path: String) -> Int? {
+        guard let dir = opendir(path) else { return nil }
+        defer { closedir(dir) }
+        var count = 0
+        while let entry = readdir(dir) {
+            let isDot = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: UInt8.self, capacity: 3) {
+                    $0[0] == UInt8(ascii: ".") && ($0[1] == 0 || ($0[1] == UInt8(ascii: ".") && $0[2] == 0))
+                }
+            }
+            if !isDot { count += 1 }
+        }
+        return count
+    }
+
     /// `btime` from `/proc/stat`: boot time in seconds since the epoch.
-    private func bootTime() -> Double? {
+    private static func bootTime(proc: String) -> Double? {
         guard let text = try? FileReader.readString(proc + "/stat", sizeHint: 16384) else { return nil }
         for line in text.procLines() where line.hasPrefix("btime ") {
             return Double(line.dropFirst(6))

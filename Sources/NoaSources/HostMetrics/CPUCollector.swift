@@ -90,7 +90,7 @@ public final class CPUCollector: HostCollector {
         let base = paths.sys("devices/system/cpu/")
         guard FileReader.exists(base + "cpu0/online") else { return }
         for (n, dir) in directories {
-            let online = (try? FileReader.readTrimmed(base + dir + "/online")) == "1"
+            let online = (try? paths.files.readTrimmed(base + dir + "/online")) == "1"
             batch.gauge("node_cpu_online", "CPUs that are online and being scheduled.", online ? 1 : 0,
                         [Label("cpu", String(n))])
         }
@@ -98,7 +98,7 @@ public final class CPUCollector: HostCollector {
 
     /// `node_cpu_isolated` from `<sys>/devices/system/cpu/isolated` (a cpulist such as `1-3,5`; usually empty).
     private func addIsolated(into batch: inout MetricBatch) {
-        guard let text = try? FileReader.readTrimmed(paths.sys("devices/system/cpu/isolated")), !text.isEmpty,
+        guard let text = try? paths.files.readTrimmed(paths.sys("devices/system/cpu/isolated")), !text.isEmpty,
               let cpus = CPUList.parse(text)
         else { return }
         for cpu in cpus {
@@ -114,7 +114,7 @@ public final class CPUCollector: HostCollector {
         var packages: [UInt64: UInt64] = [:]
         var cores: [UInt64: [UInt64: UInt64]] = [:]
         func number(_ path: String) -> UInt64? {
-            guard let text = try? FileReader.readTrimmed(path) else { return nil }
+            guard let text = try? paths.files.readTrimmed(path) else { return nil }
             return UInt64(text)
         }
         for (_, dir) in directories {

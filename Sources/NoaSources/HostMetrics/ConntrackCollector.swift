@@ -42,7 +42,7 @@ public struct ConntrackCollector: HostCollector {
     }
 
     private func readUInt(_ relative: String) throws -> Double {
-        let text = try FileReader.readTrimmed(paths.proc(relative))
+        let text = try paths.files.readTrimmed(paths.proc(relative))
         guard let value = UInt64(text) else {
             throw ParseError(file: "/proc/" + relative, reason: "\"\(text)\" is not a number")
         }

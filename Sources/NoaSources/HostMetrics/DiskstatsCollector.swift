@@ -91,7 +91,7 @@ public final class DiskstatsCollector: HostCollector {
     /// sysfs spells a `/` in a device name (`cciss/c0d0`) as `!`.
     private func rotational(_ device: String) -> String {
         let sysName = String(device.map { $0 == "/" ? "!" : $0 })
-        guard let text = try? FileReader.readTrimmed(paths.sys("block/" + sysName + "/queue/rotational")),
+        guard let text = try? paths.files.readTrimmed(paths.sys("block/" + sysName + "/queue/rotational")),
               let value = UInt64(text)
         else { return "0" }
         return value == 0 ? "0" : "1"

@@ -16,13 +16,15 @@ import Glibc
 public final class HostMetricsSource: Sendable {
     public let id: String
     private let collectors: [any HostCollector]
+    private let files: HostFiles?
     private let failures: RateLimitedLogger
     private let lock = Mutex<Void>(())
     private let logger: Logger
 
-    public init(id: String, collectors: [any HostCollector], logger: Logger) {
+    public init(id: String, collectors: [any HostCollector], files: HostFiles? = nil, logger: Logger) {
         self.id = id
         self.collectors = collectors
+        self.files = files
         self.logger = logger
         self.failures = RateLimitedLogger(logger: logger, every: 100)
     }
@@ -31,7 +33,7 @@ public final class HostMetricsSource: Sendable {
     public convenience init(id: String, collectorNames: [String]?, context: HostCollectorContext) {
         self.init(
             id: id, collectors: HostCollectorCatalog.make(collectorNames, context: context),
-            logger: context.logger)
+            files: context.paths.files, logger: context.logger)
     }
 
     public var collectorNames: [String] { collectors.map(\.name) }
@@ -66,6 +68,8 @@ public final class HostMetricsSource: Sendable {
                 if ok { result.append(contentsOf: batch) }
                 durations.append((collector.name, elapsed, ok))
             }
+            // Descriptors of files no collector read this time (a removed interface's attributes) are closed.
+            files?.sweep()
             for (name, elapsed, _) in durations {
                 result.gauge(
                     "node_scrape_collector_duration_seconds", "node_exporter: Duration of a collector scrape.",

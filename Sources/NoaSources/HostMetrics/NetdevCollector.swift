@@ -35,7 +35,7 @@ public final class NetdevCollector: HostCollector {
             for (index, (name, help)) in transmitNames.enumerated() {
                 batch.counter(name, help, Double(line.transmit[index]), labels)
             }
-            if let text = try? FileReader.readTrimmed(paths.sys("class/net/" + line.device + "/statistics/rx_nohandler")),
+            if let text = try? paths.files.readTrimmed(paths.sys("class/net/" + line.device + "/statistics/rx_nohandler")),
                let value = UInt64(text) {
                 batch.counter(
                     "node_network_receive_nohandler_total", "Network device statistic receive_nohandler.",

@@ -38,7 +38,7 @@ public final class NetstatCollector: HostCollector {
         try fields.validate()
         var seen = Set<String>()
         for (file, path) in [("/proc/net/netstat", "net/netstat"), ("/proc/net/snmp", "net/snmp")] {
-            let text = try FileReader.readString(paths.proc(path), sizeHint: 8192)
+            let text = try paths.files.readString(paths.proc(path), sizeHint: 8192)
             for section in try Netstat.sections(text, file: file) {
                 for kept in selection(section) where seen.insert(kept.name).inserted {
                     batch.untyped(kept.name, kept.help, try section.value(kept.index))
@@ -46,7 +46,7 @@ public final class NetstatCollector: HostCollector {
             }
         }
         // Absent when IPv6 is disabled: then there are no IPv6 fields.
-        if let snmp6 = try FileReader.readStringIfPresent(paths.proc("net/snmp6"), sizeHint: 16384) {
+        if let snmp6 = try paths.files.readStringIfPresent(paths.proc("net/snmp6"), sizeHint: 16384) {
             for counter in try Netstat.parseSNMP6(snmp6) {
                 guard let kept = keptSNMP6(counter), seen.insert(kept.name).inserted else { continue }
                 batch.untyped(kept.name, kept.help, counter.value)

@@ -21,7 +21,7 @@ public final class SockstatCollector: HostCollector {
     public func collect(into batch: inout MetricBatch) throws {
         var found = false
         for (file, isIPv6) in [("net/sockstat", false), ("net/sockstat6", true)] {
-            guard let text = try FileReader.readStringIfPresent(paths.proc(file), sizeHint: 1024) else { continue }
+            guard let text = try paths.files.readStringIfPresent(paths.proc(file), sizeHint: 1024) else { continue }
             found = true
             let stat = try Sockstat.parse(text, file: "/proc/" + file)
             for line in stat.lines {

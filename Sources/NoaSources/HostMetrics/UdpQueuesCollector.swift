@@ -14,7 +14,7 @@ public struct UdpQueuesCollector: HostCollector {
     public func collect(into batch: inout MetricBatch) throws {
         var found = false
         for (file, ip) in [("net/udp", "v4"), ("net/udp6", "v6")] {
-            guard let text = try FileReader.readStringIfPresent(paths.proc(file), sizeHint: 16384) else { continue }
+            guard let text = try paths.files.readStringIfPresent(paths.proc(file), sizeHint: 16384) else { continue }
             found = true
             let queues = try UdpQueues.parse(text, file: "/proc/" + file)
             let help = "Number of allocated memory in the kernel for UDP datagrams in bytes."
