@@ -122,7 +122,8 @@ import Testing
               b: {type: prometheus, listen: ":9464", inputs: [host]}
             """
         let found = issues(yaml)
-        #expect(found == ["agent.yaml:2:3: duplicate key 'host' in this mapping"])
+        // Reported at the second 'host', the one to remove or rename.
+        #expect(found == ["agent.yaml:3:3: duplicate key 'host' in this mapping"])
         let ports = issues("""
             sources:
               host: {type: host_metrics}
