@@ -72,6 +72,13 @@ struct YAMLScanner {
 
     var atAnyDocumentMarker: Bool { atDocumentMarker("-") || atDocumentMarker(".") }
 
+    /// At the start of the text or right after a space, tab or break: where `#` starts a comment (§6.6).
+    var afterWhiteSpace: Bool {
+        guard index > 0 else { return true }
+        let c = chars[index - 1]
+        return c == " " || c == "\t" || c == "\n"
+    }
+
     /// Skips spaces and tabs within the line; returns how many.
     @discardableResult
     mutating func skipInlineSpace() -> Int {
@@ -92,7 +99,7 @@ struct YAMLScanner {
     /// In block context a tab in a line's indentation is an error (§6.1) unless the line is blank or a comment.
     mutating func skipToNextContent(block: Bool) throws(YAMLError) {
         var atLineStart = column == 1
-        var sawSpace = atLineStart
+        var sawSpace = afterWhiteSpace
         while let c = peek() {
             switch c {
             case " ":
@@ -122,9 +129,9 @@ struct YAMLScanner {
 
     /// After a complete node in block context only spaces and a comment may follow on the line.
     mutating func expectLineEnd(after what: String) throws(YAMLError) {
-        let spaces = skipInlineSpace()
+        skipInlineSpace()
         guard let c = peek(), c != "\n" else { return }
-        if c == "#" && spaces > 0 {
+        if c == "#" && afterWhiteSpace {
             skipToLineEnd()
             return
         }
@@ -359,7 +366,7 @@ struct YAMLScanner {
             }
         }
         let spaces = skipInlineSpace()
-        if peek() == "#" && spaces > 0 { skipToLineEnd() }
+        if peek() == "#" && spaces > 0 { skipToLineEnd() }  // a comment needs white space before it
         if let c = peek(), c != "\n" {
             throw YAMLError("invalid block scalar header: expected a chomping or indentation indicator, a comment or a line break", at: mark)
         }
