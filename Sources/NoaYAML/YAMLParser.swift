@@ -35,12 +35,14 @@ struct YAMLParser {
             root = try parseBlockNode(parentIndent: -1, inline: false)
         }
         try s.skipToNextContent(block: true)
+        var ended = false
         if s.atDocumentMarker(".") {
             s.advance(3)
+            ended = true
             try s.skipToNextContent(block: true)
         }
         if !s.atEnd {
-            if s.atAnyDocumentMarker {
+            if ended || s.atAnyDocumentMarker {
                 throw YAMLError(.unsupported, "only one document per file is supported", at: s.mark)
             }
             throw YAMLError("bad indentation: this line is outside the document's top-level node", at: s.mark)

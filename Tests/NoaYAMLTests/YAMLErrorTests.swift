@@ -69,6 +69,9 @@ import Testing
             yaml: "a: 1\n---\nb: 2", line: 2, column: 1, message: "only one document per file is supported",
             kind: .unsupported),
         Case(
+            yaml: "a: 1\n...\nb: 2", line: 3, column: 1, message: "only one document per file is supported",
+            kind: .unsupported),
+        Case(
             yaml: "[a]: 1", line: 1, column: 1, message: "flow collections as mapping keys are not supported",
             kind: .unsupported),
         Case(
