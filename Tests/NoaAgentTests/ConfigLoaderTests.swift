@@ -112,6 +112,15 @@ import Testing
         #expect(found[0].contains("YAML:"))
     }
 
+    @Test func yamlErrorsKeepTheirMessageAndPosition() {
+        #expect(issues("sources:\n  host: [unclosed\n")
+            == ["agent.yaml:2:9: YAML: unclosed flow sequence: the '[' here is never closed"])
+        #expect(issues("sources:\n  host: &h {type: host_metrics}\n")
+            == ["agent.yaml:2:9: YAML: anchors, aliases and tags are not supported"])
+        #expect(issues("sources:\n\thost: {type: host_metrics}\n")
+            == ["agent.yaml:2:1: YAML: tabs are not allowed for indentation"])
+    }
+
     @Test func duplicateKeysAndPortsAreErrors() {
         let yaml = """
             sources:

@@ -81,6 +81,10 @@ import Testing
                 plain("b", 1, 9): seq(1, 12, [plain("x", 1, 13), map(1, 16, [plain("c", 1, 17): plain("d", 1, 20)])]),
             ])),
         Case(
+            name: "plain scalar folded inside a flow sequence",
+            yaml: "[a\n  b, c\n\n  d]",
+            expected: seq(1, 1, [plain("a b", 1, 2), plain("c\nd", 2, 6)])),
+        Case(
             name: "empty flow collections",
             yaml: "a: []\nb: {}\n",
             expected: map(1, 1, [plain("a", 1, 1): seq(1, 4, []), plain("b", 2, 1): map(2, 4, [:])])),
