@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 // noa-agent: a Linux host and process telemetry agent.
 // Dependency direction: NoaCore at the bottom, the executable at the top (see ARCHITECTURE.md).
-// Heavy dependencies (NIO, Yams) stay out of NoaCore / NoaCodecs / NoaProcfs so their tests build fast.
+// Heavy dependencies (NIO) stay out of NoaCore / NoaCodecs / NoaProcfs so their tests build fast.
 import PackageDescription
 
 let package = Package(
@@ -15,7 +15,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
-        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // zlib from Debian (zlib1g-dev) for gzip-encoded responses.
@@ -36,6 +35,8 @@ let package = Package(
             name: "NoaProcfs",
             dependencies: ["NoaCore"]
         ),
+        // The config file's YAML reader: no dependencies and no Foundation, to keep the static binary small.
+        .target(name: "NoaYAML"),
         .target(
             name: "NoaSources",
             dependencies: [
@@ -46,14 +47,13 @@ let package = Package(
         .target(
             name: "NoaAgent",
             dependencies: [
-                "NoaCore", "NoaCodecs", "NoaProcfs", "NoaSources",
+                "NoaCore", "NoaCodecs", "NoaProcfs", "NoaSources", "NoaYAML",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
@@ -66,6 +66,7 @@ let package = Package(
         ),
         .testTarget(name: "NoaCoreTests", dependencies: ["NoaCore", "NoaCodecs"]),
         .testTarget(name: "NoaProcfsTests", dependencies: ["NoaProcfs"]),
+        .testTarget(name: "NoaYAMLTests", dependencies: ["NoaYAML"]),
         .testTarget(
             name: "NoaSourcesTests",
             dependencies: ["NoaSources", "NoaProcfs", "NoaCodecs"]

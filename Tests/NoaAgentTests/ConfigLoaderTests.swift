@@ -112,6 +112,15 @@ import Testing
         #expect(found[0].contains("YAML:"))
     }
 
+    @Test func yamlErrorsKeepTheirMessageAndPosition() {
+        #expect(issues("sources:\n  host: [unclosed\n")
+            == ["agent.yaml:2:9: YAML: unclosed flow sequence: the '[' here is never closed"])
+        #expect(issues("sources:\n  host: &h {type: host_metrics}\n")
+            == ["agent.yaml:2:9: YAML: anchors, aliases and tags are not supported"])
+        #expect(issues("sources:\n\thost: {type: host_metrics}\n")
+            == ["agent.yaml:2:1: YAML: tabs are not allowed for indentation"])
+    }
+
     @Test func duplicateKeysAndPortsAreErrors() {
         let yaml = """
             sources:
@@ -122,7 +131,8 @@ import Testing
               b: {type: prometheus, listen: ":9464", inputs: [host]}
             """
         let found = issues(yaml)
-        #expect(found == ["agent.yaml:2:3: duplicate key 'host' in this mapping"])
+        // Reported at the second 'host', the one to remove or rename.
+        #expect(found == ["agent.yaml:3:3: duplicate key 'host' in this mapping"])
         let ports = issues("""
             sources:
               host: {type: host_metrics}

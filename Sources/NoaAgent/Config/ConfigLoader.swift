@@ -1,5 +1,5 @@
 import NoaSources
-import Yams
+import NoaYAML
 
 /// Turns `agent.yaml` text into a validated `AgentConfig`, or into every problem it has.
 ///
@@ -20,14 +20,11 @@ public struct ConfigLoader: Sendable {
             reader.issues.append(
                 ConfigIssue(file: file, line: problem.line, column: problem.column, message: problem.message))
         }
-        let root: Node?
+        let root: YAMLNode?
         do {
-            root = try Yams.compose(yaml: substituted)
-        } catch let error as YamlError {
-            reader.issues.append(Self.issue(from: error, file: file))
-            return .failure(ConfigErrors(reader.issues))
+            root = try YAML.compose(substituted)
         } catch {
-            reader.issues.append(ConfigIssue(file: file, line: 1, column: 1, message: "\(error)"))
+            reader.issues.append(Self.issue(from: error, file: file))
             return .failure(ConfigErrors(reader.issues))
         }
         guard let root else {
@@ -44,30 +41,25 @@ public struct ConfigLoader: Sendable {
         return .failure(ConfigErrors(issues.sorted { ($0.line, $0.column) < ($1.line, $1.column) }))
     }
 
-    static func issue(from error: YamlError, file: String) -> ConfigIssue {
-        switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
-             .composer(_, let problem, let mark, _):
-            return ConfigIssue(file: file, line: mark.line, column: mark.column, message: "YAML: \(problem)")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            return ConfigIssue(
-                file: file, line: context.mark.line, column: context.mark.column,
-                message: "duplicate key \(keys) in this mapping")
-        default:
-            return ConfigIssue(file: file, line: 1, column: 1, message: "YAML: \(error)")
+    /// A duplicate key is reported at its second occurrence; every other YAML problem is prefixed "YAML:".
+    static func issue(from error: YAMLError, file: String) -> ConfigIssue {
+        let message: String
+        switch error.kind {
+        case .duplicateKey(let key): message = "duplicate key '\(key)' in this mapping"
+        case .syntax, .unsupported: message = "YAML: \(error.message)"
         }
+        return ConfigIssue(file: file, line: error.mark.line, column: error.mark.column, message: message)
     }
 
     // MARK: - Top level
 
-    private func readAgent(_ root: Node, _ r: NodeReader) -> AgentConfig? {
+    private func readAgent(_ root: YAMLNode, _ r: NodeReader) -> AgentConfig? {
         guard let top = r.mapping(root, path: "", allowed: ["data_dir", "sources", "sinks"]) else { return nil }
         var config = AgentConfig(sources: [], sinks: [])
         if let node = top["data_dir"], let dir = r.string(node, path: "data_dir") {
             if dir.hasPrefix("/") { config.dataDir = dir } else { r.error(node, "data_dir must be an absolute path") }
         }
-        var sourceNodes: [String: Node] = [:]
+        var sourceNodes: [String: YAMLNode] = [:]
         if let sources = top["sources"], let entries = r.orderedMapping(sources, path: "sources") {
             for (id, keyNode, value) in entries {
                 guard r.validID(id, keyNode, kind: "source") else { continue }
@@ -93,15 +85,15 @@ public struct ConfigLoader: Sendable {
     }
 
     private func checkInputs(
-        _ sink: SinkConfig, sinkID: String, _ node: Node, config: AgentConfig, sourceNodes: [String: Node],
+        _ sink: SinkConfig, sinkID: String, _ node: YAMLNode, config: AgentConfig, sourceNodes: [String: YAMLNode],
         _ r: NodeReader
     ) {
-        let inputsNode = node.mapping?["inputs"] ?? node
+        let inputsNode = node["inputs"] ?? node
         if sink.inputs.isEmpty {
             r.error(inputsNode, "sinks.\(sinkID).inputs is empty: name at least one source")
         }
-        let itemNodes: [Node]
-        if case .sequence(let sequence) = inputsNode { itemNodes = Array(sequence) } else { itemNodes = [inputsNode] }
+        let itemNodes: [YAMLNode]
+        if case .sequence(let sequence) = inputsNode { itemNodes = sequence.items } else { itemNodes = [inputsNode] }
         for (index, input) in sink.inputs.enumerated() {
             let inputNode = index < itemNodes.count ? itemNodes[index] : inputsNode
             guard let source = config.source(input) else {
@@ -119,13 +111,13 @@ public struct ConfigLoader: Sendable {
         }
     }
 
-    private func checkListenConflicts(_ config: AgentConfig, _ top: [String: Node], _ r: NodeReader) {
+    private func checkListenConflicts(_ config: AgentConfig, _ top: [String: YAMLNode], _ r: NodeReader) {
         var seen: [Int: String] = [:]
         for sink in config.sinks {
             guard case .prometheus(let prom) = sink.config, prom.listen.port != 0 else { continue }
             if let other = seen[prom.listen.port] {
                 guard let sinksNode = top["sinks"] else { continue }
-                let node = sinksNode.mapping?[Node(stringLiteral: sink.id)]?.mapping?["listen"] ?? sinksNode
+                let node = sinksNode[sink.id]?["listen"] ?? sinksNode
                 r.error(node, "sinks.\(sink.id).listen: port \(prom.listen.port) is already used by sinks.\(other)")
             }
             seen[prom.listen.port] = sink.id
@@ -134,7 +126,7 @@ public struct ConfigLoader: Sendable {
 
     // MARK: - Sources
 
-    private func readSource(id: String, _ node: Node, _ r: NodeReader) -> SourceConfig? {
+    private func readSource(id: String, _ node: YAMLNode, _ r: NodeReader) -> SourceConfig? {
         let path = "sources.\(id)"
         guard let type = r.componentType(node, path: path, known: SourceConfig.typeNames) else { return nil }
         switch type {
@@ -145,7 +137,7 @@ public struct ConfigLoader: Sendable {
         }
     }
 
-    private func readHostMetrics(_ node: Node, path: String, _ r: NodeReader) -> HostMetricsConfig? {
+    private func readHostMetrics(_ node: YAMLNode, path: String, _ r: NodeReader) -> HostMetricsConfig? {
         guard let map = r.mapping(node, path: path, allowed: [
             "type", "root", "collectors", "statfs_timeout", "filesystem_mount_points_exclude",
             "filesystem_fs_types_exclude", "diskstats_device_exclude", "netdev_device_exclude",
@@ -187,7 +179,7 @@ public struct ConfigLoader: Sendable {
 
     // MARK: - Sinks
 
-    private func readSink(id: String, _ node: Node, _ r: NodeReader) -> SinkConfig? {
+    private func readSink(id: String, _ node: YAMLNode, _ r: NodeReader) -> SinkConfig? {
         let path = "sinks.\(id)"
         guard let type = r.componentType(node, path: path, known: SinkConfig.typeNames) else { return nil }
         switch type {
@@ -198,7 +190,7 @@ public struct ConfigLoader: Sendable {
         }
     }
 
-    private func readPrometheus(_ node: Node, path: String, _ r: NodeReader) -> PrometheusSinkConfig? {
+    private func readPrometheus(_ node: YAMLNode, path: String, _ r: NodeReader) -> PrometheusSinkConfig? {
         guard let map = r.mapping(node, path: path, allowed: ["type", "listen", "path", "inputs", "self_metrics"])
         else { return nil }
         var listen = ListenAddress(host: "0.0.0.0", port: 9464)

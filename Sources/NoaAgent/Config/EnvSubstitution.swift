@@ -36,7 +36,7 @@ public enum EnvSubstitution {
                     let body = text[text.index(after: next)..<close]
                     var name = body
                     var fallback: Substring? = nil
-                    if let sep = body.range(of: ":-") {
+                    if let sep = body.firstRange(of: ":-") {
                         name = body[..<sep.lowerBound]
                         fallback = body[sep.upperBound...]
                     }

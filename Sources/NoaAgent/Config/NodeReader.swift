@@ -1,4 +1,4 @@
-import Yams
+import NoaYAML
 
 /// Reads typed values out of a composed YAML tree and records a located issue for everything that is wrong.
 final class NodeReader {
@@ -9,15 +9,15 @@ final class NodeReader {
         self.file = file
     }
 
-    func error(_ node: Node, _ message: String) {
+    func error(_ node: YAMLNode, _ message: String) {
         let mark = node.mark
-        issues.append(ConfigIssue(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))
+        issues.append(ConfigIssue(file: file, line: mark.line, column: mark.column, message: message))
     }
 
     /// A mapping whose keys must all be in `allowed`; unknown keys are errors, never silently ignored.
-    func mapping(_ node: Node, path: String, allowed: [String]) -> [String: Node]? {
+    func mapping(_ node: YAMLNode, path: String, allowed: [String]) -> [String: YAMLNode]? {
         guard let entries = orderedMapping(node, path: path) else { return nil }
-        var result: [String: Node] = [:]
+        var result: [String: YAMLNode] = [:]
         for (key, keyNode, value) in entries {
             if allowed.contains(key) {
                 result[key] = value
@@ -30,8 +30,9 @@ final class NodeReader {
         return result
     }
 
-    /// The entries of a mapping in file order; duplicate keys are errors.
-    func orderedMapping(_ node: Node, path: String) -> [(String, Node, Node)]? {
+    /// The entries of a mapping in file order; duplicate keys are errors (the YAML reader already refuses them,
+    /// this keeps the reader safe on its own).
+    func orderedMapping(_ node: YAMLNode, path: String) -> [(String, YAMLNode, YAMLNode)]? {
         if case .scalar(let scalar) = node, scalar.string.isEmpty || scalar.string == "~" || scalar.string == "null" {
             return []
         }
@@ -40,7 +41,7 @@ final class NodeReader {
             return nil
         }
         var seen = Set<String>()
-        var entries: [(String, Node, Node)] = []
+        var entries: [(String, YAMLNode, YAMLNode)] = []
         for (key, value) in mapping {
             guard case .scalar(let scalar) = key else {
                 error(key, "\(path): keys must be plain strings")
@@ -55,14 +56,14 @@ final class NodeReader {
         return entries
     }
 
-    func validID(_ id: String, _ node: Node, kind: String) -> Bool {
+    func validID(_ id: String, _ node: YAMLNode, kind: String) -> Bool {
         let ok = !id.isEmpty && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
         if !ok { error(node, "\(kind) name '\(id)' may only have letters, digits, '_' and '-'") }
         return ok
     }
 
     /// The `type:` of a component, checked against the known kinds.
-    func componentType(_ node: Node, path: String, known: [String]) -> String? {
+    func componentType(_ node: YAMLNode, path: String, known: [String]) -> String? {
         guard case .mapping(let mapping) = node else {
             error(node, "\(path) must be a mapping with a 'type' key")
             return nil
@@ -79,7 +80,7 @@ final class NodeReader {
         return type
     }
 
-    func string(_ node: Node, path: String) -> String? {
+    func string(_ node: YAMLNode, path: String) -> String? {
         guard case .scalar(let scalar) = node else {
             error(node, "\(path) must be a single value")
             return nil
@@ -87,7 +88,7 @@ final class NodeReader {
         return scalar.string
     }
 
-    func bool(_ node: Node, path: String) -> Bool? {
+    func bool(_ node: YAMLNode, path: String) -> Bool? {
         guard let text = string(node, path: path) else { return nil }
         switch text {
         case "true", "True", "TRUE", "yes", "on": return true
@@ -98,26 +99,26 @@ final class NodeReader {
         }
     }
 
-    func stringList(_ node: Node, path: String) -> [String]? {
+    func stringList(_ node: YAMLNode, path: String) -> [String]? {
         itemList(node, path: path)?.map(\.value)
     }
 
     /// A list of strings with the node of each item, so a problem with one item is reported at that item.
     /// A single value is taken as a list of one.
-    func itemList(_ node: Node, path: String) -> [(value: String, node: Node)]? {
+    func itemList(_ node: YAMLNode, path: String) -> [(value: String, node: YAMLNode)]? {
         if case .scalar = node, let single = string(node, path: path) { return [(single, node)] }
         guard case .sequence(let sequence) = node else {
             error(node, "\(path) must be a list")
             return nil
         }
-        var values: [(value: String, node: Node)] = []
+        var values: [(value: String, node: YAMLNode)] = []
         for item in sequence {
             if let value = string(item, path: "\(path)[]") { values.append((value, item)) }
         }
         return values
     }
 
-    func duration(_ node: Node, path: String) -> Duration? {
+    func duration(_ node: YAMLNode, path: String) -> Duration? {
         guard let text = string(node, path: path) else { return nil }
         switch ConfigDuration.parse(text) {
         case .success(let d): return d
@@ -127,7 +128,7 @@ final class NodeReader {
         }
     }
 
-    func size(_ node: Node, path: String) -> Int? {
+    func size(_ node: YAMLNode, path: String) -> Int? {
         guard let text = string(node, path: path) else { return nil }
         switch ConfigByteSize.parse(text) {
         case .success(let n): return n
@@ -138,7 +139,7 @@ final class NodeReader {
     }
 
     /// A regular expression, compiled once here so a bad pattern is a config error rather than a scrape failure.
-    func regex(_ node: Node, path: String) -> String? {
+    func regex(_ node: YAMLNode, path: String) -> String? {
         guard let text = string(node, path: path) else { return nil }
         do {
             _ = try Regex(text)
