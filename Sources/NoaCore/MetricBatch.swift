@@ -12,6 +12,34 @@ public struct MetricBatch: Sendable {
 
     public init() {}
 
+    /// An empty batch with room for `families` families, so filling it does not rehash its index.
+    public init(reservingCapacity families: Int) {
+        self.families.reserveCapacity(families)
+        self.indexByName.reserveCapacity(families)
+    }
+
+    /// A point to roll back to: the families declared so far.
+    public struct Checkpoint: Sendable {
+        fileprivate let familyCount: Int
+        fileprivate let lastFamilySampleCount: Int
+    }
+
+    public func checkpoint() -> Checkpoint {
+        Checkpoint(familyCount: families.count, lastFamilySampleCount: families.last?.samples.count ?? 0)
+    }
+
+    /// Removes every family declared after `checkpoint`, and samples appended to the family that was last then.
+    /// Samples added to other, older families are not tracked: a producer that rolls back must only add to
+    /// families it declared itself (each host collector owns its family names).
+    public mutating func rollback(to checkpoint: Checkpoint) {
+        guard checkpoint.familyCount <= families.count else { return }
+        for family in families[checkpoint.familyCount...] { indexByName[family.name] = nil }
+        families.removeSubrange(checkpoint.familyCount...)
+        if let last = families.indices.last, families[last].samples.count > checkpoint.lastFamilySampleCount {
+            families[last].samples.removeSubrange(checkpoint.lastFamilySampleCount...)
+        }
+    }
+
     public var isEmpty: Bool { families.isEmpty }
 
     /// Adds one sample to the family `name`, declaring the family on first use.

@@ -31,8 +31,20 @@ extension StringProtocol where SubSequence == Substring {
     /// Splits on the UTF-8 view: a `Character` split is about 6x slower, and would not split "\r\n".
     @inlinable
     public func procLines() -> [Substring] {
-        let whole = self[...]
-        return whole.utf8.split(separator: 0x0A, omittingEmptySubsequences: true).map { Substring($0) }
+        var result: [Substring] = []
+        result.reserveCapacity(64)
+        let utf8 = self.utf8
+        var start = utf8.startIndex
+        var index = utf8.startIndex
+        while index != utf8.endIndex {
+            if utf8[index] == 0x0A {
+                if start != index { result.append(self[start..<index]) }
+                start = utf8.index(after: index)
+            }
+            utf8.formIndex(after: &index)
+        }
+        if start != utf8.endIndex { result.append(self[start..<utf8.endIndex]) }
+        return result
     }
 }
 

@@ -88,3 +88,20 @@ import Testing
         #expect(try Gzip.decompress(try compressor.compress([])) == [])
     }
 }
+
+@Suite struct MetricBatchTests {
+    @Test func rollbackRemovesWhatWasAddedAfterTheCheckpoint() {
+        var batch = MetricBatch(reservingCapacity: 4)
+        batch.gauge("a", "A.", 1)
+        let checkpoint = batch.checkpoint()
+        batch.gauge("a", "A.", 2, [Label("x", "1")])  // appended to the last family by the fast path
+        batch.gauge("b", "B.", 3)
+        batch.counter("c_total", "C.", 4)
+        batch.rollback(to: checkpoint)
+        #expect(batch.families.map(\.name) == ["a"])
+        #expect(batch.families[0].samples.count == 1)
+        #expect(batch.family(named: "b") == nil)
+        batch.gauge("b", "B.", 5)  // the name is free again
+        #expect(batch.family(named: "b")?.samples.first?.value == 5)
+    }
+}

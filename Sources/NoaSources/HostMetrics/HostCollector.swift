@@ -55,7 +55,8 @@ public struct HostMetricsOptions: Sendable, Hashable {
 /// `collect` is called serially by `HostMetricsSource` (never twice at once for one instance), so a collector that
 /// keeps state between scrapes (cpu's last values) needs no more than a `Mutex` to satisfy `Sendable`.
 /// Throwing means the collector failed as a whole: the source reports `node_scrape_collector_success 0` for it and
-/// logs once, and whatever it had already added to the batch is discarded. A collector whose optional inputs are
+/// logs once, and whatever it had already added to the batch is discarded. The batch is shared by all collectors of
+/// a scrape, so a collector adds only to families it declares itself (node_exporter's names are per collector). A collector whose optional inputs are
 /// absent (no conntrack module, no PSI) throws `HostCollectorError.unavailable`, as node_exporter's
 /// `ErrNoData` does: success 0, logged at debug level only.
 public protocol HostCollector: Sendable {

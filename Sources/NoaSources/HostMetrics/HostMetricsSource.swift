@@ -18,7 +18,8 @@ public final class HostMetricsSource: Sendable {
     private let collectors: [any HostCollector]
     private let files: HostFiles?
     private let failures: RateLimitedLogger
-    private let lock = Mutex<Void>(())
+    /// Serialises gathers; holds the family count of the last gather, to size the next batch.
+    private let lock = Mutex<Int>(0)
     private let logger: Logger
 
     public init(id: String, collectors: [any HostCollector], files: HostFiles? = nil, logger: Logger) {
@@ -40,16 +41,18 @@ public final class HostMetricsSource: Sendable {
 
     /// Runs every collector once and returns their families plus the per-collector scrape metrics.
     public func gather() -> MetricBatch {
-        lock.withLock { _ in
-            var result = MetricBatch()
+        lock.withLock { lastFamilyCount in
+            var result = MetricBatch(reservingCapacity: lastFamilyCount + 8)
             var durations: [(String, Double, Bool)] = []
             durations.reserveCapacity(collectors.count)
             for collector in collectors {
-                var batch = MetricBatch()
+                // Collectors add straight into the scrape's batch; a failing one is rolled back, so nothing it had
+                // added is exposed.
+                let checkpoint = result.checkpoint()
                 let start = monotonicSeconds()
                 var ok = true
                 do {
-                    try collector.collect(into: &batch)
+                    try collector.collect(into: &result)
                     failures.reset(key: collector.name)
                 } catch let error as HostCollectorError {
                     ok = false
@@ -65,7 +68,7 @@ public final class HostMetricsSource: Sendable {
                                    "error": "\(error)"])
                 }
                 let elapsed = monotonicSeconds() - start
-                if ok { result.append(contentsOf: batch) }
+                if !ok { result.rollback(to: checkpoint) }
                 durations.append((collector.name, elapsed, ok))
             }
             // Descriptors of files no collector read this time (a removed interface's attributes) are closed.
@@ -80,6 +83,7 @@ public final class HostMetricsSource: Sendable {
                     "node_scrape_collector_success", "node_exporter: Whether a collector succeeded.",
                     ok ? 1 : 0, [Label("collector", name)])
             }
+            lastFamilyCount = result.families.count
             return result
         }
     }
