@@ -1,4 +1,3 @@
-import ArgumentParser
 import Logging
 import NIOCore
 import NIOPosix
@@ -11,45 +10,38 @@ import Glibc
 
 /// `noa-agent`: one daemon per Linux server for host metrics, logs and traces.
 @main
-struct NoaAgentCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "noa-agent",
-        abstract: "A Linux host and process telemetry agent: node_exporter-compatible metrics on one Prometheus endpoint.",
-        subcommands: [Run.self, Validate.self, Version.self],
-        defaultSubcommand: nil
-    )
-}
-
-func processEnvironment() -> [String: String] {
-    var result: [String: String] = [:]
-    var pointer = environ
-    while let entry = pointer.pointee {
-        let text = String(cString: entry)
-        if let eq = text.firstIndex(of: "=") {
-            result[String(text[..<eq])] = String(text[text.index(after: eq)...])
+struct NoaAgentMain {
+    static func main() async {
+        switch AgentCommand.parse(Array(CommandLine.arguments.dropFirst())) {
+        case .failure(let error):
+            printErr("Error: \(error.message)\n\n" + AgentCommand.helpText(error.subcommand))
+            exit(64)  // EX_USAGE
+        case .success(.help(let topic)):
+            print(AgentCommand.helpText(topic), terminator: "")
+        case .success(.version):
+            print("noa-agent \(AgentVersion.current)")
+        case .success(.validate(let config)):
+            exit(validate(config: config))
+        case .success(.run(let config, let logLevel)):
+            exit(await run(config: config, logLevel: logLevel))
         }
-        pointer += 1
     }
-    return result
-}
 
-extension Logger.Level: @retroactive ExpressibleByArgument {}
+    static func validate(config: String) -> Int32 {
+        switch ConfigSource.file(config).load(with: ConfigLoader(environment: processEnvironment())) {
+        case .success(let loaded):
+            print("\(config): OK (\(loaded.sources.count) sources, \(loaded.sinks.count) sinks)")
+            return 0
+        case .failure(let errors):
+            printErr(errors.description)
+            return 1
+        }
+    }
 
-struct Run: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Run the agent until SIGTERM or SIGINT; SIGHUP reloads the config file.")
-
-    @Option(name: .long, help: "Config file. Without it, \(DefaultConfig.path) if it exists, else the built-in default.")
-    var config: String?
-
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level = .info
-
-    func run() async throws {
+    static func run(config: String?, logLevel: Logger.Level) async -> Int32 {
         let environment = processEnvironment()
         let journal = !(environment["JOURNAL_STREAM"] ?? "").isEmpty
-        let level = logLevel
-        LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level, journal: journal) }
+        LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: logLevel, journal: journal) }
         let logger = Logger(label: "noa-agent")
 
         let source: ConfigSource
@@ -66,7 +58,7 @@ struct Run: AsyncParsableCommand {
         case .success(let loaded): agentConfig = loaded
         case .failure(let errors):
             printErr(errors.description)
-            throw ExitCode(2)
+            return 2
         }
         logger.info("Starting.", metadata: ["version": "\(AgentVersion.current)", "config": "\(source)"])
 
@@ -86,44 +78,31 @@ struct Run: AsyncParsableCommand {
             services: [agent, WatchdogService(notifier: notifier)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
+        var status: Int32 = 0
         do {
             try await serviceGroup.run()
+            logger.info("Stopped.")
         } catch {
             logger.critical("The agent stopped on an error.", metadata: ["error": "\(error)"])
-            try? await threadPool.shutdownGracefully()
-            try? await group.shutdownGracefully()
-            throw ExitCode(1)
+            status = 1
         }
         try? await threadPool.shutdownGracefully()
         try? await group.shutdownGracefully()
-        logger.info("Stopped.")
+        return status
     }
 }
 
-struct Validate: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Check a config file; print file:line:column: problem for every problem found.")
-
-    @Option(name: .long, help: "The config file to check.")
-    var config: String
-
-    func run() throws {
-        switch ConfigSource.file(config).load(with: ConfigLoader(environment: processEnvironment())) {
-        case .success(let loaded):
-            print("\(config): OK (\(loaded.sources.count) sources, \(loaded.sinks.count) sinks)")
-        case .failure(let errors):
-            printErr(errors.description)
-            throw ExitCode(1)
+func processEnvironment() -> [String: String] {
+    var result: [String: String] = [:]
+    var pointer = environ
+    while let entry = pointer.pointee {
+        let text = String(cString: entry)
+        if let eq = text.firstIndex(of: "=") {
+            result[String(text[..<eq])] = String(text[text.index(after: eq)...])
         }
+        pointer += 1
     }
-}
-
-struct Version: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the version.")
-
-    func run() {
-        print("noa-agent \(AgentVersion.current)")
-    }
+    return result
 }
 
 func printErr(_ text: String) {

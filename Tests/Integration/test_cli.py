@@ -70,3 +70,13 @@ def test_run_with_invalid_config_exits_nonzero(tmp_path):
     result = run("run", "--config", str(path))
     assert result.returncode != 0
     assert f"{path}:1:8:" in result.stderr
+
+
+def test_usage_errors_exit_64_with_usage():
+    for args, message in ((["frobnicate"], "unknown command 'frobnicate'"),
+                          (["run", "--nope", "x"], "unknown option '--nope'"),
+                          (["validate"], "missing --config FILE")):
+        result = run(*args)
+        assert result.returncode == 64, args
+        assert result.stderr.startswith(f"Error: {message}\n"), result.stderr
+        assert "USAGE:" in result.stderr
