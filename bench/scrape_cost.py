@@ -12,6 +12,7 @@ usage: bench/scrape_cost.py [--scrapes N] [--agent PATH] [--node-exporter PATH]
 """
 import argparse
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -117,6 +118,7 @@ def main():
         for process, _ in exporters.values():
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=20)
+        shutil.rmtree(workdir, ignore_errors=True)
 
     print(f"scrapes={args.scrapes} (each exporter, alternating), cpu resolution {1000 / HZ:.0f} ms total")
     print(f"{'':16}{'cpu ms/scrape':>15}{'wall ms p50':>13}{'wall ms p90':>13}{'gzip bytes':>12}{'RSS KiB':>10}{'HWM KiB':>10}")

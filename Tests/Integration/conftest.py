@@ -1,6 +1,7 @@
 """Shared fixtures for the integration tests: they run the real `noa-agent` binary and real peers
 (Debian's prometheus-node-exporter and promtool) on loopback ports, never anything else."""
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -91,6 +92,7 @@ def agent_factory():
     yield make
     for agent in agents:
         agent.stop()
+        shutil.rmtree(agent.dir, ignore_errors=True)
 
 
 def host_config(port, collectors=None, root="/"):

@@ -29,6 +29,7 @@ import Testing
         let topology = Topology(group: group, threadPool: pool, telemetry: AgentTelemetry(), logger: Logger(label: "t"))
         let rootA = try fixtureRoot(load: "1.00 2.00 3.00")
         let rootB = try fixtureRoot(load: "7.00 8.00 9.00")
+        defer { for root in [rootA, rootB] { try? FileManager.default.removeItem(atPath: root) } }
 
         try await topology.apply(config(root: rootA, port: 0))
         let port = try #require(topology.sinks["prom"]?.server.port)
@@ -61,6 +62,7 @@ import Testing
         pool.start()
         let topology = Topology(group: group, threadPool: pool, telemetry: AgentTelemetry(), logger: Logger(label: "t"))
         let root = try fixtureRoot(load: "garbage")
+        defer { try? FileManager.default.removeItem(atPath: root) }
         try await topology.apply(config(root: root, port: 0, selfMetrics: true))
         let port = try #require(topology.sinks["prom"]?.server.port)
         let response = try await TestHTTPClient.request(port: port, path: "/metrics")

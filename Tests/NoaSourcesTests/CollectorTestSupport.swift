@@ -4,7 +4,7 @@ import NoaProcfs
 import NoaSources
 
 /// A context over a fake tree with node_exporter's default options.
-func testContext(_ tree: FakeHostTree, options: HostMetricsOptions = HostMetricsOptions()) -> HostCollectorContext {
+func testContext(_ tree: FixtureTree, options: HostMetricsOptions = HostMetricsOptions()) -> HostCollectorContext {
     HostCollectorContext(paths: tree.paths, options: options, logger: Logger(label: "test"))
 }
 

@@ -14,11 +14,10 @@ import Testing
         """
 
     @Test func convertsUnitsAndFiltersDevices() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
-        try tree.write("proc/diskstats", Self.diskstats)
-        try tree.write("sys/block/sda/queue/rotational", "1\n")
-        try tree.write("run/udev/data/b8:0", """
+        let tree = FixtureTree()
+        tree.write("proc/diskstats", Self.diskstats)
+        tree.write("sys/block/sda/queue/rotational", "1\n")
+        tree.write("run/udev/data/b8:0", """
             S:disk/by-id/ata-Samsung
             E:ID_ATA=1
             E:ID_ATA_ROTATION_RATE_RPM=0
@@ -64,15 +63,13 @@ import Testing
     }
 
     @Test func missingFileThrows() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
+        let tree = FixtureTree()
         #expect(throws: FileReadError.self) { try collect(DiskstatsCollector(context: testContext(tree))) }
     }
 
     @Test func invalidExcludePatternThrows() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
-        try tree.write("proc/diskstats", Self.diskstats)
+        let tree = FixtureTree()
+        tree.write("proc/diskstats", Self.diskstats)
         let options = HostMetricsOptions(diskstatsDeviceExclude: "^(unclosed")
         #expect(throws: NameFilterError.self) { try collect(DiskstatsCollector(context: testContext(tree, options: options))) }
     }

@@ -23,11 +23,10 @@ import Glibc
         """#
 
     @Test func reportsFilteredDeduplicatedMountsWithErrors() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
-        try tree.write("proc/1/mountinfo", Self.mountinfo)
-        try tree.makeDirectory("data")
-        try tree.makeDirectory("with space")
+        let tree = FixtureTree()
+        tree.write("proc/1/mountinfo", Self.mountinfo)
+        tree.makeDirectory("data")
+        tree.makeDirectory("with space")
         let batch = try collect(FilesystemCollector(context: testContext(tree)))
 
         let sizes = batch.labelSets("node_filesystem_size_bytes")
@@ -53,9 +52,8 @@ import Glibc
     }
 
     @Test func stackedMountsShareOneStatfs() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
-        try tree.write("proc/1/mountinfo", """
+        let tree = FixtureTree()
+        tree.write("proc/1/mountinfo", """
             40 27 8:17 / /data rw - ext4 /dev/sdb1 rw
             41 40 8:33 / /data rw - xfs /dev/sdc1 rw
             """)
@@ -70,17 +68,15 @@ import Glibc
     }
 
     @Test func fallsBackToSelfMountinfo() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
-        try tree.write("proc/self/mountinfo", "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n")
+        let tree = FixtureTree()
+        tree.write("proc/self/mountinfo", "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n")
         let batch = try collect(FilesystemCollector(context: testContext(tree)))
         #expect(batch.value("node_filesystem_device_error", ["mountpoint": "/"]) == 0)
     }
 
     @Test func malformedMountinfoThrows() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
-        try tree.write("proc/1/mountinfo", "27 1 254:0 / /\n")
+        let tree = FixtureTree()
+        tree.write("proc/1/mountinfo", "27 1 254:0 / /\n")
         #expect(throws: ParseError.self) { try collect(FilesystemCollector(context: testContext(tree))) }
     }
 
@@ -99,9 +95,8 @@ import Glibc
     }
 
     @Test func stuckMountTimesOutAndIsSkippedUntilItsCallReturns() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
-        try tree.write("proc/1/mountinfo", "30 27 0:27 / /nfs rw - nfs server:/export rw\n")
+        let tree = FixtureTree()
+        tree.write("proc/1/mountinfo", "30 27 0:27 / /nfs rw - nfs server:/export rw\n")
         let hanging = HangingStatfs()
         let options = HostMetricsOptions(statfsTimeout: .milliseconds(50))
         let collector = FilesystemCollector(context: testContext(tree, options: options), statfs: hanging.call)
@@ -132,10 +127,9 @@ import Glibc
     }
 
     @Test func mountPointsUnderRootAreReportedAsHostPaths() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
+        let tree = FixtureTree()
         // In a container whose /proc/1 is its own, the host's root is mounted at <root>.
-        try tree.write("proc/1/mountinfo", "27 1 254:0 / \(tree.root) rw - ext4 /dev/vda rw\n")
+        tree.write("proc/1/mountinfo", "27 1 254:0 / \(tree.root) rw - ext4 /dev/vda rw\n")
         let batch = try collect(FilesystemCollector(context: testContext(tree)))
         #expect(batch.labelSets("node_filesystem_size_bytes").first?["mountpoint"] == "/")
     }

@@ -56,6 +56,15 @@ final class FixtureTree {
     }
 
     func remove(_ relative: String) { unlink(root + "/" + relative) }
+
+    /// Creates directory `relative` and its parents.
+    func makeDirectory(_ relative: String) {
+        var path = root
+        for part in relative.split(separator: "/") {
+            path += "/" + part
+            mkdir(path, 0o755)
+        }
+    }
 }
 
 extension MetricBatch {

@@ -6,8 +6,8 @@ import Testing
 @Suite struct NetclassCollectorTests {
     /// eth0 as captured on the Debian 12 VM (virtio: speed -1, duplex unknown), plus a down dummy interface whose
     /// speed/duplex/carrier/dormant reads fail (absent here), and `bonding_masters`, a regular file.
-    static func makeTree() throws -> FakeHostTree {
-        let tree = try FakeHostTree()
+    static func makeTree() throws -> FixtureTree {
+        let tree = FixtureTree()
         let eth0: [(String, String)] = [
             ("addr_assign_type", "0"), ("address", "02:fc:00:00:00:01"), ("broadcast", "ff:ff:ff:ff:ff:ff"),
             ("carrier", "1"), ("carrier_changes", "2"), ("carrier_up_count", "1"), ("carrier_down_count", "1"),
@@ -15,22 +15,21 @@ import Testing
             ("ifindex", "4"), ("iflink", "4"), ("link_mode", "0"), ("mtu", "1400"), ("name_assign_type", "1"),
             ("netdev_group", "0"), ("operstate", "up"), ("speed", "-1"), ("tx_queue_len", "1000"), ("type", "1"),
         ]
-        for (name, value) in eth0 { try tree.write("sys/class/net/eth0/\(name)", value + "\n") }
+        for (name, value) in eth0 { tree.write("sys/class/net/eth0/\(name)", value + "\n") }
         let dummy: [(String, String)] = [
             ("address", "5a:a7:f5:19:ef:1a"), ("flags", "0x82"), ("operstate", "down"), ("mtu", "1500"),
             ("ifindex", "3"), ("type", "1"), ("ifalias", "uplink to rack 7"),
         ]
-        for (name, value) in dummy { try tree.write("sys/class/net/dummy0/\(name)", value + "\n") }
-        try tree.write("sys/class/net/bonding_masters", "\n")
-        try tree.write("sys/class/net/fast0/ifindex", "9\n")  // every netdev has one; its absence means gone
-        try tree.write("sys/class/net/fast0/speed", "10000\n")
-        try tree.write("sys/class/net/fast0/operstate", "up\n")
+        for (name, value) in dummy { tree.write("sys/class/net/dummy0/\(name)", value + "\n") }
+        tree.write("sys/class/net/bonding_masters", "\n")
+        tree.write("sys/class/net/fast0/ifindex", "9\n")  // every netdev has one; its absence means gone
+        tree.write("sys/class/net/fast0/speed", "10000\n")
+        tree.write("sys/class/net/fast0/operstate", "up\n")
         return tree
     }
 
     @Test func invalidSpeedCanBeLeftOut() throws {
         let tree = try Self.makeTree()
-        defer { tree.remove() }
         var options = HostMetricsOptions()
         options.netclassIgnoreInvalidSpeed = true
         let batch = try collect(NetclassCollector(context: testContext(tree, options: options)))
@@ -40,7 +39,6 @@ import Testing
 
     @Test func exposesAttributesAndLeavesUnknownOnesOut() throws {
         let tree = try Self.makeTree()
-        defer { tree.remove() }
         let batch = try collect(NetclassCollector(context: testContext(tree)))
 
         #expect(Set(batch.labelSets("node_network_up").compactMap { $0["device"] }) == ["eth0", "dummy0", "fast0"])
@@ -65,15 +63,13 @@ import Testing
 
     @Test func deviceExcludeApplies() throws {
         let tree = try Self.makeTree()
-        defer { tree.remove() }
         let options = HostMetricsOptions(netDeviceExclude: "^dummy")
         let batch = try collect(NetclassCollector(context: testContext(tree, options: options)))
         #expect(Set(batch.labelSets("node_network_up").compactMap { $0["device"] }) == ["eth0", "fast0"])
     }
 
     @Test func noSysClassNetIsUnavailable() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
+        let tree = FixtureTree()
         #expect(throws: HostCollectorError.self) { try collect(NetclassCollector(context: testContext(tree))) }
     }
 
@@ -90,15 +86,14 @@ import Testing
 
 @Suite struct NetdevCollectorTests {
     @Test func namesEveryColumnLikeNodeExporter() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
-        try tree.write("proc/net/dev", """
+        let tree = FixtureTree()
+        tree.write("proc/net/dev", """
             Inter-|   Receive                                                |  Transmit
              face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
                 lo:   63124      66    0    0    0     0          0         0    63124      66    0    0    0     0       0          0
               eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16
             """)
-        try tree.write("sys/class/net/eth0/statistics/rx_nohandler", "17\n")
+        tree.write("sys/class/net/eth0/statistics/rx_nohandler", "17\n")
         let batch = try collect(NetdevCollector(context: testContext(tree)))
         let eth0 = ["device": "eth0"]
         let expected: [(String, Double)] = [
@@ -117,9 +112,8 @@ import Testing
     }
 
     @Test func malformedFileThrows() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
-        try tree.write("proc/net/dev", "h1\nh2\n  eth0: 1 2 3\n")
+        let tree = FixtureTree()
+        tree.write("proc/net/dev", "h1\nh2\n  eth0: 1 2 3\n")
         #expect(throws: ParseError.self) { try collect(NetdevCollector(context: testContext(tree))) }
     }
 }
@@ -143,11 +137,10 @@ import Testing
         """
 
     @Test func keepsOnlyDefaultFields() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
-        try tree.write("proc/net/netstat", Self.netstat)
-        try tree.write("proc/net/snmp", Self.snmp)
-        try tree.write("proc/net/snmp6", "Ip6InOctets                     \t128\nIp6InReceives 1\nUdp6InErrors 2\n")
+        let tree = FixtureTree()
+        tree.write("proc/net/netstat", Self.netstat)
+        tree.write("proc/net/snmp", Self.snmp)
+        tree.write("proc/net/snmp6", "Ip6InOctets                     \t128\nIp6InReceives 1\nUdp6InErrors 2\n")
         let batch = try collect(NetstatCollector(context: testContext(tree)))
         let names = Set(batch.families.map(\.name))
         #expect(names == [
@@ -164,27 +157,24 @@ import Testing
     }
 
     @Test func missingSNMP6IsFine() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
-        try tree.write("proc/net/netstat", Self.netstat)
-        try tree.write("proc/net/snmp", Self.snmp)
+        let tree = FixtureTree()
+        tree.write("proc/net/netstat", Self.netstat)
+        tree.write("proc/net/snmp", Self.snmp)
         let batch = try collect(NetstatCollector(context: testContext(tree)))
         #expect(batch.value("node_netstat_Tcp_CurrEstab") == 3)
     }
 
     @Test func missingNetstatThrows() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
-        try tree.write("proc/net/snmp", Self.snmp)
+        let tree = FixtureTree()
+        tree.write("proc/net/snmp", Self.snmp)
         #expect(throws: FileReadError.self) { try collect(NetstatCollector(context: testContext(tree))) }
     }
 }
 
 @Suite struct SockstatCollectorTests {
     @Test func addsMemBytesAndIPv6() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
-        try tree.write("proc/net/sockstat", """
+        let tree = FixtureTree()
+        tree.write("proc/net/sockstat", """
             sockets: used 35
             TCP: inuse 1 orphan 0 tw 1 alloc 1 mem 6
             UDP: inuse 0 mem 2
@@ -192,7 +182,7 @@ import Testing
             RAW: inuse 0
             FRAG: inuse 0 memory 0
             """)
-        try tree.write("proc/net/sockstat6", "TCP6: inuse 2\nUDP6: inuse 0\nFRAG6: inuse 0 memory 0\n")
+        tree.write("proc/net/sockstat6", "TCP6: inuse 2\nUDP6: inuse 0\nFRAG6: inuse 0 memory 0\n")
         let batch = try collect(SockstatCollector(context: testContext(tree)))
         #expect(batch.value("node_sockstat_sockets_used") == 35)
         #expect(batch.value("node_sockstat_TCP_tw") == 1)
@@ -207,17 +197,15 @@ import Testing
     }
 
     @Test func bothFilesMissingIsUnavailable() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
+        let tree = FixtureTree()
         #expect(throws: HostCollectorError.self) { try collect(SockstatCollector(context: testContext(tree))) }
     }
 }
 
 @Suite struct SmallNetworkCollectorsTests {
     @Test func softnetPerCPU() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
-        try tree.write("proc/net/softnet_stat", """
+        let tree = FixtureTree()
+        tree.write("proc/net/softnet_stat", """
             00000029 00000001 00000002 00000000 00000000 00000000 00000000 00000000 00000003 00000004 00000005 00000006 00000000 00000000 00000000
             000003fc 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000002 00000000 00000000
             """)
@@ -234,9 +222,8 @@ import Testing
     }
 
     @Test func arpPerDevice() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
-        try tree.write("proc/net/arp", """
+        let tree = FixtureTree()
+        tree.write("proc/net/arp", """
             IP address       HW type     Flags       HW address            Mask     Device
             192.0.2.1        0x1         0x2         02:fc:00:00:00:05     *        eth0
             192.0.2.9        0x1         0x2         02:fc:00:00:00:06     *        eth0
@@ -247,11 +234,10 @@ import Testing
     }
 
     @Test func conntrackSumsStats() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
-        try tree.write("proc/sys/net/netfilter/nf_conntrack_count", "12\n")
-        try tree.write("proc/sys/net/netfilter/nf_conntrack_max", "262144\n")
-        try tree.write("proc/net/stat/nf_conntrack", """
+        let tree = FixtureTree()
+        tree.write("proc/sys/net/netfilter/nf_conntrack_count", "12\n")
+        tree.write("proc/sys/net/netfilter/nf_conntrack_max", "262144\n")
+        tree.write("proc/net/stat/nf_conntrack", """
             entries  clashres found new invalid ignore delete chainlength insert insert_failed drop early_drop icmp_error  expect_new expect_create expect_delete search_restart
             0000000c  00000000 00000001 00000000 00000002 00000003 00000000 00000000 00000004 00000005 00000006 00000007 00000000  00000000 00000000 00000000 00000008
             0000000c  00000000 00000001 00000000 00000002 00000003 00000000 00000000 00000004 00000005 00000006 00000007 00000000  00000000 00000000 00000000 00000008
@@ -269,36 +255,32 @@ import Testing
     }
 
     @Test func conntrackWithoutModuleIsUnavailable() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
+        let tree = FixtureTree()
         #expect(throws: HostCollectorError.self) { try collect(ConntrackCollector(context: testContext(tree))) }
     }
 
     @Test func conntrackGarbageCountThrows() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
-        try tree.write("proc/sys/net/netfilter/nf_conntrack_count", "lots\n")
+        let tree = FixtureTree()
+        tree.write("proc/sys/net/netfilter/nf_conntrack_count", "lots\n")
         #expect(throws: ParseError.self) { try collect(ConntrackCollector(context: testContext(tree))) }
     }
 
     @Test func udpQueuesV4AndV6() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
+        let tree = FixtureTree()
         let header = "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n"
-        try tree.write("proc/net/udp", header + "  1: 00000000:0044 00000000:0000 07 00000010:00000200 00:00000000 00000000     0        0 1 2 0000000000000000 0\n")
+        tree.write("proc/net/udp", header + "  1: 00000000:0044 00000000:0000 07 00000010:00000200 00:00000000 00000000     0        0 1 2 0000000000000000 0\n")
         let batch = try collect(UdpQueuesCollector(context: testContext(tree)))
         #expect(batch.value("node_udp_queues", ["ip": "v4", "queue": "tx"]) == 16)
         #expect(batch.value("node_udp_queues", ["ip": "v4", "queue": "rx"]) == 512)
         #expect(batch.value("node_udp_queues", ["ip": "v6", "queue": "rx"]) == nil)
 
-        try tree.write("proc/net/udp6", header)
+        tree.write("proc/net/udp6", header)
         let both = try collect(UdpQueuesCollector(context: testContext(tree)))
         #expect(both.value("node_udp_queues", ["ip": "v6", "queue": "tx"]) == 0)
     }
 
     @Test func udpQueuesWithoutFilesIsUnavailable() throws {
-        let tree = try FakeHostTree()
-        defer { tree.remove() }
+        let tree = FixtureTree()
         #expect(throws: HostCollectorError.self) { try collect(UdpQueuesCollector(context: testContext(tree))) }
     }
 }
