@@ -75,3 +75,20 @@ import Testing
         try await group.shutdownGracefully()
     }
 }
+
+@Suite struct ProcessSelfMetricsTests {
+    @Test func openDescriptorsMatchesTheDirectory() throws {
+        let listed = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count - 1  // its own fd
+        let counted = try #require(ProcessSelfMetrics.openDescriptors("/proc/self/fd"))
+        #expect(abs(counted - listed) <= 2)  // other test threads may open or close a descriptor meanwhile
+        #expect(counted > 2)
+    }
+
+    @Test func gathersTheClientLibraryFamilies() {
+        let names = Set(ProcessSelfMetrics().gather().families.map(\.name))
+        #expect(names.isSuperset(of: [
+            "process_cpu_seconds_total", "process_resident_memory_bytes", "process_virtual_memory_bytes",
+            "process_open_fds", "process_max_fds", "process_start_time_seconds", "process_threads",
+        ]))
+    }
+}

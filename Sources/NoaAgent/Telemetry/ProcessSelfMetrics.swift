@@ -39,9 +39,8 @@ public struct ProcessSelfMetrics: MetricProducer {
                     boot + Double(stat.startTimeTicks) / ticksPerSecond)
             }
         }
-        if let count = Self.countEntries(proc + "/self/fd") {
-            // The directory's own descriptor, open while counting, is not one of the agent's.
-            batch.gauge("process_open_fds", "Number of open file descriptors.", Double(count - 1))
+        if let count = Self.openDescriptors(proc + "/self/fd") {
+            batch.gauge("process_open_fds", "Number of open file descriptors.", Double(count))
         }
         if let text = try? FileReader.readString(proc + "/self/limits") {
             if let limit = try? ProcessLimits.parseMaxOpenFiles(text) {
@@ -55,6 +54,15 @@ public struct ProcessSelfMetrics: MetricProducer {
             }
         }
         return batch
+    }
+
+    /// The number of open descriptors. Since Linux 6.2 `stat` of `/proc/<pid>/fd` reports it as the size, which
+    /// costs nothing however many descriptors the agent holds open; older kernels report 0, and then the
+    /// directory is counted (without the descriptor the count itself opens).
+    static func openDescriptors(_ path: String) -> Int? {
+        var info = stat()
+        if stat(path, &info) == 0, info.st_size > 0 { return Int(info.st_size) }
+        return countEntries(path).map { $0 - 1 }
     }
 
     /// The number of entries in a directory, without building their names.
