@@ -1,0 +1,23 @@
+/// Where a StatsD payload came from, as far as the listener knows.
+public struct StatsDOrigin: Sendable, Equatable {
+    public enum Transport: String, Sendable {
+        case udp, tcp, unixgram
+    }
+
+    public var transport: Transport
+    /// The sender's pid, from `SO_PASSCRED` credentials on the Unix datagram socket; nil on UDP and TCP.
+    public var pid: Int32?
+
+    public init(transport: Transport, pid: Int32? = nil) {
+        self.transport = transport
+        self.pid = pid
+    }
+}
+
+/// What a StatsD listener hands its payloads to: one call per datagram (UDP, Unix datagram) or per complete
+/// newline-terminated chunk (TCP). Payloads hold one or more lines separated by `\n`. Called on the listener's
+/// own thread, possibly from several listeners at once; it must not block for long (UDP can only drop while it
+/// waits).
+public protocol StatsDIngest: Sendable {
+    func ingest(_ payload: UnsafeRawBufferPointer, origin: StatsDOrigin)
+}
