@@ -74,3 +74,22 @@ def test_port_in_use_is_a_clear_error(agent_factory):
         agent = agent_factory(host_config(port, collectors=["loadavg"])).start()
         assert agent.process.wait(timeout=20) != 0
         assert f"cannot listen on 127.0.0.1:{port}" in agent.log()
+
+
+def test_watchdog_pings_at_half_the_period(agent_factory, tmp_path):
+    notify_path = str(tmp_path / "notify.sock")
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(notify_path)
+    notify.settimeout(10)
+    port = free_port()
+    # WATCHDOG_USEC=400000: systemd expects a ping within 0.4 s; the agent pings every 0.2 s.
+    agent = agent_factory(host_config(port, collectors=["loadavg"]),
+                          env={"NOTIFY_SOCKET": notify_path, "WATCHDOG_USEC": "400000"}).start()
+    messages = []
+    start = time.time()
+    while len([m for m in messages if m == "WATCHDOG=1"]) < 5:
+        messages.append(notify.recv(4096).decode())
+    elapsed = time.time() - start
+    assert any(m.startswith("READY=1") for m in messages)
+    assert elapsed < 3, elapsed
+    assert agent.stop() == 0
