@@ -83,6 +83,7 @@ private func metric(
                           timestamp: 1656581400)),
         StatsDCase("x:1|c|#a,,b,", metric("x", .counter, .number(1), tags: [Label("a", ""), Label("b", "")])),
         StatsDCase("x:1|c|#", metric("x", .counter, .number(1))),
+        StatsDCase("x:1|c|c:", metric("x", .counter, .number(1))),
         StatsDCase("x:1|c|e:it-123|card:high||", metric("x", .counter, .number(1))),
         StatsDCase("héllo.wörld:1|c|#ünï:cödé", metric("héllo.wörld", .counter, .number(1),
                                                       tags: [Label("ünï", "cödé")])),

@@ -56,7 +56,7 @@ extension StatsDParser {
                     guard let id = StatsDScan.string(b, sectionStart &+ 2, sectionEnd) else {
                         return handle(.error(.invalidUTF8))
                     }
-                    containerID = id
+                    containerID = id.isEmpty ? nil : id  // an empty `|c:` says nothing
                 default:
                     break
                 }
