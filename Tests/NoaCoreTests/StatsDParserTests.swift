@@ -51,7 +51,9 @@ private func metric(
         StatsDCase("glork:0.001|ms", metric("glork", .timer, .number(0.001))),
         StatsDCase("glork:1e3|ms", metric("glork", .timer, .number(1000))),
         StatsDCase("glork:.5|ms", metric("glork", .timer, .number(0.5))),
-        StatsDCase("glork:12345678901234567890|h", metric("glork", .histogram, .number(Double("12345678901234567890")!))),
+        // More than 15 digits: the slow path, rounded by the standard library.
+        StatsDCase("glork:12345678901234567890|h",
+                   metric("glork", .histogram, .number(Double("12345678901234567890")!))),
         StatsDCase("gaugor:333|g", metric("gaugor", .gauge, .number(333))),
         StatsDCase("gaugor:-10|g", metric("gaugor", .gauge, .gaugeDelta(-10))),
         StatsDCase("gaugor:+4|g", metric("gaugor", .gauge, .gaugeDelta(4))),
@@ -162,6 +164,24 @@ private func metric(
         for line in lines {
             #expect(parsed(line) == [.error(reason)], "\(line.debugDescription)")
         }
+    }
+
+    @Test(arguments: errorCases) func aBadLineDoesNotSpoilItsNeighbours(_ reason: StatsDParseError, _ lines: [String]) {
+        for line in lines {
+            #expect(parsed("a:1|c\n\(line)\r\nb:2|g") == [
+                metric("a", .counter, .number(1)), .error(reason), metric("b", .gauge, .number(2)),
+            ], "\(line.debugDescription)")
+        }
+    }
+
+    /// The payload is read where it is: a buffer that starts inside a larger one.
+    @Test func payloadInsideALargerBuffer() {
+        let buffer = Array("xxxxa:1|c\nb:2|cyyyy".utf8)
+        var out: [StatsDLine] = []
+        buffer.withUnsafeBytes { raw in
+            StatsDParser().parse(UnsafeRawBufferPointer(rebasing: raw[4..<(raw.count - 4)])) { out.append($0) }
+        }
+        #expect(out == [metric("a", .counter, .number(1)), metric("b", .counter, .number(2))])
     }
 
     @Test func invalidUTF8InNameTagsOrValues() {

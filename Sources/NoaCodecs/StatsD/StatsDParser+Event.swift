@@ -2,7 +2,8 @@ import NoaCore
 
 extension StatsDParser {
     /// A DogStatsD event (Datadog docs, "DogStatsD › Datagram Format › Events"):
-    /// `_e{<title bytes>,<text bytes>}:<title>|<text>|d:<ts>|h:<host>|k:<key>|p:<low|normal>|s:<source>|t:<alert>|#tags`.
+    /// `_e{<title bytes>,<text bytes>}:<title>|<text>|d:<ts>|h:<host>|k:<key>|p:<priority>|s:<source>|t:<alert>|#tags`,
+    /// priority `normal` or `low`, alert type `error`, `warning`, `info` or `success`.
     /// The lengths count UTF-8 bytes, so a title or text may itself contain `|`. A two-byte `\n` in the title or
     /// text is a line break, as the Datadog agent reads it. Unknown sections are ignored; an unknown priority or
     /// alert type is `invalid_event`, a bad `d:` is `invalid_timestamp`.
