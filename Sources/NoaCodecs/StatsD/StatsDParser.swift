@@ -6,8 +6,9 @@ import NoaCore
 /// Formats it follows:
 /// - etsy/statsd `docs/metric_types.md`: `name:value|type[|@rate]` with the types `c`, `g`, `ms`, `s`; a gauge value
 ///   with an explicit sign (`+N`, `-N`) changes the gauge instead of setting it; set members are any text.
-/// - DogStatsD datagram format (Datadog docs, "DogStatsD › Datagram Format"): the types `h` and `d`, tags
-///   `|#k:v,flag`, several values `name:1:2:3|d`, container id `|c:<id>`, timestamp `|T<unix seconds>`, events
+/// - DogStatsD datagram format (Datadog docs, "DogStatsD › Datagram Format and Shell Usage"): the types `h` and
+///   `d`, tags `|#k:v,flag`, value packing `name:1:2:3|d` (protocol v1.1, every type but sets, whose members keep
+///   their colons), container id `|c:<id>` (v1.2), timestamp `|T<unix seconds>` (v1.3), events
 ///   `_e{title.length,text.length}:title|text|...` and service checks `_sc|name|status|...`.
 /// - prometheus/statsd_exporter README, "Tagging extensions": tags in the name, InfluxDB `name,k=v:1|c`, Librato
 ///   `name#k=v:1|c` and SignalFX `name[k=v]:1|c` (the bracket part may be anywhere in the name). As in
