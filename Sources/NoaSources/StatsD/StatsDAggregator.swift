@@ -64,7 +64,7 @@ public final class StatsDAggregator: MetricProducer {
     }
 
     public func recordParseError(_ reason: StatsDParseError) {
-        state.withLock { $0.parseErrors[StatsDParseError.allCases.firstIndex(of: reason)!] += 1 }
+        state.withLock { $0.parseErrors[StatsDAggregatorState.parseErrorIndex[reason]!] += 1 }
     }
 
     /// Counts a DogStatsD event (events are not turned into metrics).

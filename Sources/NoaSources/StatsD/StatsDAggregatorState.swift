@@ -53,7 +53,8 @@ final class StatsDSeries {
     }
 }
 
-/// All series of one Prometheus name.
+/// All series of one Prometheus name. Its kind, help, buckets and summary options come from the first StatsD name
+/// that created it; other names mapped to it later share them.
 final class StatsDFamily {
     /// The exposed name (counters end in `_total`).
     let name: String
@@ -64,6 +65,8 @@ final class StatsDFamily {
     let buckets: [Double]
     let summary: StatsDSummaryOptions
     var series: [[Label]: StatsDSeries] = [:]
+    /// Whether any series was created with a TTL, so `expire` skips families that can never expire.
+    var hasTTL = false
 
     init(name: String, baseName: String, kind: StatsDFamilyKind, help: String, observer: StatsDObserver) {
         self.name = name
@@ -106,8 +109,24 @@ struct StatsDAggregatorState {
         resolved = StatsDTwoGenerationCache(capacity: cacheSize)
     }
 
+    static let dropIndex = Dictionary(uniqueKeysWithValues: StatsDDropReason.allCases.enumerated().map { ($1, $0) })
+    static let parseErrorIndex = Dictionary(
+        uniqueKeysWithValues: StatsDParseError.allCases.enumerated().map { ($1, $0) })
+
+    /// The position of `type` in `StatsDMetricType.allCases`, without building that array per sample.
+    static func index(_ type: StatsDMetricType) -> Int {
+        switch type {
+        case .counter: 0
+        case .gauge: 1
+        case .timer: 2
+        case .histogram: 3
+        case .distribution: 4
+        case .set: 5
+        }
+    }
+
     mutating func drop(_ reason: StatsDDropReason) {
-        dropped[StatsDDropReason.allCases.firstIndex(of: reason)!] += 1
+        dropped[Self.dropIndex[reason]!] += 1
     }
 
     mutating func resolve(_ key: StatsDNameKey, mapper: StatsDMapper) -> StatsDResolved {
@@ -170,7 +189,7 @@ struct StatsDAggregatorState {
         _ sample: StatsDSample, extraLabels: [Label], now: Double, mapper: StatsDMapper,
         options: StatsDAggregatorOptions
     ) {
-        samples[StatsDMetricType.allCases.firstIndex(of: sample.type)!] += 1
+        samples[Self.index(sample.type)] += 1
         let family: StatsDFamily
         let mapped: StatsDMappedMetric
         switch resolve(StatsDNameKey(name: sample.name, type: sample.type), mapper: mapper) {
@@ -221,6 +240,7 @@ struct StatsDAggregatorState {
             default: break
             }
             family.series[labels] = series
+            if mapped.ttl > 0 { family.hasTTL = true }
             totalSeries += 1
         }
 
@@ -253,7 +273,7 @@ struct StatsDAggregatorState {
     /// Removes series idle longer than their TTL, and families left without series.
     mutating func expire(now: Double) {
         var removedFamily = false
-        for (key, family) in families where key == family.name {
+        for (key, family) in families where key == family.name && family.hasTTL {
             let before = family.series.count
             family.series = family.series.filter { _, s in !(s.ttl > 0 && now - s.lastUpdate > s.ttl) }
             let removed = before - family.series.count
