@@ -77,40 +77,42 @@ public final class StatsDAggregator: MetricProducer {
         state.withLock { $0.serviceChecks += 1 }
     }
 
+    /// Exposes every live series and the aggregator's own counters. Under the lock it only expires series and
+    /// copies values (summary windows are copied on write, so the copy is cheap); sorting, quantiles and building
+    /// the batch happen after the lock is released, so a scrape holds up ingestion as little as possible.
     public func gather() -> MetricBatch {
         let time = now()
         let component = Label("component_id", id)
-        return state.withLock { state -> MetricBatch in
+        let snapshot = state.withLock { state -> StatsDSnapshot in
             state.expire(now: time)
-            var batch = MetricBatch()
-            for family in state.uniqueFamilies where !family.series.isEmpty {
-                Self.expose(family, into: &batch, now: time)
-            }
-            for (i, type) in StatsDMetricType.allCases.enumerated() {
-                batch.counter(
-                    "noa_statsd_samples_total", "StatsD samples received, by type.", Double(state.samples[i]),
-                    [component, Label("type", Self.typeName(type))])
-            }
-            for (i, reason) in StatsDParseError.allCases.enumerated() {
-                batch.counter(
-                    "noa_statsd_parse_errors_total", "StatsD lines refused by the parser, by reason.",
-                    Double(state.parseErrors[i]), [component, Label("reason", reason.rawValue)])
-            }
-            for (i, reason) in StatsDDropReason.allCases.enumerated() {
-                batch.counter(
-                    "noa_statsd_dropped_total", "StatsD samples not aggregated, by reason.", Double(state.dropped[i]),
-                    [component, Label("reason", reason.rawValue)])
-            }
-            batch.counter(
-                "noa_statsd_series_expired_total", "StatsD series removed after their TTL.", Double(state.expired),
-                [component])
-            batch.gauge("noa_statsd_series", "StatsD series held.", Double(state.totalSeries), [component])
-            batch.counter("noa_statsd_events_total", "DogStatsD events received.", Double(state.events), [component])
-            batch.counter(
-                "noa_statsd_service_checks_total", "DogStatsD service checks received.", Double(state.serviceChecks),
-                [component])
-            return batch
+            return StatsDSnapshot(state)
         }
+        var batch = MetricBatch()
+        for family in snapshot.families { Self.expose(family, into: &batch, now: time) }
+        for (i, type) in StatsDMetricType.allCases.enumerated() {
+            batch.counter(
+                "noa_statsd_samples_total", "StatsD samples received, by type.", Double(snapshot.samples[i]),
+                [component, Label("type", Self.typeName(type))])
+        }
+        for (i, reason) in StatsDParseError.allCases.enumerated() {
+            batch.counter(
+                "noa_statsd_parse_errors_total", "StatsD lines refused by the parser, by reason.",
+                Double(snapshot.parseErrors[i]), [component, Label("reason", reason.rawValue)])
+        }
+        for (i, reason) in StatsDDropReason.allCases.enumerated() {
+            batch.counter(
+                "noa_statsd_dropped_total", "StatsD samples not aggregated, by reason.", Double(snapshot.dropped[i]),
+                [component, Label("reason", reason.rawValue)])
+        }
+        batch.counter(
+            "noa_statsd_series_expired_total", "StatsD series removed after their TTL.", Double(snapshot.expired),
+            [component])
+        batch.gauge("noa_statsd_series", "StatsD series held.", Double(snapshot.totalSeries), [component])
+        batch.counter("noa_statsd_events_total", "DogStatsD events received.", Double(snapshot.events), [component])
+        batch.counter(
+            "noa_statsd_service_checks_total", "DogStatsD service checks received.", Double(snapshot.serviceChecks),
+            [component])
+        return batch
     }
 
     private static func typeName(_ type: StatsDMetricType) -> String {
@@ -124,17 +126,15 @@ public final class StatsDAggregator: MetricProducer {
         }
     }
 
-    private static func expose(_ family: StatsDFamily, into batch: inout MetricBatch, now: Double) {
-        let series = family.series.values.sorted { $0.labels.lexicographicallyPrecedes($1.labels, by: labelLess) }
-        let type = family.kind.metricType
+    private static func expose(_ family: StatsDSnapshot.Family, into batch: inout MetricBatch, now: Double) {
+        let series = family.series.sorted { $0.labels.lexicographicallyPrecedes($1.labels, by: labelLess) }
         var samples: [Sample] = []
         switch family.kind {
-        case .counter, .gauge:
+        case .counter, .gauge, .set:
             samples = series.map { Sample(labels: $0.labels, value: $0.value) }
-        case .set:
-            samples = series.map { Sample(labels: $0.labels, value: Double($0.members.count)) }
         case .histogram:
             let bounds = family.buckets.map { Label("le", formatBound($0)) }
+            samples.reserveCapacity(series.count * (bounds.count + 3))
             for s in series {
                 var cumulative = 0.0
                 for (i, bound) in bounds.enumerated() {
@@ -146,7 +146,7 @@ public final class StatsDAggregator: MetricProducer {
                 samples.append(Sample(suffix: "_count", labels: s.labels, value: s.count))
             }
         case .summary:
-            let quantiles = family.summary.quantiles
+            let quantiles = family.quantiles
             let labels = quantiles.map { Label("quantile", formatBound($0.quantile)) }
             for s in series {
                 let values = s.window?.quantiles(quantiles, now: now) ?? []
@@ -157,7 +157,7 @@ public final class StatsDAggregator: MetricProducer {
                 samples.append(Sample(suffix: "_count", labels: s.labels, value: s.count))
             }
         }
-        batch.append(MetricFamily(name: family.name, help: family.help, type: type, samples: samples))
+        batch.append(MetricFamily(name: family.name, help: family.help, type: family.kind.metricType, samples: samples))
     }
 
     private static func labelLess(_ a: Label, _ b: Label) -> Bool {

@@ -292,6 +292,57 @@ struct StatsDAggregatorState {
 
     /// The families, each once, in name order.
     var uniqueFamilies: [StatsDFamily] {
-        families.filter { $0.key == $0.value.name }.values.sorted { $0.name < $1.name }
+        families.compactMap { $0.key == $0.value.name ? $0.value : nil }.sorted { $0.name < $1.name }
+    }
+}
+
+/// The values of the aggregator at one instant, copied under the lock and exposed after it is released.
+struct StatsDSnapshot {
+    struct Series {
+        var labels: [Label]
+        /// Counter or gauge value, or a set's member count.
+        var value: Double
+        var sum: Double
+        var count: Double
+        var bucketCounts: [Double]
+        var window: StatsDSummaryWindow?
+    }
+
+    struct Family {
+        var name: String
+        var help: String
+        var kind: StatsDFamilyKind
+        var buckets: [Double]
+        var quantiles: [StatsDQuantile]
+        var series: [Series]
+    }
+
+    var families: [Family]
+    var samples: [Int]
+    var parseErrors: [Int]
+    var dropped: [Int]
+    var expired: Int
+    var totalSeries: Int
+    var events: Int
+    var serviceChecks: Int
+
+    init(_ state: StatsDAggregatorState) {
+        families = state.uniqueFamilies.filter { !$0.series.isEmpty }.map { family in
+            Family(
+                name: family.name, help: family.help, kind: family.kind, buckets: family.buckets,
+                quantiles: family.summary.quantiles,
+                series: family.series.values.map { s in
+                    Series(
+                        labels: s.labels, value: family.kind == .set ? Double(s.members.count) : s.value, sum: s.sum,
+                        count: s.count, bucketCounts: s.bucketCounts, window: s.window)
+                })
+        }
+        samples = state.samples
+        parseErrors = state.parseErrors
+        dropped = state.dropped
+        expired = state.expired
+        totalSeries = state.totalSeries
+        events = state.events
+        serviceChecks = state.serviceChecks
     }
 }
