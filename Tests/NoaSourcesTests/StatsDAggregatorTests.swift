@@ -318,4 +318,46 @@ struct StatsDAggregatorTests {
         }
         #expect(total == 8_000)
     }
+
+    @Test func setMembersOverTheCapAreCounted() throws {
+        let a = try aggregator(options: StatsDAggregatorOptions(maxSetMembers: 2))
+        for user in ["a", "b", "c", "a", "d"] {
+            a.ingest(StatsDSample(name: "u", type: .set, value: .setMember(user)), extraLabels: [])
+        }
+        let batch = a.gather()
+        #expect(batch.sample("u") == 2)
+        #expect(batch.dropped("set_member_cap") == 2)
+    }
+
+    @Test func scaleMultipliesValues() throws {
+        let a = try aggregator(
+            """
+            mappings:
+            - match: bytes
+              name: kilobytes
+              scale: 0.001
+            """)
+        a.ingest(StatsDSample(name: "bytes", type: .gauge, value: .number(2048)), extraLabels: [])
+        #expect(a.gather().sample("kilobytes") == 2.048)
+    }
+
+    @Test func helpFromTheMappingAndCustomBuckets() throws {
+        let a = try aggregator(
+            """
+            mappings:
+            - match: job.*
+              name: job_seconds
+              help: "How long jobs take."
+              observer_type: histogram
+              histogram_options:
+                buckets: [1, 60]
+              labels: {job: "$1"}
+            """)
+        a.ingest(StatsDSample(name: "job.backup", type: .histogram, value: .number(30)), extraLabels: [])
+        let batch = a.gather()
+        #expect(batch.family(named: "job_seconds")?.help == "How long jobs take.")
+        #expect(batch.sample("job_seconds", "_bucket", ["job": "backup", "le": "1"]) == 0)
+        #expect(batch.sample("job_seconds", "_bucket", ["job": "backup", "le": "60"]) == 1)
+        #expect(batch.sample("job_seconds", "_bucket", ["job": "backup", "le": "+Inf"]) == 1)
+    }
 }

@@ -311,4 +311,39 @@ struct StatsDMappingTests {
         #expect(located.contains("20:5"))  // summary options with a histogram
         #expect(found.count == 8)
     }
+
+    @Test func templatesExpandLikeStatsdExporter() throws {
+        let m = try mapper(
+            """
+            mappings:
+            - match: a.*.*
+              name: "x_${2}_$1"
+              timer_type: histogram
+              labels:
+                missing: "$3"
+                dollar: "$$1"
+                literal: "plain"
+            """)
+        let a = mapped(m, "a.one.two", .timer)
+        #expect(a?.name == "x_two_one")
+        #expect(labels(a) == ["missing": "", "dollar": "$1", "literal": "plain"])
+        #expect(a?.observer == .histogram(buckets: StatsDMapper.defaultBuckets))
+    }
+
+    @Test func goDurations() {
+        #expect(StatsDMappingReaderTestHook.duration("90s") == 90)
+        #expect(StatsDMappingReaderTestHook.duration("1h30m") == 5400)
+        #expect(StatsDMappingReaderTestHook.duration("250ms") == 0.25)
+        #expect(StatsDMappingReaderTestHook.duration("0") == 0)
+        #expect(StatsDMappingReaderTestHook.duration("10") == nil)
+        #expect(StatsDMappingReaderTestHook.duration("5 minutes") == nil)
+    }
+
+    @Test func twoGenerationCacheStaysBounded() {
+        var cache = StatsDTwoGenerationCache<Int, Int>(capacity: 10)
+        for i in 0..<1000 { cache.put(i, i) }
+        #expect(cache.count <= 20)
+        #expect(cache.get(999) == 999)
+        #expect(cache.get(0) == nil)
+    }
 }

@@ -23,6 +23,11 @@ extension StatsDMapper {
     }
 }
 
+/// Entry points for tests of the reader's value parsers.
+enum StatsDMappingReaderTestHook {
+    static func duration(_ text: String) -> Double? { StatsDMappingReader.goDuration(text) }
+}
+
 /// Walks the composed YAML of a mapping file, collecting located issues.
 private final class StatsDMappingReader {
     let file: String
