@@ -360,4 +360,19 @@ struct StatsDAggregatorTests {
         #expect(batch.sample("job_seconds", "_bucket", ["job": "backup", "le": "60"]) == 1)
         #expect(batch.sample("job_seconds", "_bucket", ["job": "backup", "le": "+Inf"]) == 1)
     }
+
+    @Test func emptyLabelValuesAreLeftOutWithOrWithoutTags() throws {
+        let a = try aggregator(
+            """
+            mappings:
+            - match: e.*
+              name: e
+              labels: {missing: "$2", kind: "$1"}
+            """)
+        a.ingest(counter("e.x", 1), extraLabels: [])
+        a.ingest(counter("e.x", 1, tags: [Label("flag", "")]), extraLabels: [])
+        let batch = a.gather()
+        #expect(batch.family(named: "e_total")?.samples.count == 1)
+        #expect(batch.sample("e_total", "", ["kind": "x"]) == 2)
+    }
 }

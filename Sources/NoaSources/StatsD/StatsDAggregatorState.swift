@@ -166,7 +166,9 @@ struct StatsDAggregatorState {
     /// both unless `honor_labels`); label names sanitised, empty values left out (Prometheus reads an empty value
     /// as no label), sorted by name.
     static func labels(_ tags: [Label], _ extra: [Label], _ mapped: StatsDMappedMetric) -> [Label] {
-        if tags.isEmpty, extra.isEmpty { return mapped.labels }
+        if tags.isEmpty, extra.isEmpty {
+            return mapped.labels.contains { $0.value.isEmpty } ? mapped.labels.filter { !$0.value.isEmpty } : mapped.labels
+        }
         var labels: [Label] = []
         labels.reserveCapacity(tags.count + extra.count + mapped.labels.count)
         func put(_ name: String, _ value: String, override: Bool) {
