@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "NoaSources",
             dependencies: [
-                "NoaCore", "NoaProcfs", "CNoaLinux",
+                "NoaCore", "NoaProcfs", "NoaCodecs", "NoaYAML", "CNoaLinux",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
