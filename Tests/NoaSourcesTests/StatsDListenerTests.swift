@@ -286,6 +286,24 @@ enum TestClient {
         }
     }
 
+    @Test func stopReturnsPromptlyUnderSustainedLoad() async throws {
+        let ingest = CollectingIngest()
+        let listener = StatsDDatagramListener(id: "busy", address: .udp(host: "127.0.0.1", port: 0), ingest: ingest)
+        try listener.start()
+        let port = try #require(listener.boundPort)
+        let sender = Task.detached {
+            let payloads = Array(repeating: Array("busy:1|c".utf8), count: 256)
+            while !Task.isCancelled { TestClient.sendUDP(payloads, port: port) }
+        }
+        _ = await ingest.wait { $0.count > 1000 }
+        let start = ContinuousClock.now
+        listener.stop()
+        #expect(ContinuousClock.now - start < .milliseconds(500))
+        sender.cancel()
+        _ = await sender.value
+        #expect(listener.counts.datagrams > 1000)
+    }
+
     @Test func bindFailureIsATypedError() throws {
         let first = StatsDTCPListener(id: "a", address: .tcp(host: "127.0.0.1", port: 0), ingest: CollectingIngest())
         try first.start()

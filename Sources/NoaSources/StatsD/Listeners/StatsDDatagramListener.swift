@@ -35,6 +35,8 @@ public final class StatsDDatagramListener: StatsDListener {
     }
 
     private let state = Mutex<Running?>(nil)
+    /// Set by `stop()`: a loop that never waits (a socket that always has data) still sees it between batches.
+    private let stopping = Atomic<Bool>(false)
 
     public init(id: String, address: StatsDListenAddress, ingest: any StatsDIngest, options: StatsDListenerOptions = .init()) {
         precondition(address.transport != .tcp, "StatsDDatagramListener serves udp:// and unixgram:// addresses")
@@ -79,6 +81,7 @@ public final class StatsDDatagramListener: StatsDListener {
             throw failure("eventfd", code)
         }
         let inode = noa_socket_inode(fd)
+        stopping.store(false, ordering: .relaxed)
         let batchSize = UInt32(max(1, options.batchSize))
         let bufferSize = UInt32(max(1, options.maxDatagramBytes))
         let withCredentials = address.transport == .unixgram
@@ -110,6 +113,7 @@ public final class StatsDDatagramListener: StatsDListener {
             defer { state = nil }
             return state
         }) else { return }
+        stopping.store(true, ordering: .releasing)
         _ = noa_eventfd_signal(running.wakeFD)
         running.thread.join()
         close(running.fd)
@@ -128,7 +132,7 @@ public final class StatsDDatagramListener: StatsDListener {
 
     private func receiveLoop(fd: Int32, wakeFD: Int32, batch: OpaquePointer, withCredentials: Bool) {
         let transport = address.transport
-        while true {
+        while !stopping.load(ordering: .acquiring) {
             let count = noa_rx_batch_receive(batch, fd, wakeFD)
             if count == 0 { return }
             if count < 0 {

@@ -35,6 +35,8 @@ public final class StatsDTCPListener: StatsDListener {
     }
 
     private let state = Mutex<Running?>(nil)
+    /// Set by `stop()`: a loop that never waits (a socket that always has data) still sees it between batches.
+    private let stopping = Atomic<Bool>(false)
 
     public init(id: String, address: StatsDListenAddress, ingest: any StatsDIngest, options: StatsDListenerOptions = .init()) {
         precondition(address.transport == .tcp, "StatsDTCPListener serves tcp:// addresses")
@@ -59,6 +61,7 @@ public final class StatsDTCPListener: StatsDListener {
         let fd = noa_bind_inet(Int32(SOCK_STREAM.rawValue), host, Int32(requested), 1024, &port)
         if fd < 0 { throw fail("bind", errno) }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        stopping.store(false, ordering: .relaxed)
         let wakeFD = noa_eventfd_create()
         let epollFD = noa_epoll_create()
         if wakeFD < 0 || epollFD < 0 || noa_epoll_add(epollFD, fd, UInt64(fd)) != 0
@@ -85,6 +88,7 @@ public final class StatsDTCPListener: StatsDListener {
             defer { state = nil }
             return state
         }) else { return }
+        stopping.store(true, ordering: .releasing)
         _ = noa_eventfd_signal(running.wakeFD)
         running.thread.join()
         close(running.fd)
@@ -123,7 +127,7 @@ public final class StatsDTCPListener: StatsDListener {
             if framer.overlongLines > before { overlong.wrappingAdd(framer.overlongLines - before, ordering: .relaxed) }
         }
 
-        while true {
+        while !stopping.load(ordering: .acquiring) {
             let ready = tags.withUnsafeMutableBufferPointer { t in
                 events.withUnsafeMutableBufferPointer { e in
                     noa_epoll_wait(epollFD, t.baseAddress, e.baseAddress, 64, -1)
