@@ -426,6 +426,39 @@ enum TestClient {
         #expect(listener.gather().family(named: "noa_statsd_overlong_lines_total")?.samples.first?.value == 2)
     }
 
+    @Test func tcpCountsResetsAndRejectsConnectionsOverTheLimit() async throws {
+        let ingest = CollectingIngest()
+        var options = StatsDListenerOptions()
+        options.maxConnections = 2
+        let listener = StatsDTCPListener(
+            id: "t", address: .tcp(host: "127.0.0.1", port: 0), ingest: ingest, options: options)
+        try listener.start()
+        defer { listener.stop() }
+        let port = try #require(listener.boundPort)
+        let kept = [TestClient.connectTCP(port: port), TestClient.connectTCP(port: port)]
+        _ = await ingest.wait(seconds: 2) { _ in listener.counts.open == 2 }
+        let third = TestClient.connectTCP(port: port)  // accepted by the kernel, closed by the listener
+        _ = await ingest.wait(seconds: 2) { _ in
+            listener.gather().family(named: "noa_statsd_rejected_connections_total")?.samples.first?.value == 1
+        }
+        #expect(listener.gather().family(named: "noa_statsd_rejected_connections_total")?.samples.first?.value == 1)
+        close(third)
+
+        // A reset (SO_LINGER 0) after a cut line: counted as an error, and the cut line is not delivered.
+        TestClient.write(kept[0], "whole:1|c\ncut:1")
+        _ = await ingest.wait { _ in ingest.lines == ["whole:1|c"] }
+        var linger = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(kept[0], SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<linger>.size))
+        close(kept[0])
+        _ = await ingest.wait(seconds: 2) { _ in listener.counts.errors == 1 }
+        #expect(listener.counts.errors == 1)
+        #expect(ingest.lines == ["whole:1|c"])
+        close(kept[1])
+        _ = await ingest.wait(seconds: 2) { _ in listener.counts.open == 0 }
+        #expect(listener.counts.open == 0)
+        #expect(listener.counts.connections == 2)
+    }
+
     @Test func originUnitFromAnInjectedProcRoot() throws {
         let tree = FixtureTree()
             .write("proc/4242/cgroup", "0::/system.slice/myapp.service\n")

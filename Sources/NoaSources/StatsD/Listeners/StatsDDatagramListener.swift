@@ -30,7 +30,7 @@ public final class StatsDDatagramListener: StatsDListener {
         var wakeFD: Int32
         var thread: ListenerThread
         var inode: UInt64
-        var receiveBufferBytes: Int
+        var receiveBufferBytes: Int?
         var boundPort: Int
     }
 
@@ -57,7 +57,7 @@ public final class StatsDDatagramListener: StatsDListener {
     }
 
     /// The receive buffer the kernel granted (as getsockopt reports it: twice the usable size), nil before start.
-    public var receiveBufferBytes: Int? { state.withLock { $0?.receiveBufferBytes } }
+    public var receiveBufferBytes: Int? { state.withLock { $0?.receiveBufferBytes ?? nil } }
 
     public func start() throws(StatsDListenerError) {
         let already = state.withLock { $0 != nil }
@@ -104,7 +104,7 @@ public final class StatsDDatagramListener: StatsDListener {
         state.withLock {
             $0 = Running(
                 fd: fd, wakeFD: wakeFD, thread: thread, inode: inode,
-                receiveBufferBytes: Int(granted), boundPort: Int(port))
+                receiveBufferBytes: granted > 0 ? Int(granted) : nil, boundPort: Int(port))
         }
     }
 

@@ -108,8 +108,9 @@ public final class StatsDTCPListener: StatsDListener {
         }
         let origin = StatsDOrigin(transport: .tcp)
 
-        func closeConnection(_ fd: Int32) {
-            if var framer = framers.removeValue(forKey: fd) {
+        /// At a clean end of stream the last unterminated line is delivered; after a reset it may be cut, so not.
+        func closeConnection(_ fd: Int32, clean: Bool) {
+            if var framer = framers.removeValue(forKey: fd), clean {
                 deliverAll(&framer) { framer, deliver in framer.finish(deliver: deliver) }
             }
             close(fd)  // also removes it from the epoll set
@@ -156,14 +157,14 @@ public final class StatsDTCPListener: StatsDListener {
                         continue
                     }
                     if n == 0 {
-                        closeConnection(fd)
+                        closeConnection(fd, clean: true)
                         break
                     }
                     let code = errno
                     if code == EAGAIN || code == EWOULDBLOCK { break }
                     if code == EINTR { continue }
                     connectionErrors.wrappingAdd(1, ordering: .relaxed)
-                    closeConnection(fd)
+                    closeConnection(fd, clean: false)
                     break
                 }
             }
