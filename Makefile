@@ -9,7 +9,7 @@ TEST_DEBS := prometheus prometheus-node-exporter python3-venv
 PYTHON ?= python3
 VENV := .build-venv
 
-.PHONY: all deps test-deps build release run test unit-test integration-test bench deb clean
+.PHONY: all deps test-deps build release run test unit-test integration-test bench bench-statsd deb clean
 
 all: build
 
@@ -55,6 +55,10 @@ test: test-deps unit-test integration-test
 # Scrape cost against node_exporter, side by side: see bench/README.md.
 bench: test-deps release
 	bench/scrape_cost.py
+
+# StatsD UDP throughput against collectd, netdata and a bare recvmmsg loop: see bench/README.md.
+bench-statsd: release
+	bench/statsd_throughput.py
 
 # A .deb with the static-stdlib binary, the systemd unit and /etc/noa-agent/agent.yaml.
 deb: release

@@ -26,3 +26,214 @@ int noa_adjtimex_read(noa_timex *out) {
     out->tai = tx.tai;
     return state;
 }
+
+// ---- StatsD listeners ---------------------------------------------------------------------------------------
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+int noa_bind_inet(int socktype, const char *host, int port, int backlog, int *bound_port) {
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = socktype;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+    char portText[16];
+    snprintf(portText, sizeof portText, "%d", port);
+    if (getaddrinfo(host, portText, &hints, &res) != 0 || res == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    int fd = socket(res->ai_family, socktype | SOCK_CLOEXEC, 0);
+    if (fd < 0) { freeaddrinfo(res); return -1; }
+    int one = 1;
+    if (socktype == SOCK_STREAM) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (res->ai_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (bind(fd, res->ai_addr, res->ai_addrlen) < 0 || (socktype == SOCK_STREAM && listen(fd, backlog) < 0)) {
+        int saved = errno;
+        close(fd);
+        freeaddrinfo(res);
+        errno = saved;
+        return -1;
+    }
+    freeaddrinfo(res);
+    struct sockaddr_storage bound;
+    socklen_t len = sizeof bound;
+    if (getsockname(fd, (struct sockaddr *)&bound, &len) == 0 && bound_port) {
+        if (bound.ss_family == AF_INET) *bound_port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
+        else *bound_port = ntohs(((struct sockaddr_in6 *)&bound)->sin6_port);
+    }
+    return fd;
+}
+
+int noa_bind_unixgram(const char *path) {
+    struct sockaddr_un addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof addr.sun_path) { errno = ENAMETOOLONG; return -1; }
+    strcpy(addr.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0 ||
+        bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int noa_set_receive_buffer(int fd, int bytes) {
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) < 0) {
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);  // capped at net.core.rmem_max
+    }
+    int granted = 0;
+    socklen_t len = sizeof granted;
+    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &len) < 0) return -1;
+    return granted;
+}
+
+uint64_t noa_socket_inode(int fd) {
+    struct stat st;
+    if (fstat(fd, &st) < 0) return 0;
+    return (uint64_t)st.st_ino;
+}
+
+struct noa_rx_batch {
+    unsigned count, size, control_size;
+    int received;
+    struct mmsghdr *messages;
+    struct iovec *iovecs;
+    unsigned char *buffers;
+    unsigned char *controls;
+};
+
+noa_rx_batch *noa_rx_batch_create(unsigned count, unsigned size, int with_credentials) {
+    noa_rx_batch *b = calloc(1, sizeof *b);
+    if (!b) return NULL;
+    b->count = count;
+    b->size = size;
+    b->control_size = with_credentials ? CMSG_SPACE(sizeof(struct ucred)) : 0;
+    b->messages = calloc(count, sizeof *b->messages);
+    b->iovecs = calloc(count, sizeof *b->iovecs);
+    b->buffers = malloc((size_t)count * size);
+    b->controls = b->control_size ? calloc(count, b->control_size) : NULL;
+    if (!b->messages || !b->iovecs || !b->buffers || (b->control_size && !b->controls)) {
+        noa_rx_batch_destroy(b);
+        return NULL;
+    }
+    return b;
+}
+
+void noa_rx_batch_destroy(noa_rx_batch *b) {
+    if (!b) return;
+    free(b->messages);
+    free(b->iovecs);
+    free(b->buffers);
+    free(b->controls);
+    free(b);
+}
+
+static int noa_rx_try(noa_rx_batch *b, int fd) {
+    for (unsigned i = 0; i < b->count; i++) {
+        b->iovecs[i].iov_base = b->buffers + (size_t)i * b->size;
+        b->iovecs[i].iov_len = b->size;
+        memset(&b->messages[i].msg_hdr, 0, sizeof b->messages[i].msg_hdr);
+        b->messages[i].msg_hdr.msg_iov = &b->iovecs[i];
+        b->messages[i].msg_hdr.msg_iovlen = 1;
+        if (b->control_size) {
+            b->messages[i].msg_hdr.msg_control = b->controls + (size_t)i * b->control_size;
+            b->messages[i].msg_hdr.msg_controllen = b->control_size;
+        }
+        b->messages[i].msg_len = 0;
+    }
+    return recvmmsg(fd, b->messages, b->count, MSG_DONTWAIT, NULL);
+}
+
+int noa_rx_batch_receive(noa_rx_batch *b, int fd, int wake_fd) {
+    b->received = 0;
+    for (;;) {
+        int n = noa_rx_try(b, fd);
+        if (n > 0) { b->received = n; return n; }
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return -1;
+        struct pollfd fds[2] = {{.fd = fd, .events = POLLIN}, {.fd = wake_fd, .events = POLLIN}};
+        int ready = poll(fds, 2, -1);
+        if (ready < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        if (fds[1].revents) return 0;
+        if (fds[0].revents & (POLLERR | POLLNVAL)) { errno = EBADF; return -1; }
+    }
+}
+
+const void *noa_rx_batch_data(const noa_rx_batch *b, unsigned i) { return b->buffers + (size_t)i * b->size; }
+
+unsigned noa_rx_batch_length(const noa_rx_batch *b, unsigned i) { return b->messages[i].msg_len; }
+
+int noa_rx_batch_truncated(const noa_rx_batch *b, unsigned i) {
+    return (b->messages[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+}
+
+int32_t noa_rx_batch_pid(const noa_rx_batch *b, unsigned i) {
+    struct msghdr *h = (struct msghdr *)&b->messages[i].msg_hdr;
+    if (!b->control_size) return -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+            struct ucred cred;
+            memcpy(&cred, CMSG_DATA(c), sizeof cred);
+            return cred.pid;
+        }
+    }
+    return -1;
+}
+
+int noa_eventfd_create(void) { return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }
+
+int noa_eventfd_signal(int fd) {
+    uint64_t one = 1;
+    return write(fd, &one, sizeof one) == sizeof one ? 0 : -1;
+}
+
+int noa_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+int noa_epoll_add(int epfd, int fd, uint64_t tag) {
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = EPOLLIN | EPOLLRDHUP;
+    ev.data.u64 = tag;
+    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int noa_epoll_wait(int epfd, uint64_t *tags, uint32_t *events, int max, int timeout_ms) {
+    struct epoll_event ready[64];
+    if (max > 64) max = 64;
+    int n;
+    do { n = epoll_wait(epfd, ready, max, timeout_ms); } while (n < 0 && errno == EINTR);
+    for (int i = 0; i < n; i++) {
+        tags[i] = ready[i].data.u64;
+        events[i] = ready[i].events;
+    }
+    return n;
+}
+
+int noa_accept_nonblocking(int fd) { return accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK); }
+
+void noa_thread_set_name(const char *name) {
+    char short_name[16];
+    strncpy(short_name, name, 15);
+    short_name[15] = 0;
+    pthread_setname_np(pthread_self(), short_name);
+}

@@ -1,3 +1,4 @@
+import Foundation
 @testable import NoaAgent
 import NoaSources
 import Testing
@@ -35,7 +36,7 @@ import Testing
 
     @Test func builtInDefaultIsValid() throws {
         let config = try ConfigSource.builtIn.load(with: loader).get()
-        #expect(config.sources.map(\.id) == ["host"])
+        #expect(config.sources.map(\.id) == ["host", "statsd"])
         guard case .prometheus(let prom) = config.sinks.first?.config else {
             Issue.record("default sink is not prometheus")
             return
@@ -64,7 +65,7 @@ import Testing
             "agent.yaml:4:5: unknown key 'sources.host.colectors' (did you mean 'collectors'?)",
             "agent.yaml:5:21: sources.host.statfs_timeout: 'soon' is not a duration (for example 500ms, 15s, 5m, 1h)",
             "agent.yaml:6:3: source name 'bad name' may only have letters, digits, '_' and '-'",
-            "agent.yaml:9:11: sources.other.type: unknown type 'journald_nope' (one of: host_metrics)",
+            "agent.yaml:9:11: sources.other.type: unknown type 'journald_nope' (one of: host_metrics, statsd)",
             "agent.yaml:13:13: sinks.prom.listen: 'localhost' is not host:port (for example 127.0.0.1:9464)",
             "agent.yaml:14:20: sinks.prom.inputs: no source named 'missing' (sources: host)",
         ])
@@ -173,5 +174,58 @@ import Testing
     ])
     func listenAddresses(text: String, expected: ListenAddress) throws {
         #expect(try ListenAddress.parse(text).get() == expected)
+    }
+}
+
+@Suite struct StatsDConfigTests {
+    let loader = ConfigLoader(environment: [:])
+
+    @Test func issueExampleLoads() throws {
+        let yaml = """
+            sources:
+              statsd:
+                type: statsd
+                listen: [udp://127.0.0.1:8125, tcp://127.0.0.1:8125, unixgram:///run/noa-agent/statsd.sock]
+                receive_buffer: 8MiB
+                max_series: 5000
+                origin_unit_label: unit
+            sinks:
+              prom: {type: prometheus, inputs: [statsd]}
+            """
+        let config = try loader.load(text: yaml, file: "agent.yaml").get()
+        guard case .statsd(let statsd) = config.sources[0].config else {
+            Issue.record("not a statsd source")
+            return
+        }
+        #expect(statsd.listen == [.udp(host: "127.0.0.1", port: 8125), .tcp(host: "127.0.0.1", port: 8125),
+                                  .unixgram(path: "/run/noa-agent/statsd.sock")])
+        #expect(statsd.receiveBufferBytes == 8 << 20)
+        #expect(statsd.maxSeries == 5000)
+        #expect(statsd.originUnitLabel == "unit")
+    }
+
+    @Test func problemsInTheSourceAndInTheMappingFileAreLocated() throws {
+        let mapping = NSTemporaryDirectory() + "noa-mapping-\(UUID().uuidString).yml"
+        try "mappings:\n- match: \"a.*\"\n  nmae: x\n".write(toFile: mapping, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: mapping) }
+        let yaml = """
+            sources:
+              statsd:
+                type: statsd
+                listen: [udp://localhost:8125, carrier-pigeon://x]
+                mapping_file: \(mapping)
+                max_series: -1
+            sinks:
+              prom: {type: prometheus, inputs: [statsd]}
+            """
+        guard case .failure(let errors) = loader.load(text: yaml, file: "agent.yaml") else {
+            Issue.record("accepted")
+            return
+        }
+        let lines = errors.issues.map(\.description)
+        #expect(lines.contains { $0.hasPrefix("agent.yaml:4:14: sources.statsd.listen:") })
+        #expect(lines.contains { $0.hasPrefix("agent.yaml:4:36: sources.statsd.listen:") })
+        #expect(lines.contains { $0.hasPrefix("agent.yaml:6:17: sources.statsd.max_series must be a positive") })
+        #expect(lines.contains { $0.hasPrefix("\(mapping):3:3:") })
     }
 }

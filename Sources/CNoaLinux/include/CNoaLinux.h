@@ -14,4 +14,59 @@ typedef struct noa_timex {
 /// A read-only adjtimex(2) query. Returns the clock state (TIME_OK .. TIME_ERROR) or -1 with errno set.
 int noa_adjtimex_read(noa_timex *out);
 
+
+// ---- StatsD listeners: sockets, recvmmsg batches with credentials, epoll. -----------------------------------
+
+/// Binds a numeric IPv4/IPv6 address (`host` such as "127.0.0.1" or "::1", no brackets) for `socktype`
+/// (SOCK_DGRAM or SOCK_STREAM; TCP also gets SO_REUSEADDR and listen(backlog)). Returns the fd (close-on-exec,
+/// blocking) and stores the bound port (useful with port 0), or -1 with errno set (EAI errors map to EINVAL).
+int noa_bind_inet(int socktype, const char *host, int port, int backlog, int *bound_port);
+
+/// Creates a Unix datagram socket bound at `path` (which must not exist) with SO_PASSCRED on. Returns the fd or
+/// -1 with errno set (ENAMETOOLONG when the path does not fit sun_path).
+int noa_bind_unixgram(const char *path);
+
+/// Asks for a receive buffer of `bytes`: SO_RCVBUFFORCE first (works for root / CAP_NET_ADMIN, ignores
+/// rmem_max), then SO_RCVBUF. Returns the size the kernel granted as read back with getsockopt (the kernel
+/// doubles the request for its bookkeeping), or -1 with errno set.
+int noa_set_receive_buffer(int fd, int bytes);
+
+/// The inode of a socket (st_ino of fstat), which /proc/net/udp lists; 0 on error.
+uint64_t noa_socket_inode(int fd);
+
+/// An opaque batch of receive buffers for recvmmsg(2): `count` messages of `size` bytes each, plus room for
+/// SCM_CREDENTIALS control messages when `with_credentials` is set.
+typedef struct noa_rx_batch noa_rx_batch;
+
+noa_rx_batch *noa_rx_batch_create(unsigned count, unsigned size, int with_credentials);
+void noa_rx_batch_destroy(noa_rx_batch *batch);
+
+/// Receives up to `count` datagrams from `fd`. Never spins: it tries a non-blocking recvmmsg first and, when
+/// nothing is queued, polls `fd` and `wake_fd` (an eventfd) without a timeout. Returns the number of messages
+/// received (>= 1), 0 when `wake_fd` became readable (stop requested), or -1 with errno set.
+int noa_rx_batch_receive(noa_rx_batch *batch, int fd, int wake_fd);
+
+/// Message `i` of the last receive: its bytes, length, whether the kernel truncated it (MSG_TRUNC: the datagram
+/// was larger than the buffer), and the sender pid from SCM_CREDENTIALS (-1 when absent).
+const void *noa_rx_batch_data(const noa_rx_batch *batch, unsigned i);
+unsigned noa_rx_batch_length(const noa_rx_batch *batch, unsigned i);
+int noa_rx_batch_truncated(const noa_rx_batch *batch, unsigned i);
+int32_t noa_rx_batch_pid(const noa_rx_batch *batch, unsigned i);
+
+/// An eventfd for waking a listener thread (EFD_CLOEXEC | EFD_NONBLOCK), and a write of 1 to it.
+int noa_eventfd_create(void);
+int noa_eventfd_signal(int fd);
+
+/// epoll, flattened: add `fd` for EPOLLIN (plus EPOLLRDHUP) with `tag` as its data; wait fills `tags` and
+/// `events` (EPOLLIN/EPOLLHUP/EPOLLERR bits) for up to `max` ready descriptors. Returns the count or -1.
+int noa_epoll_create(void);
+int noa_epoll_add(int epfd, int fd, uint64_t tag);
+int noa_epoll_wait(int epfd, uint64_t *tags, uint32_t *events, int max, int timeout_ms);
+
+/// Names the calling thread (first 15 bytes), as `top -H` shows it.
+void noa_thread_set_name(const char *name);
+
+/// accept4 with SOCK_CLOEXEC | SOCK_NONBLOCK; -1 with errno (EAGAIN when nothing is pending).
+int noa_accept_nonblocking(int fd);
+
 #endif

@@ -43,14 +43,15 @@ public struct NamedSink: Sendable, Equatable {
 /// Every kind of source the agent has.
 public enum SourceConfig: Sendable, Equatable {
     case hostMetrics(HostMetricsConfig)
+    case statsd(StatsDSourceConfig)
 
     /// The `type:` value that selects each kind.
-    public static let typeNames = ["host_metrics"]
+    public static let typeNames = ["host_metrics", "statsd"]
 
     /// What the source produces, so the loader can refuse wiring a log source into a metrics sink.
     public var signal: Signal {
         switch self {
-        case .hostMetrics: return .metrics
+        case .hostMetrics, .statsd: return .metrics
         }
     }
 }
@@ -109,5 +110,34 @@ public struct PrometheusSinkConfig: Sendable, Equatable {
         self.path = path
         self.inputs = inputs
         self.selfMetrics = selfMetrics
+    }
+}
+
+/// `type: statsd`: StatsD and DogStatsD pushed over UDP, TCP and Unix datagram sockets, aggregated into
+/// Prometheus series (statsd_exporter semantics and mapping files).
+public struct StatsDSourceConfig: Sendable, Equatable {
+    public var listen: [StatsDListenAddress]
+    /// The mapping file's path and text: the text is part of the config, so a reload picks up an edited file.
+    public var mappingFile: String?
+    public var mappingText: String?
+    /// The UDP/Unix receive buffer to ask the kernel for.
+    public var receiveBufferBytes: Int
+    public var maxSeries: Int
+    public var maxSeriesPerMetric: Int
+    /// Label carrying the sender's systemd unit on the Unix datagram socket (off when nil).
+    public var originUnitLabel: String?
+
+    public init(
+        listen: [StatsDListenAddress] = [.udp(host: "127.0.0.1", port: 8125)], mappingFile: String? = nil,
+        mappingText: String? = nil, receiveBufferBytes: Int = 32 << 20, maxSeries: Int = 100_000,
+        maxSeriesPerMetric: Int = 10_000, originUnitLabel: String? = nil
+    ) {
+        self.listen = listen
+        self.mappingFile = mappingFile
+        self.mappingText = mappingText
+        self.receiveBufferBytes = receiveBufferBytes
+        self.maxSeries = maxSeries
+        self.maxSeriesPerMetric = maxSeriesPerMetric
+        self.originUnitLabel = originUnitLabel
     }
 }

@@ -1,3 +1,4 @@
+import NoaProcfs
 import NoaSources
 import NoaYAML
 
@@ -132,6 +133,8 @@ public struct ConfigLoader: Sendable {
         switch type {
         case "host_metrics":
             return readHostMetrics(node, path: path, r).map(SourceConfig.hostMetrics)
+        case "statsd":
+            return readStatsD(node, path: path, r).map(SourceConfig.statsd)
         default:
             return nil
         }
@@ -173,6 +176,63 @@ public struct ConfigLoader: Sendable {
         }
         if let n = map["netclass_ignore_invalid_speed"], let b = r.bool(n, path: "\(path).netclass_ignore_invalid_speed") {
             config.options.netclassIgnoreInvalidSpeed = b
+        }
+        return config
+    }
+
+    private func readStatsD(_ node: YAMLNode, path: String, _ r: NodeReader) -> StatsDSourceConfig? {
+        guard let map = r.mapping(node, path: path, allowed: [
+            "type", "listen", "mapping_file", "receive_buffer", "max_series", "max_series_per_metric",
+            "origin_unit_label",
+        ]) else { return nil }
+        var config = StatsDSourceConfig()
+        if let n = map["listen"], let items = r.itemList(n, path: "\(path).listen") {
+            var addresses: [StatsDListenAddress] = []
+            for item in items {
+                do {
+                    addresses.append(try StatsDListenAddress.parse(item.value))
+                } catch {
+                    r.error(item.node, "\(path).listen: \(error)")
+                }
+            }
+            if items.isEmpty { r.error(n, "\(path).listen is empty: give at least one address") }
+            config.listen = addresses
+        }
+        if let n = map["mapping_file"], let file = r.string(n, path: "\(path).mapping_file") {
+            config.mappingFile = file
+            do {
+                let text = try FileReader.readString(file, sizeHint: 16384)
+                config.mappingText = text
+                if case .failure(let errors) = StatsDMapper.parse(yaml: text, file: file) {
+                    // Problems inside the mapping file are reported at their own file:line:column.
+                    for issue in errors.issues {
+                        r.issues.append(ConfigIssue(
+                            file: issue.file, line: issue.line, column: issue.column, message: issue.message))
+                    }
+                }
+            } catch {
+                r.error(n, "\(path).mapping_file: cannot read \(error)")
+            }
+        }
+        if let n = map["receive_buffer"], let size = r.size(n, path: "\(path).receive_buffer") {
+            config.receiveBufferBytes = size
+        }
+        for (key, assign) in [("max_series", \StatsDSourceConfig.maxSeries),
+                              ("max_series_per_metric", \StatsDSourceConfig.maxSeriesPerMetric)] {
+            if let n = map[key], let text = r.string(n, path: "\(path).\(key)") {
+                if let value = Int(text), value > 0 {
+                    config[keyPath: assign] = value
+                } else {
+                    r.error(n, "\(path).\(key) must be a positive whole number, not '\(text)'")
+                }
+            }
+        }
+        if let n = map["origin_unit_label"], let label = r.string(n, path: "\(path).origin_unit_label") {
+            let valid = label.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } ?? false
+                && label.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
+            if valid { config.originUnitLabel = label } else {
+                r.error(n, "\(path).origin_unit_label: '\(label)' is not a valid Prometheus label name")
+            }
         }
         return config
     }

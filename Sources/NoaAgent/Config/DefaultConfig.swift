@@ -1,5 +1,5 @@
 /// The built-in configuration `noa-agent run` uses when no `--config` is given and no file exists at the default
-/// path: every host collector served on `:9464/metrics`, like node_exporter's default on `:9100`.
+/// path: every host collector, and StatsD received on loopback UDP 8125, served on `:9464/metrics`.
 public enum DefaultConfig {
     public static let path = "/etc/noa-agent/agent.yaml"
 
@@ -10,11 +10,14 @@ public enum DefaultConfig {
           host:
             type: host_metrics
             root: /
+          statsd:
+            type: statsd
+            listen: [udp://127.0.0.1:8125]
         sinks:
           prom:
             type: prometheus
             listen: 0.0.0.0:9464
-            inputs: [host]
+            inputs: [host, statsd]
 
         """
 }

@@ -14,6 +14,8 @@ final class Topology {
     struct RunningSource {
         var config: SourceConfig
         var producer: any MetricProducer
+        /// Stops the source's own threads and sockets (push sources); nil for pull sources.
+        var stop: (@Sendable () -> Void)?
     }
 
     struct RunningSink {
@@ -52,12 +54,28 @@ final class Topology {
     /// listener cannot be bound.
     func apply(_ config: AgentConfig) async throws {
         var newSources: [String: RunningSource] = [:]
-        for named in config.sources {
-            if let existing = sources[named.id], existing.config == named.config {
-                newSources[named.id] = existing
-            } else {
-                newSources[named.id] = RunningSource(config: named.config, producer: makeSource(named))
+        var started: [RunningSource] = []
+        var replaced: [(id: String, old: RunningSource)] = []
+        do {
+            for named in config.sources {
+                if let existing = sources[named.id], existing.config == named.config {
+                    newSources[named.id] = existing
+                    continue
+                }
+                // A changed push source may listen where its old instance does: that one stops first, and is
+                // started again below if the new one can't be.
+                if let existing = sources[named.id] {
+                    existing.stop?()
+                    replaced.append((named.id, existing))
+                }
+                let source = try makeSource(named)
+                started.append(source)
+                newSources[named.id] = source
             }
+        } catch {
+            for source in started { source.stop?() }
+            restore(replaced)
+            throw error
         }
 
         var newSinks: [String: RunningSink] = [:]
@@ -92,42 +110,69 @@ final class Topology {
             }
         } catch {
             for server in bound { await server.close() }
+            for source in started { source.stop?() }
+            restore(replaced)
             throw error
         }
         let kept = Set(newSinks.values.map { ObjectIdentifier($0.server) })
         for sink in sinks.values where !kept.contains(ObjectIdentifier(sink.server)) {
             await sink.server.close()
         }
+        // Sources no longer configured stop after the sinks stopped serving them.
+        for (id, source) in sources where newSources[id] == nil { source.stop?() }
         sources = newSources
         sinks = newSinks
     }
 
-    /// Closes every listener.
+    /// Restarts push sources that a failed apply had stopped to make room for their replacement.
+    private func restore(_ replaced: [(id: String, old: RunningSource)]) {
+        for (id, old) in replaced {
+            do {
+                sources[id] = try makeSource(NamedSource(id: id, config: old.config))
+            } catch {
+                sources[id] = nil
+                logger.error(
+                    "A source could not be restarted after a failed reload.",
+                    metadata: ["component_id": "\(id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Stops the sources first (nothing new is accepted), then closes the listeners.
     func stop() async {
+        for source in sources.values { source.stop?() }
+        sources = [:]
         for sink in sinks.values { await sink.server.close() }
         sinks = [:]
     }
 
-    private func makeSource(_ named: NamedSource) -> any MetricProducer {
+    private func makeSource(_ named: NamedSource) throws -> RunningSource {
+        var sourceLogger = logger
+        sourceLogger[metadataKey: "component_id"] = "\(named.id)"
         switch named.config {
         case .hostMetrics(let config):
-            var sourceLogger = logger
-            sourceLogger[metadataKey: "component_id"] = "\(named.id)"
             var paths = HostPaths(root: config.root)
             paths.files = .caching(procfsAndSysfsOf: paths)
             let context = HostCollectorContext(paths: paths, options: config.options, logger: sourceLogger)
-            return HostMetricsSource(id: named.id, collectorNames: config.collectors, context: context)
+            let source = HostMetricsSource(id: named.id, collectorNames: config.collectors, context: context)
+            return RunningSource(config: named.config, producer: source, stop: nil)
+        case .statsd(let config):
+            let source = try StatsDSource(id: named.id, config: config, logger: sourceLogger)
+            return RunningSource(config: named.config, producer: source, stop: { source.stop() })
         }
     }
 }
 
 enum TopologyError: Error, CustomStringConvertible {
     case bindFailed(sink: String, address: String, reason: String)
+    case sourceFailed(source: String, reason: String)
 
     var description: String {
         switch self {
         case .bindFailed(let sink, let address, let reason):
             return "sinks.\(sink): cannot listen on \(address): \(reason)"
+        case .sourceFailed(let source, let reason):
+            return "sources.\(source): \(reason)"
         }
     }
 }

@@ -1,0 +1,65 @@
+import NoaCore
+
+/// A running StatsD socket: it delivers payloads to a `StatsDIngest` on its own thread and reports its counters
+/// as self-metrics.
+public protocol StatsDListener: MetricProducer, AnyObject {
+    var address: StatsDListenAddress { get }
+    /// The UDP or TCP port actually bound (the kernel's choice for port 0); nil before start and for Unix sockets.
+    var boundPort: Int? { get }
+    /// Opens the socket and starts the receive thread. Throws when the socket cannot be opened.
+    func start() throws(StatsDListenerError)
+    /// Stops the receive thread, closes the socket (and removes a Unix socket file). Returns once the thread has
+    /// exited; safe to call more than once or before `start`.
+    func stop()
+}
+
+/// Tunables of the StatsD listeners; the defaults suit a busy host.
+public struct StatsDListenerOptions: Sendable {
+    /// Receive buffer to ask for (SO_RCVBUFFORCE as root, else SO_RCVBUF capped by net.core.rmem_max).
+    public var receiveBufferBytes: Int = 32 << 20
+    /// Datagrams per recvmmsg call.
+    public var batchSize: Int = 64
+    /// Buffer per datagram; larger datagrams are dropped and counted as truncated (UDP's maximum fits).
+    public var maxDatagramBytes: Int = 65536
+    /// Mode of the Unix datagram socket file.
+    public var socketFileMode: UInt32 = 0o666
+    /// TCP: longest accepted line (without its newline); longer lines are skipped and counted.
+    public var maxLineBytes: Int = 65536
+    /// TCP: open connections beyond this are closed at once and counted.
+    public var maxConnections: Int = 4096
+    /// Where /proc is (kernel drop counters).
+    public var procRoot: String = "/proc"
+
+    public init() {}
+}
+
+/// A listener socket that could not be opened.
+public struct StatsDListenerError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var address: String
+    public var operation: String
+    public var errno: Int32
+
+    public init(address: String, operation: String, errno: Int32) {
+        self.address = address
+        self.operation = operation
+        self.errno = errno
+    }
+
+    public var description: String {
+        "StatsD listener \(address): \(operation) failed: \(Errno.describe(errno))"
+    }
+}
+
+/// Builds the listener for an address.
+public enum StatsDListeners {
+    public static func make(
+        id: String, address: StatsDListenAddress, ingest: any StatsDIngest, options: StatsDListenerOptions = .init()
+    ) -> any StatsDListener {
+        switch address {
+        case .udp, .unixgram:
+            return StatsDDatagramListener(id: id, address: address, ingest: ingest, options: options)
+        case .tcp:
+            return StatsDTCPListener(id: id, address: address, ingest: ingest, options: options)
+        }
+    }
+}
