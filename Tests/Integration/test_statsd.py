@@ -213,3 +213,52 @@ def test_loss_accounting_is_exact(statsd_agent):
             break
         time.sleep(0.1)
     assert counted + kernel + dropped == sent, (counted, kernel, dropped, sent)
+
+
+def _unified_cgroup_root():
+    for root in ("/sys/fs/cgroup/unified", "/sys/fs/cgroup"):
+        if os.path.exists(os.path.join(root, "cgroup.procs")) and os.access(root, os.W_OK):
+            with open("/proc/self/cgroup") as f:
+                if any(line.startswith("0::") for line in f):
+                    return root
+    return None
+
+
+def test_unix_socket_sender_unit_becomes_a_label(agent_factory, tmp_path):
+    """A sender in `noa-origin-test.service` (a real cgroup v2 group made for the test) gets unit="..." on its
+    series; a sender outside any unit gets no label."""
+    cgroup_root = _unified_cgroup_root()
+    if cgroup_root is None:
+        pytest.skip("needs root and a writable cgroup v2 hierarchy")
+    import subprocess
+    import sys
+    http_port, udp_port = free_port(), free_port()
+    unix_path = str(tmp_path / "statsd.sock")
+    agent = agent_factory(statsd_config(http_port, udp_port, unix_path=unix_path,
+                                        extra="    origin_unit_label: unit")).start()
+    url = f"http://127.0.0.1:{http_port}/metrics"
+    wait_for_http(url, process=agent.process)
+
+    group = os.path.join(cgroup_root, f"noa-origin-test-{os.getpid()}.service")
+    os.mkdir(group)
+    try:
+        sender = subprocess.Popen(
+            [sys.executable, "-c",
+             "import socket, sys; sys.stdin.readline(); "
+             f"s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b'from.unit:1|c', {unix_path!r})"],
+            stdin=subprocess.PIPE)
+        with open(os.path.join(group, "cgroup.procs"), "w") as procs:
+            procs.write(str(sender.pid))
+        sender.communicate(b"go\n", timeout=10)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+            s.sendto(b"from.nowhere:1|c", unix_path)
+        unit = os.path.basename(group)
+        assert wait_value(url, "from_unit_total", 1, unit=unit) == 1
+        # This test's own process: labelled with its unit if it runs inside one (CI under systemd), else not.
+        with open("/proc/self/cgroup") as f:
+            path = next(line.split("::", 1)[1].strip() for line in f if line.startswith("0::"))
+        own = [part for part in path.split("/") if part.endswith((".service", ".scope"))]
+        labels = {"unit": own[-1]} if own else {}
+        assert wait_value(url, "from_nowhere_total", 1, **labels) == 1
+    finally:
+        os.rmdir(group)
