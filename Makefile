@@ -9,7 +9,7 @@ TEST_DEBS := prometheus prometheus-node-exporter python3-venv
 PYTHON ?= python3
 VENV := .build-venv
 
-.PHONY: all deps test-deps build release run test unit-test integration-test bench bench-statsd deb clean
+.PHONY: all deps test-deps test-debs build release run test unit-test integration-test bench bench-statsd deb clean
 
 all: build
 
@@ -26,12 +26,17 @@ endef
 deps:
 	$(call install_debs,$(BUILD_DEBS))
 
-test-deps: deps
+test-deps: deps test-debs $(VENV)/.installed
+
+test-debs:
 	$(call install_debs,$(TEST_DEBS))
-	@# Debian's packages start their services when systemd runs; the tests start their own on loopback ports.
+
+# The tests' Python packages (pytest, the prometheus_client parser, the statsd and datadog clients), in a venv
+# under the git-ignored .build-venv, reinstalled whenever requirements.txt changes.
+$(VENV)/.installed: Tests/Integration/requirements.txt
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	@$(VENV)/bin/python -c 'import pytest, prometheus_client' 2>/dev/null || \
-		$(VENV)/bin/pip install -q -r Tests/Integration/requirements.txt
+	$(VENV)/bin/pip install -q -r Tests/Integration/requirements.txt
+	@touch $@
 
 build: deps
 	$(SWIFT) build
@@ -54,7 +59,7 @@ test: test-deps unit-test integration-test
 
 # Scrape cost against node_exporter, side by side: see bench/README.md.
 bench: test-deps release
-	bench/scrape_cost.py
+	$(VENV)/bin/python bench/scrape_cost.py
 
 # StatsD UDP throughput against collectd, netdata and a bare recvmmsg loop: see bench/README.md.
 bench-statsd: release
