@@ -1,19 +1,7 @@
-/// One problem in a config file, located as `file:line:column` so editors and CI annotate it.
-public struct ConfigIssue: Error, Equatable, Sendable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public var column: Int
-    public var message: String
+import NoaYAML
 
-    public init(file: String, line: Int, column: Int, message: String) {
-        self.file = file
-        self.line = line
-        self.column = column
-        self.message = message
-    }
-
-    public var description: String { "\(file):\(line):\(column): \(message)" }
-}
+/// One problem in a config file, located as `file:line:column`.
+public typealias ConfigIssue = YAMLIssue
 
 /// Every problem found in a config file (the loader reports all of them, not only the first).
 public struct ConfigErrors: Error, Sendable, CustomStringConvertible {

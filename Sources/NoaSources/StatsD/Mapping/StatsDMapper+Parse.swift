@@ -29,15 +29,7 @@ enum StatsDMappingReaderTestHook {
 }
 
 /// Walks the composed YAML of a mapping file, collecting located issues.
-private final class StatsDMappingReader {
-    let file: String
-    var issues: [StatsDMappingIssue] = []
-
-    init(file: String) { self.file = file }
-
-    func error(_ node: YAMLNode, _ message: String) {
-        issues.append(StatsDMappingIssue(file: file, line: node.mark.line, column: node.mark.column, message: message))
-    }
+private final class StatsDMappingReader: YAMLReader {
 
     static let defaultsKeys = [
         "observer_type", "timer_type", "buckets", "quantiles", "match_type", "glob_disable_ordering", "ttl",
@@ -305,84 +297,6 @@ private final class StatsDMappingReader {
     }
 
     // MARK: primitives
-
-    private func isNull(_ node: YAMLNode) -> Bool {
-        if case .scalar(let s) = node, s.style == .plain, s.string.isEmpty || s.string == "~" || s.string == "null" {
-            return true
-        }
-        return false
-    }
-
-    func orderedMapping(_ node: YAMLNode, path: String) -> [(String, YAMLNode, YAMLNode)]? {
-        if isNull(node) { return [] }
-        guard case .mapping(let m) = node else {
-            error(node, "\(path.isEmpty ? "the document" : path) must be a mapping of key: value")
-            return nil
-        }
-        var entries: [(String, YAMLNode, YAMLNode)] = []
-        for (key, value) in m {
-            guard case .scalar(let scalar) = key else {
-                error(key, "\(path): keys must be plain strings")
-                continue
-            }
-            entries.append((scalar.string, key, value))
-        }
-        return entries
-    }
-
-    func mapping(_ node: YAMLNode, path: String, allowed: [String]) -> [String: YAMLNode]? {
-        guard let entries = orderedMapping(node, path: path) else { return nil }
-        var result: [String: YAMLNode] = [:]
-        for (key, keyNode, value) in entries {
-            if allowed.contains(key) {
-                result[key] = value
-            } else {
-                error(keyNode, "unknown key '\(path.isEmpty ? "" : path + ".")\(key)'")
-            }
-        }
-        return result
-    }
-
-    func string(_ node: YAMLNode, path: String) -> String? {
-        guard case .scalar(let scalar) = node else {
-            error(node, "\(path) must be a single value")
-            return nil
-        }
-        return scalar.string
-    }
-
-    func bool(_ node: YAMLNode, path: String) -> Bool? {
-        guard let text = string(node, path: path) else { return nil }
-        switch text {
-        case "true", "True", "TRUE": return true
-        case "false", "False", "FALSE": return false
-        default:
-            error(node, "\(path) must be true or false, not '\(text)'")
-            return nil
-        }
-    }
-
-    func number(_ node: YAMLNode, path: String) -> Double? {
-        guard let text = string(node, path: path) else { return nil }
-        switch text {
-        case ".inf", "+.inf", ".Inf", "+.Inf", "+Inf", "Inf": return .infinity
-        default: break
-        }
-        guard let value = Double(text), value.isFinite else {
-            error(node, "\(path) must be a number, not '\(text)'")
-            return nil
-        }
-        return value
-    }
-
-    func integer(_ node: YAMLNode, path: String) -> Int? {
-        guard let text = string(node, path: path) else { return nil }
-        guard let value = Int(text) else {
-            error(node, "\(path) must be a whole number, not '\(text)'")
-            return nil
-        }
-        return value
-    }
 
     /// A Go `time.Duration` string (`30s`, `1h30m`, `500ms`), as statsd_exporter's YAML reads it, in seconds.
     func duration(_ node: YAMLNode, path: String) -> Double? {

@@ -1,5 +1,6 @@
 import NoaCodecs
 import NoaCore
+import NoaYAML
 import Synchronization
 
 /// How observations (timers, histograms, distributions) of a metric are aggregated.
@@ -83,23 +84,8 @@ public enum StatsDMapping: Sendable, Equatable {
     case drop
     case mapped(StatsDMappedMetric)
 }
-
-/// One problem in a mapping file, located like config errors.
-public struct StatsDMappingIssue: Error, Sendable, Equatable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public var column: Int
-    public var message: String
-
-    public init(file: String, line: Int, column: Int, message: String) {
-        self.file = file
-        self.line = line
-        self.column = column
-        self.message = message
-    }
-
-    public var description: String { "\(file):\(line):\(column): \(message)" }
-}
+/// One problem in a mapping file, located as `file:line:column`.
+public typealias StatsDMappingIssue = YAMLIssue
 
 /// Every problem found in a mapping file (`[StatsDMappingIssue]` wrapped, since an array cannot be an `Error`).
 public struct StatsDMappingErrors: Error, Sendable, Equatable, CustomStringConvertible {
