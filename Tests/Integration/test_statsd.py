@@ -262,3 +262,31 @@ def test_unix_socket_sender_unit_becomes_a_label(agent_factory, tmp_path):
         assert wait_value(url, "from_nowhere_total", 1, **labels) == 1
     finally:
         os.rmdir(group)
+
+
+def test_reload_keeps_series_and_picks_up_an_edited_mapping_file(agent_factory, tmp_path):
+    import signal as signals
+    mapping = tmp_path / "mapping.yml"
+    mapping.write_text('mappings:\n- match: "svc.*.hits"\n  name: "hits_total"\n  labels: {service: "$1"}\n')
+    http_port, udp_port = free_port(), free_port()
+    agent = agent_factory(statsd_config(http_port, udp_port, mapping_file=mapping)).start()
+    url = f"http://127.0.0.1:{http_port}/metrics"
+    wait_for_http(url, process=agent.process)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.sendto(b"svc.api.hits:3|c", ("127.0.0.1", udp_port))
+        assert wait_value(url, "hits_total", 3, service="api") == 3
+        # Same config: a reload keeps the running source and its series.
+        agent.signal(signals.SIGHUP)
+        time.sleep(0.5)
+        assert value(url, "hits_total", service="api") == 3
+        # An edited mapping file: the source restarts with the new mapping.
+        mapping.write_text('mappings:\n- match: "svc.*.hits"\n  name: "requests_total"\n  labels: {app: "$1"}\n')
+        agent.signal(signals.SIGHUP)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            s.sendto(b"svc.web.hits:1|c", ("127.0.0.1", udp_port))
+            if value(url, "requests_total", app="web"):
+                break
+            time.sleep(0.1)
+        assert value(url, "requests_total", app="web") >= 1
+    assert 'noa_config_reloads_total{result="success"} 2' in http_get(url)[2].decode()
