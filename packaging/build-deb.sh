@@ -9,6 +9,7 @@ version=$("$binary" version | awk '{print $2}')
 arch=$(dpkg --print-architecture)
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+chmod 0755 "$root"   # mktemp makes it 0700, and the archive's ./ would carry that
 install -D -m 0755 "$binary" "$root/usr/bin/noa-agent"
 strip "$root/usr/bin/noa-agent" || true
 install -D -m 0644 packaging/agent.yaml "$root/etc/noa-agent/agent.yaml"
@@ -16,13 +17,17 @@ install -D -m 0644 packaging/noa-agent.service "$root/lib/systemd/system/noa-age
 install -D -m 0644 README.md "$root/usr/share/doc/noa-agent/README.md"
 mkdir -p "$root/DEBIAN"
 echo /etc/noa-agent/agent.yaml > "$root/DEBIAN/conffiles"
-depends=$(dpkg-shlibdeps -O -e "$root/usr/bin/noa-agent" 2>/dev/null | sed -n 's/^shlibs:Depends=//p' || true)
+# Depends: the Debian package of every shared library the binary needs (readelf NEEDED -> path -> dpkg -S).
+depends=$(readelf -d "$binary" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | while read -r lib; do
+  path=$(ldconfig -p | awk -v l="$lib" '$1 == l { print $NF; exit }')
+  [ -n "$path" ] && dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -1 | cut -d: -f1
+done | sort -u | paste -sd, | sed 's/,/, /g')
 cat > "$root/DEBIAN/control" <<CONTROL
 Package: noa-agent
 Version: $version
 Architecture: $arch
 Maintainer: noa-agent developers <noa-agent@localhost>
-Depends: ${depends:-libc6, libstdc++6, zlib1g}
+Depends: ${depends:-libc6, libstdc++6, zlib1g, libdeflate0}
 Section: admin
 Priority: optional
 Description: Linux host and process telemetry agent
