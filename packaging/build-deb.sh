@@ -20,7 +20,9 @@ echo /etc/noa-agent/agent.yaml > "$root/DEBIAN/conffiles"
 # Depends: the Debian package of every shared library the binary needs (readelf NEEDED -> path -> dpkg -S).
 depends=$(readelf -d "$binary" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | while read -r lib; do
   path=$(ldconfig -p | awk -v l="$lib" '$1 == l { print $NF; exit }')
-  [ -n "$path" ] && dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -1 | cut -d: -f1
+  [ -n "$path" ] || continue
+  # merged /usr: dpkg knows a library by one of its two paths
+  { dpkg -S "$path" 2>/dev/null || dpkg -S "$(readlink -f "$path")" 2>/dev/null || true; } | head -1 | cut -d: -f1
 done | sort -u | paste -sd, | sed 's/,/, /g')
 cat > "$root/DEBIAN/control" <<CONTROL
 Package: noa-agent
