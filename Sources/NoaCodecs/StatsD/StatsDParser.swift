@@ -73,3 +73,11 @@ public struct StatsDParser: Sendable {
         parseMetric(b, start, end, handle)
     }
 }
+
+extension StatsDParser {
+    /// The parser's number scanner, for callers that recognise a line's shape themselves (the StatsD fast path):
+    /// a finite decimal in `bytes[start..<end]`, rounded exactly as `Double(String)` would, or nil.
+    public static func number(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
+        StatsDScan.number(bytes, start, end)
+    }
+}

@@ -63,6 +63,28 @@ public final class StatsDAggregator: MetricProducer {
         state.withLock { $0.ingest(sample, extraLabels: extraLabels, now: time, mapper: mapper, options: options) }
     }
 
+    /// The fast path for a plain `name:value|type` line: true when `name` was aggregated before and this value
+    /// went to its series; false when the caller must parse the line and call `ingest(_:extraLabels:fastName:)`.
+    /// `value` must be a finite, non-negative number and `type` not a set.
+    public func ingestFast(name: UnsafeBufferPointer<UInt8>, type: StatsDMetricType, value: Double) -> Bool {
+        let hash = StatsDFastTable.hash(name, type)
+        let time = now()
+        let bytes = BorrowedBytes(name)
+        return state.withLock { $0.ingestFast(name: bytes.buffer, hash: hash, type: type, value: value, now: time) }
+    }
+
+    /// Aggregates one sample, and registers `fastName` (the raw bytes of its name) for `ingestFast` when the
+    /// sample is one the fast path can take.
+    public func ingest(_ sample: StatsDSample, extraLabels: [Label] = [], fastName: UnsafeBufferPointer<UInt8>) {
+        let time = now()
+        let hash = StatsDFastTable.hash(fastName, sample.type)
+        let bytes = BorrowedBytes(fastName)
+        state.withLock { state in
+            state.ingest(sample, extraLabels: extraLabels, now: time, mapper: mapper, options: options)
+            state.registerFast(name: bytes.buffer, hash: hash, sample: sample, extraLabels: extraLabels)
+        }
+    }
+
     public func recordParseError(_ reason: StatsDParseError) {
         state.withLock { $0.parseErrors[StatsDAggregatorState.parseErrorIndex[reason]!] += 1 }
     }
@@ -169,5 +191,22 @@ public final class StatsDAggregator: MetricProducer {
     static func formatBound(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return String(value)
+    }
+}
+
+/// A caller's byte buffer carried into the aggregator's lock. The bytes are only read inside the lock, during the
+/// call that received them, on the caller's thread, so no other thread can see the pointer; the address travels
+/// as an integer because the lock's closure may only capture `Sendable` values.
+private struct BorrowedBytes: Sendable {
+    let address: Int
+    let count: Int
+
+    init(_ buffer: UnsafeBufferPointer<UInt8>) {
+        address = Int(bitPattern: buffer.baseAddress)
+        count = buffer.count
+    }
+
+    var buffer: UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: UnsafePointer(bitPattern: address), count: count)
     }
 }

@@ -116,9 +116,14 @@ struct StatsDAggregatorState {
     var events = 0
     var serviceChecks = 0
     var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+    /// Plain names already aggregated once, for the fast path (see `StatsDFastTable`).
+    var fast: StatsDFastTable
+    /// The resolution and series the last `ingest` updated, for registering its name in `fast`.
+    var lastTouched: (StatsDResolution, StatsDSeries)?
 
     init(cacheSize: Int) {
         resolved = StatsDTwoGenerationCache(capacity: cacheSize)
+        fast = StatsDFastTable(capacity: cacheSize)
     }
 
     static let dropIndex = Dictionary(uniqueKeysWithValues: StatsDDropReason.allCases.enumerated().map { ($1, $0) })
@@ -203,6 +208,7 @@ struct StatsDAggregatorState {
         _ sample: StatsDSample, extraLabels: [Label], now: Double, mapper: StatsDMapper,
         options: StatsDAggregatorOptions
     ) {
+        lastTouched = nil
         samples[Self.index(sample.type)] += 1
         let resolution: StatsDResolution
         switch resolve(StatsDNameKey(name: sample.name, type: sample.type), mapper: mapper) {
@@ -266,25 +272,63 @@ struct StatsDAggregatorState {
                 guard series.members.count < options.maxSetMembers else { return drop(.setMemberCap) }
                 series.members.insert(member)
             }
-        case .histogram:
-            let weight = 1 / rate
-            series.sum += number * weight
-            series.count += weight
+        case .histogram, .summary:
+            Self.observe(number, weight: 1 / rate, series: series, family: family, now: now)
+        }
+        lastTouched = (resolution, series)
+    }
+
+    /// Adds one observation to a histogram or summary series.
+    static func observe(_ number: Double, weight: Double, series: StatsDSeries, family: StatsDFamily, now: Double) {
+        series.sum += number * weight
+        series.count += weight
+        if family.kind == .histogram {
             let buckets = family.buckets
             var i = 0
             while i < buckets.count, number > buckets[i] { i += 1 }
             if i < buckets.count { series.bucketCounts[i] += weight }
-        case .summary:
-            let weight = 1 / rate
-            series.sum += number * weight
-            series.count += weight
+        } else {
             series.window?.observe(number, weight: weight, now: now)
         }
+    }
+
+    /// The fast path: a plain `name:value|type` line (no rate, no tags of any style, a non-negative decimal value,
+    /// not a set, not a signed gauge delta) whose name the regular path already aggregated. Returns false when the
+    /// name is not in the table; the caller then takes the regular path, which registers it.
+    mutating func ingestFast(
+        name: UnsafeBufferPointer<UInt8>, hash: UInt64, type: StatsDMetricType, value: Double, now: Double
+    ) -> Bool {
+        guard let entry = fast.lookup(name, type, hash: hash) else { return false }
+        samples[Self.index(type)] += 1
+        let family = entry.resolution.family
+        let number = value * (entry.resolution.mapped.scale ?? 1)
+        let series = entry.series
+        series.lastUpdate = now
+        switch family.kind {
+        case .counter: series.value += number
+        case .gauge: series.value = number
+        case .histogram, .summary:
+            Self.observe(type == .timer ? number / 1000 : number, weight: 1, series: series, family: family, now: now)
+        case .set: return false  // never registered
+        }
+        return true
+    }
+
+    /// Registers the name of the sample the last `ingest` aggregated, when that sample is one the fast path can
+    /// take (untagged, rate 1, a plain number, not a set) and `name` is exactly its name.
+    mutating func registerFast(name: UnsafeBufferPointer<UInt8>, hash: UInt64, sample: StatsDSample, extraLabels: [Label]) {
+        guard let (resolution, series) = lastTouched, sample.tags.isEmpty, extraLabels.isEmpty,
+              sample.sampleRate == 1, sample.type != .set, case .number = sample.value,
+              resolution.family.kind != .set
+        else { return }
+        fast.insert(StatsDFastTable.Entry(
+            hash: hash, name: Array(name), type: sample.type, resolution: resolution, series: series))
     }
 
     /// Removes series idle longer than their TTL, and families left without series.
     mutating func expire(now: Double) {
         var removedFamily = false
+        var removedSeries = false
         for (key, family) in families where key == family.name && family.hasTTL {
             let before = family.series.count
             family.series = family.series.filter { _, s in !(s.ttl > 0 && now - s.lastUpdate > s.ttl) }
@@ -292,6 +336,7 @@ struct StatsDAggregatorState {
             guard removed > 0 else { continue }
             totalSeries -= removed
             expired += removed
+            removedSeries = true
             if family.series.isEmpty {
                 families[family.name] = nil
                 families[family.baseName] = nil
@@ -300,6 +345,8 @@ struct StatsDAggregatorState {
         }
         // Cached resolutions point at families (and conflicts with them): start over when one goes away.
         if removedFamily { resolved.removeAll() }
+        // Fast-path entries point at series: any removal may have taken one of theirs.
+        if removedSeries { fast.removeAll() }
     }
 
     /// The families, each once, in name order.
