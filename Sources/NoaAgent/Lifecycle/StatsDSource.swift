@@ -3,9 +3,6 @@ import NoaCodecs
 import NoaCore
 import NoaSources
 
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The `statsd` source as the topology runs it: its listeners, the parse-and-aggregate pipeline they feed, and
 /// one producer for the Prometheus sink that serves both the aggregated series and the listeners' counters.
@@ -27,7 +24,8 @@ final class StatsDSource: MetricProducer {
         var options = StatsDAggregatorOptions()
         options.maxSeries = config.maxSeries
         options.maxSeriesPerMetric = config.maxSeriesPerMetric
-        let clock: @Sendable () -> Double = { monotonicSeconds() }
+        // The coarse clock: the aggregator reads it on every sample, and TTLs need no better than milliseconds.
+        let clock: @Sendable () -> Double = { MonotonicClock.coarseSeconds() }
         let aggregator = StatsDAggregator(id: id, mapper: mapper, options: options, now: clock)
         let pipeline = StatsDPipeline(
             id: id, aggregator: aggregator, unitLabel: config.originUnitLabel,
@@ -62,13 +60,4 @@ final class StatsDSource: MetricProducer {
         for listener in listeners { batch.append(contentsOf: listener.gather()) }
         return batch
     }
-}
-
-/// CLOCK_MONOTONIC_COARSE in seconds: TTL expiry must not jump with the wall clock, and the aggregator reads the
-/// clock once per sample, where the coarse clock (a few milliseconds of resolution, plenty for TTLs) costs a
-/// fraction of the precise one.
-private func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }

@@ -83,11 +83,10 @@ public struct ProcessSelfMetrics: MetricProducer {
 
     /// `btime` from `/proc/stat`: boot time in seconds since the epoch.
     private static func bootTime(proc: String) -> Double? {
-        guard let text = try? FileReader.readString(proc + "/stat", sizeHint: 16384) else { return nil }
-        for line in text.procLines() where line.hasPrefix("btime ") {
-            return Double(line.dropFirst(6))
-        }
-        return nil
+        guard let text = try? FileReader.readString(proc + "/stat", sizeHint: 16384),
+              let stat = try? ProcStat.parse(text), stat.bootTime > 0
+        else { return nil }
+        return Double(stat.bootTime)
     }
 }
 

@@ -3,9 +3,6 @@ import NoaCore
 import NoaProcfs
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The `host_metrics` source: node_exporter-compatible host metrics, computed when a sink gathers them.
 ///
@@ -49,7 +46,7 @@ public final class HostMetricsSource: Sendable {
                 // Collectors add straight into the scrape's batch; a failing one is rolled back, so nothing it had
                 // added is exposed.
                 let checkpoint = result.checkpoint()
-                let start = monotonicSeconds()
+                let start = MonotonicClock.seconds()
                 var ok = true
                 do {
                     try collector.collect(into: &result)
@@ -67,7 +64,7 @@ public final class HostMetricsSource: Sendable {
                         metadata: ["component_id": "\(id)", "collector": "\(collector.name)",
                                    "error": "\(error)"])
                 }
-                let elapsed = monotonicSeconds() - start
+                let elapsed = MonotonicClock.seconds() - start
                 if !ok { result.rollback(to: checkpoint) }
                 durations.append((collector.name, elapsed, ok))
             }
@@ -87,12 +84,4 @@ public final class HostMetricsSource: Sendable {
             return result
         }
     }
-}
-
-/// CLOCK_MONOTONIC in seconds.
-@inline(__always)
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
