@@ -37,7 +37,8 @@ def project(series, label_names):
 
 # Gauges whose value moves on its own between reads (time, kernel clock discipline, randomness pool).
 VOLATILE = ("node_timex_", "node_entropy_available_bits", "node_load", "node_procs_", "node_time_seconds",
-            "node_sockstat_", "node_udp_queues", "node_disk_io_now", "node_arp_entries", "node_nf_conntrack_entries")
+            "node_sockstat_", "node_udp_queues", "node_disk_io_now", "node_arp_entries", "node_nf_conntrack_entries",
+            "node_netstat_Tcp_CurrEstab")
 
 
 def families(text):
@@ -54,15 +55,23 @@ def families(text):
 
 
 @pytest.fixture
-def three_reads(agent_factory, node_exporter):
+def agents(agent_factory, node_exporter):
     port = free_port()
     agent = agent_factory(host_config(port)).start()
     ours_url = f"http://127.0.0.1:{port}/metrics"
     wait_for_http(ours_url, process=agent.process)
-    before = families(http_get(node_exporter)[2].decode())
-    ours = families(http_get(ours_url)[2].decode())
-    after = families(http_get(node_exporter)[2].decode())
-    return before, ours, after
+
+    def read():
+        before = families(http_get(node_exporter)[2].decode())
+        ours = families(http_get(ours_url)[2].decode())
+        after = families(http_get(node_exporter)[2].decode())
+        return before, ours, after
+    return read
+
+
+@pytest.fixture
+def three_reads(agents):
+    return agents()
 
 
 def test_every_family_is_present_with_same_type_and_labels(three_reads):
@@ -101,8 +110,21 @@ def test_same_series(three_reads):
     assert differences == [], "\n".join(differences)
 
 
-def test_values_agree(three_reads):
-    before, ours, after = three_reads
+def test_values_agree(agents):
+    """A gauge such as Committed_AS can move by more than the tolerance between two reads when another process
+    starts: a series disagrees only if it does so in each of several rounds of reads."""
+    persistent, compared = None, 0
+    for _ in range(4):
+        disagreements, compared = disagreements_in(*agents())
+        keys = {line.split(": agent ")[0] for line in disagreements}
+        persistent = keys if persistent is None else persistent & keys
+        if not persistent:
+            break
+    assert not persistent, "\n".join(disagreements[:40])
+    assert compared > 250, f"only {compared} series compared"
+
+
+def disagreements_in(before, ours, after):
     disagreements, compared = [], 0
     for name, (kind, series) in before.items():
         if not name.startswith("node_") or name.startswith(NOT_OURS) or name.startswith(VOLATILE):
@@ -124,8 +146,7 @@ def test_values_agree(three_reads):
                 slack = max(0.02 * max(abs(low), abs(high)), 1.0)
             if not (low - slack <= mine <= high + slack):
                 disagreements.append(f"{key[0]}{dict(key[1])}: agent {mine}, node_exporter {first} .. {second}")
-    assert disagreements == [], "\n".join(disagreements[:40])
-    assert compared > 250, f"only {compared} series compared"
+    return disagreements, compared
 
 
 def test_dashboard_header_families_present(three_reads):

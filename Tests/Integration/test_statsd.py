@@ -242,18 +242,25 @@ def test_unix_socket_sender_unit_becomes_a_label(agent_factory, tmp_path):
     group = os.path.join(cgroup_root, f"noa-origin-test-{os.getpid()}.service")
     os.mkdir(group)
     try:
+        # The sender waits to be moved into the group before sending, and stays alive until the agent has
+        # counted its line: the agent looks its pid up in /proc when the datagram arrives.
         sender = subprocess.Popen(
             [sys.executable, "-c",
              "import socket, sys; sys.stdin.readline(); "
-             f"s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b'from.unit:1|c', {unix_path!r})"],
+             f"s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b'from.unit:1|c', {unix_path!r}); "
+             "sys.stdin.readline()"],
             stdin=subprocess.PIPE)
         with open(os.path.join(group, "cgroup.procs"), "w") as procs:
             procs.write(str(sender.pid))
-        sender.communicate(b"go\n", timeout=10)
+        sender.stdin.write(b"go\n")
+        sender.stdin.flush()
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
             s.sendto(b"from.nowhere:1|c", unix_path)
         unit = os.path.basename(group)
-        assert wait_value(url, "from_unit_total", 1, unit=unit) == 1
+        try:
+            assert wait_value(url, "from_unit_total", 1, unit=unit) == 1
+        finally:
+            sender.communicate(b"done\n", timeout=10)
         # This test's own process: labelled with its unit if it runs inside one (CI under systemd), else not.
         with open("/proc/self/cgroup") as f:
             path = next(line.split("::", 1)[1].strip() for line in f if line.startswith("0::"))
