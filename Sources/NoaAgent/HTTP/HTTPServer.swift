@@ -33,30 +33,14 @@ public struct HTTPResponse: Sendable {
     }
 }
 
-public typealias HTTPHandler = @Sendable (HTTPRequest) async -> HTTPResponse
-
 /// Answers requests with futures on the connection's event loop. Responders on a hot path (the Prometheus
 /// endpoint) implement this directly: each hop through a Swift task costs a thread wake-up on every request.
 public protocol HTTPResponder: Sendable {
     func respond(to request: HTTPRequest, on eventLoop: any EventLoop) -> EventLoopFuture<HTTPResponse>
 }
 
-/// Adapts an async handler closure to `HTTPResponder`.
-public struct AsyncHTTPResponder: HTTPResponder {
-    let handler: HTTPHandler
-
-    public init(_ handler: @escaping HTTPHandler) {
-        self.handler = handler
-    }
-
-    public func respond(to request: HTTPRequest, on eventLoop: any EventLoop) -> EventLoopFuture<HTTPResponse> {
-        let handler = self.handler
-        return eventLoop.makeFutureWithTask { await handler(request) }
-    }
-}
-
 /// A small HTTP/1.1 server on SwiftNIO: keep-alive, pipelining (serialised by NIO's pipeline handler), a body limit
-/// answered with 413, and one async handler per request. The Prometheus sink serves `/metrics` on it; the push
+/// answered with 413, and one responder per server. The Prometheus sink serves `/metrics` on it; the push
 /// receivers (OTLP, Zipkin, JSON logs) will share it.
 public final class HTTPServer: Sendable {
     private let channel: any Channel
@@ -66,13 +50,6 @@ public final class HTTPServer: Sendable {
     private init(channel: any Channel) {
         self.channel = channel
         self.localAddress = channel.localAddress
-    }
-
-    public static func bind(
-        _ address: ListenAddress, group: any EventLoopGroup, maxBodyBytes: Int = 1 << 20,
-        handler: @escaping HTTPHandler
-    ) async throws -> HTTPServer {
-        try await bind(address, group: group, maxBodyBytes: maxBodyBytes, responder: AsyncHTTPResponder(handler))
     }
 
     public static func bind(

@@ -48,9 +48,6 @@ final class StatsDSource: MetricProducer {
         self.listeners = listeners
     }
 
-    /// The bound port of the first UDP or TCP listener (tests listen on port 0).
-    var boundPorts: [Int] { listeners.compactMap(\.boundPort) }
-
     func stop() {
         for listener in listeners { listener.stop() }
     }
