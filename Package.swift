@@ -30,6 +30,11 @@ let package = Package(
             name: "NoaCodecs",
             dependencies: ["NoaCore", "CZlib", "CDeflate"]
         ),
+        // Bounded channels, acknowledgements, batching and retries shared by the log and trace pipelines.
+        .target(
+            name: "NoaPipeline",
+            dependencies: ["NoaCore", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(
             name: "NoaProcfs",
             dependencies: ["NoaCore"]
@@ -46,7 +51,7 @@ let package = Package(
         .target(
             name: "NoaAgent",
             dependencies: [
-                "NoaCore", "NoaCodecs", "NoaProcfs", "NoaSources", "NoaYAML",
+                "NoaCore", "NoaCodecs", "NoaProcfs", "NoaSources", "NoaYAML", "NoaPipeline",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -65,6 +70,7 @@ let package = Package(
         .testTarget(name: "NoaCoreTests", dependencies: ["NoaCore", "NoaCodecs"]),
         .testTarget(name: "NoaProcfsTests", dependencies: ["NoaProcfs"]),
         .testTarget(name: "NoaYAMLTests", dependencies: ["NoaYAML"]),
+        .testTarget(name: "NoaPipelineTests", dependencies: ["NoaPipeline", "NoaCore"]),
         .testTarget(
             name: "NoaSourcesTests",
             dependencies: ["NoaSources", "NoaProcfs", "NoaCodecs"]
