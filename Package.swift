@@ -48,10 +48,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Log and trace destinations: Elasticsearch, Logstash, files, console, OTLP and Zipkin exporters.
+        .target(
+            name: "NoaSinks",
+            dependencies: [
+                "NoaCore", "NoaCodecs", "NoaPipeline", "CZlib",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "NoaAgent",
             dependencies: [
-                "NoaCore", "NoaCodecs", "NoaProcfs", "NoaSources", "NoaYAML", "NoaPipeline",
+                "NoaCore", "NoaCodecs", "NoaProcfs", "NoaSources", "NoaYAML", "NoaPipeline", "NoaSinks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -71,6 +82,7 @@ let package = Package(
         .testTarget(name: "NoaProcfsTests", dependencies: ["NoaProcfs"]),
         .testTarget(name: "NoaYAMLTests", dependencies: ["NoaYAML"]),
         .testTarget(name: "NoaPipelineTests", dependencies: ["NoaPipeline", "NoaCore"]),
+        .testTarget(name: "NoaSinksTests", dependencies: ["NoaSinks", "NoaPipeline", "NoaCodecs", "NoaCore"]),
         .testTarget(
             name: "NoaSourcesTests",
             dependencies: ["NoaSources", "NoaProcfs", "NoaCodecs"]
