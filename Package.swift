@@ -44,7 +44,7 @@ let package = Package(
         .target(
             name: "NoaSources",
             dependencies: [
-                "NoaCore", "NoaProcfs", "NoaCodecs", "NoaYAML", "CNoaLinux",
+                "NoaCore", "NoaProcfs", "NoaCodecs", "NoaYAML", "NoaPipeline", "CNoaLinux",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

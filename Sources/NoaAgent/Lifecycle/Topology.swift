@@ -208,7 +208,9 @@ final class Topology {
             return RunningSource(config: named.config, producer: source, stop: nil)
         case .statsd(let config):
             let source = try StatsDSource(id: named.id, config: config, logger: sourceLogger)
-            return RunningSource(config: named.config, producer: source, stop: { source.stop() })
+            return RunningSource(
+                config: named.config, producer: source, stop: { source.stop() },
+                setLogOutlet: { source.setLogOutlet($0) })
         case .journald:
             throw TopologyError.sourceFailed(source: named.id, reason: "journald is a log source")
         }
