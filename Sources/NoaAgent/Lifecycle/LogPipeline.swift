@@ -38,18 +38,17 @@ final class LogPipeline: Sendable {
 
     let spec: Spec
     private let sinks: [RunningSink]
-    /// Stops each source (pull sources join their threads; push sources stop accepting).
-    private let sourceStops: [@Sendable () async -> Void]
+    private let sourceHandles: [LogSourceHandle]
     /// Fan-outs by source id, for sources built elsewhere (StatsD events).
     let outlets: [String: Fanout<LogRecord>]
     let statistics: [SinkStatistics]
 
     private init(
-        spec: Spec, sinks: [RunningSink], sourceStops: [@Sendable () async -> Void], outlets: [String: Fanout<LogRecord>]
+        spec: Spec, sinks: [RunningSink], sourceHandles: [LogSourceHandle], outlets: [String: Fanout<LogRecord>]
     ) {
         self.spec = spec
         self.sinks = sinks
-        self.sourceStops = sourceStops
+        self.sourceHandles = sourceHandles
         self.outlets = outlets
         self.statistics = sinks.map(\.statistics)
     }
@@ -84,16 +83,19 @@ final class LogPipeline: Sendable {
         }
         var outlets: [String: Fanout<LogRecord>] = [:]
         for (id, inlets) in inletsBySource { outlets[id] = Fanout(inlets) }
-        var stops: [@Sendable () async -> Void] = []
+        var handles: [LogSourceHandle] = []
         do {
             for named in spec.sources {
                 guard let outlet = outlets[named.id] else { continue }
-                if let stop = try factory.startSource(named, outlet, config.dataDir, host) {
-                    stops.append(stop)
+                if let handle = try factory.startSource(named, outlet, config.dataDir, host) {
+                    handles.append(handle)
                 }
             }
         } catch {
-            for stop in stops { await stop() }
+            for handle in handles {
+                await handle.stop()
+                await handle.finish()
+            }
             for sink in sinks {
                 sink.inlet.close()
                 sink.abort.fire()
@@ -101,14 +103,16 @@ final class LogPipeline: Sendable {
             throw error
         }
         logger.debug("The log pipeline started.", metadata: ["sinks": "\(sinks.map(\.id))", "sources": "\(spec.sources.map(\.id))"])
-        return LogPipeline(spec: spec, sinks: sinks, sourceStops: stops, outlets: outlets)
+        return LogPipeline(spec: spec, sinks: sinks, sourceHandles: handles, outlets: outlets)
     }
 
-    /// Stops the sources, lets the sinks deliver what they hold for up to `drainTimeout`, then aborts them
-    /// (unacknowledged batches are replayed from the checkpoint on the next start).
+    /// Closes the sinks' inlets (a source blocked on a full one is released, and push receivers answer 503 from
+    /// now on), stops the sources, lets the sinks deliver what they hold for up to `drainTimeout`, then aborts
+    /// them; last, sources record what was delivered (the journal's checkpoint). Batches not delivered by then were
+    /// never acknowledged and are replayed from the checkpoint on the next start.
     func stop(drainTimeout: Duration) async {
-        for stop in sourceStops { await stop() }
         for sink in sinks { sink.inlet.close() }
+        for handle in sourceHandles { await handle.stop() }
         let deadline = ContinuousClock.now + drainTimeout
         for sink in sinks {
             await withTaskGroup(of: Void.self) { group in
@@ -122,7 +126,16 @@ final class LogPipeline: Sendable {
             sink.abort.fire()
             await sink.finished.wait()
         }
+        for handle in sourceHandles { await handle.finish() }
     }
+}
+
+/// A running log source, as the pipeline stops it.
+struct LogSourceHandle: Sendable {
+    /// Stop reading or accepting (threads joined, sockets closed).
+    var stop: @Sendable () async -> Void
+    /// After the sinks drained: persist what was delivered (the journal's checkpoint).
+    var finish: @Sendable () async -> Void = {}
 }
 
 /// Builds the log pipeline's components from their config: injected into `LogPipeline.start`, so the
@@ -138,5 +151,5 @@ struct LogComponentFactory: Sendable {
     /// whose events come from elsewhere).
     var startSource: @Sendable (
         _ source: NamedSource, _ outlet: Fanout<LogRecord>, _ dataDir: String, _ host: TaskHost
-    ) throws -> (@Sendable () async -> Void)?
+    ) throws -> LogSourceHandle?
 }
