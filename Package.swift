@@ -22,6 +22,11 @@ let package = Package(
         .systemLibrary(name: "CDeflate", path: "Sources/CDeflate"),
         // Linux calls Swift's Glibc module lacks (adjtimex; later recvmmsg), compiled against the real headers.
         .target(name: "CNoaLinux"),
+        // libsystemd's sd_journal API (libsystemd-dev): the journald source's reader.
+        .systemLibrary(
+            name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
         .target(
             name: "NoaCore",
             dependencies: [.product(name: "Logging", package: "swift-log")]
@@ -33,6 +38,15 @@ let package = Package(
         .target(
             name: "NoaProcfs",
             dependencies: ["NoaCore"]
+        ),
+        // The journal reader (sd_journal), its child-process isolation, frame codec, ECS mapping and checkpoints.
+        // No Foundation: it runs inside the agent's binary and as its `journal-reader` child.
+        .target(
+            name: "NoaJournal",
+            dependencies: [
+                "NoaCore", "CSystemd", "CNoaLinux",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The config file's YAML reader: no dependencies and no Foundation, to keep the static binary small.
         .target(name: "NoaYAML"),
