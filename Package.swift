@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "NoaAgent",
             dependencies: [
-                "NoaCore", "NoaCodecs", "NoaProcfs", "NoaSources", "NoaYAML",
+                "NoaCore", "NoaCodecs", "NoaProcfs", "NoaSources", "NoaYAML", "NoaJournal",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "noa-agent",
             dependencies: [
-                "NoaAgent", "NoaSources",
+                "NoaAgent", "NoaSources", "NoaJournal",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
