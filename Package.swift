@@ -79,6 +79,7 @@ let package = Package(
         .testTarget(name: "NoaCoreTests", dependencies: ["NoaCore", "NoaCodecs"]),
         .testTarget(name: "NoaProcfsTests", dependencies: ["NoaProcfs"]),
         .testTarget(name: "NoaYAMLTests", dependencies: ["NoaYAML"]),
+        .testTarget(name: "NoaJournalTests", dependencies: ["NoaJournal", "NoaCore"]),
         .testTarget(
             name: "NoaSourcesTests",
             dependencies: ["NoaSources", "NoaProcfs", "NoaCodecs"]

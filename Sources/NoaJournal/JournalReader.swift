@@ -47,14 +47,10 @@ public final class JournalReader {
             if case .directory(let path) = source { throw .open(directory: path, errno: -r) }
             throw .open(directory: nil, errno: -r)
         }
+        // From here a throw still runs deinit (every stored property is set), which closes the journal.
         journal = handle
-        do {
-            try check(sd_journal_set_data_threshold(handle, 0), "sd_journal_set_data_threshold")
-            try filter.apply(to: handle)
-        } catch {
-            sd_journal_close(handle)
-            throw error
-        }
+        try check(sd_journal_set_data_threshold(handle, 0), "sd_journal_set_data_threshold")
+        try filter.apply(to: handle)
     }
 
     deinit { sd_journal_close(journal) }
