@@ -25,13 +25,8 @@ enum JournalFixture {
     }
 
     static func removeDirectory(_ path: String) {
-        guard let dir = opendir(path) else { return }
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { unlink(path + "/" + name) }
-        }
-        closedir(dir)
-        rmdir(path)
+        guard path.hasPrefix("/tmp/noa-journal-test-") else { return }
+        run(["/bin/rm", "-rf", path], stdinPath: "/dev/null")
     }
 
     /// The fields of entry `seq` of a sequence fixture: `NOA_SEQ=<seq>`, a message, and the address fields
@@ -98,6 +93,12 @@ enum JournalFixture {
     }
 
     /// Runs a program with stdin from `stdin`, stdout and stderr to /dev/null; returns its exit status.
+    /// `run` for helpers whose failure a test checks by its effect (`rm -rf` of a temporary directory).
+    @discardableResult
+    static func run(_ arguments: [String], stdinPath: String) -> Int32 {
+        (try? run(arguments, stdin: stdinPath)) ?? -1
+    }
+
     static func run(_ arguments: [String], stdin: String) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
