@@ -22,6 +22,11 @@ let package = Package(
         .systemLibrary(name: "CDeflate", path: "Sources/CDeflate"),
         // Linux calls Swift's Glibc module lacks (adjtimex; later recvmmsg), compiled against the real headers.
         .target(name: "CNoaLinux"),
+        // libsystemd's sd_journal API (libsystemd-dev): the journald source's reader.
+        .systemLibrary(
+            name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
         .target(
             name: "NoaCore",
             dependencies: [.product(name: "Logging", package: "swift-log")]
@@ -38,6 +43,15 @@ let package = Package(
         .target(
             name: "NoaProcfs",
             dependencies: ["NoaCore"]
+        ),
+        // The journal reader (sd_journal), its child-process isolation, frame codec, ECS mapping and checkpoints.
+        // No Foundation: it runs inside the agent's binary and as its `journal-reader` child.
+        .target(
+            name: "NoaJournal",
+            dependencies: [
+                "NoaCore", "CSystemd", "CNoaLinux",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The config file's YAML reader: no dependencies and no Foundation, to keep the static binary small.
         .target(name: "NoaYAML"),
@@ -62,7 +76,7 @@ let package = Package(
         .target(
             name: "NoaAgent",
             dependencies: [
-                "NoaCore", "NoaCodecs", "NoaProcfs", "NoaSources", "NoaYAML", "NoaPipeline", "NoaSinks",
+                "NoaCore", "NoaCodecs", "NoaProcfs", "NoaSources", "NoaYAML", "NoaPipeline", "NoaSinks", "NoaJournal",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -74,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "noa-agent",
             dependencies: [
-                "NoaAgent", "NoaSources",
+                "NoaAgent", "NoaSources", "NoaJournal",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -83,6 +97,7 @@ let package = Package(
         .testTarget(name: "NoaYAMLTests", dependencies: ["NoaYAML"]),
         .testTarget(name: "NoaPipelineTests", dependencies: ["NoaPipeline", "NoaCore"]),
         .testTarget(name: "NoaSinksTests", dependencies: ["NoaSinks", "NoaPipeline", "NoaCodecs", "NoaCore"]),
+        .testTarget(name: "NoaJournalTests", dependencies: ["NoaJournal", "NoaCore"]),
         .testTarget(
             name: "NoaSourcesTests",
             dependencies: ["NoaSources", "NoaProcfs", "NoaCodecs"]
