@@ -252,7 +252,7 @@ int noa_pipe_cloexec(int fds[2], int size) {
     return 0;
 }
 
-int noa_spawn_with_stdout(const char *path, char *const argv[], int stdout_fd, int32_t *pid) {
+int noa_spawn_with_stdout(const char *path, char *const argv[], char *const envp[], int stdout_fd, int32_t *pid) {
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attributes;
     int r = posix_spawn_file_actions_init(&actions);
@@ -270,7 +270,7 @@ int noa_spawn_with_stdout(const char *path, char *const argv[], int stdout_fd, i
         (r = posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1)) == 0 &&
         (r = posix_spawn_file_actions_addclosefrom_np(&actions, 3)) == 0) {
         pid_t child = 0;
-        r = posix_spawn(&child, path, &actions, &attributes, argv, environ);
+        r = posix_spawn(&child, path, &actions, &attributes, argv, envp ? envp : environ);
         if (r == 0) *pid = child;
     }
     posix_spawnattr_destroy(&attributes);

@@ -248,8 +248,10 @@ public final class JournaldReaderProcess: Sendable {
             let arguments = ["noa-agent"] + configuration.subcommand + options.arguments
             var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
             defer { argv.forEach { free($0) } }
+            var environment: [UnsafeMutablePointer<CChar>?] = JournaldReaderProcess.childEnvironment().map { strdup($0) } + [nil]
+            defer { environment.forEach { free($0) } }
             var pid: Int32 = 0
-            let r = noa_spawn_with_stdout(configuration.executable, &argv, fds[1], &pid)
+            let r = noa_spawn_with_stdout(configuration.executable, &argv, &environment, fds[1], &pid)
             guard r == 0 else { return .failure(.spawn(r)) }
             state.childPID = pid
             return .success((pid, fds[0]))
@@ -257,6 +259,21 @@ public final class JournaldReaderProcess: Sendable {
         close(fds[1])  // the child has its copy; ours must go, or EOF never comes
         if case .failure = result { close(fds[0]) }
         return result
+    }
+
+    /// The agent's environment with Swift's crash backtracer off: a child that faults on a truncated journal file
+    /// should end at once (the parent logs the signal and restarts it), not spend seconds symbolicating and then
+    /// write a page of backtrace into the agent's log for every bad file.
+    static func childEnvironment() -> [String] {
+        var out: [String] = []
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if !text.hasPrefix("SWIFT_BACKTRACE=") { out.append(text) }
+            pointer += 1
+        }
+        out.append("SWIFT_BACKTRACE=enable=no")
+        return out
     }
 
     /// Reads and decodes the child's output and delivers it, until the child's end closes or something stops it.

@@ -77,11 +77,11 @@ int noa_accept_nonblocking(int fd);
 /// effort: the kernel caps it at /proc/sys/fs/pipe-max-size). Returns 0, or -1 with errno set.
 int noa_pipe_cloexec(int fds[2], int size);
 
-/// posix_spawn of `path` with `argv` (NULL-terminated) and the parent's environment: stdin from /dev/null,
+/// posix_spawn of `path` with `argv` and `envp` (NULL-terminated; `envp` NULL: the parent's environment): stdin from /dev/null,
 /// stdout onto `stdout_fd`, stderr inherited, every other descriptor closed (closefrom 3), so the child holds no
 /// listening socket or file of the agent's. Signal mask and dispositions reset to defaults. Returns 0 and the pid,
 /// or an errno value (posix_spawn does not set errno).
-int noa_spawn_with_stdout(const char *path, char *const argv[], int stdout_fd, int32_t *pid);
+int noa_spawn_with_stdout(const char *path, char *const argv[], char *const envp[], int stdout_fd, int32_t *pid);
 
 /// prctl(PR_SET_PDEATHSIG, signal): the kernel sends `signal` to this process when the thread that spawned it
 /// exits (prctl is variadic, which Swift can't call). Returns 0, or -1 with errno set.
