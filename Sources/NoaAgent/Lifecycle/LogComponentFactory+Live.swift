@@ -6,7 +6,8 @@ import NoaSinks
 
 extension LogComponentFactory {
     /// The factory the agent runs with: real sinks and sources, built from their config.
-    static func live(group: any EventLoopGroup, logger: Logger) -> LogComponentFactory {
+    /// `executable`: the agent's binary, which the journald source runs as its reader child.
+    static func live(group: any EventLoopGroup, logger: Logger, executable: String = "/proc/self/exe") -> LogComponentFactory {
         LogComponentFactory(
             makeSinkJob: { named, inlet, statistics, dataDir in
                 var sinkLogger = logger
@@ -21,8 +22,13 @@ extension LogComponentFactory {
                 case .hostMetrics, .statsd:
                     // Built on the metric side; StatsD gets its event outlet from the topology.
                     return nil
-                case .journald:
-                    throw TopologyError.sourceFailed(source: named.id, reason: "the journald reader is not built yet")
+                case .journald(let config):
+                    var sourceLogger = logger
+                    sourceLogger[metadataKey: "component_id"] = "\(named.id)"
+                    let source = try JournaldSource(
+                        id: named.id, config: config, dataDir: dataDir, outlet: outlet, host: host,
+                        logger: sourceLogger, executable: executable)
+                    return LogSourceHandle(stop: { source.stop() }, finish: { await source.finish() })
                 }
             })
     }
