@@ -44,14 +44,16 @@ public struct NamedSink: Sendable, Equatable {
 public enum SourceConfig: Sendable, Equatable {
     case hostMetrics(HostMetricsConfig)
     case statsd(StatsDSourceConfig)
+    case httpLogs(HTTPLogsSourceConfig)
 
     /// The `type:` value that selects each kind.
-    public static let typeNames = ["host_metrics", "statsd"]
+    public static let typeNames = ["host_metrics", "statsd", "http_logs"]
 
     /// What the source produces, so the loader can refuse wiring a log source into a metrics sink.
     public var signal: Signal {
         switch self {
         case .hostMetrics, .statsd: return .metrics
+        case .httpLogs: return .logs
         }
     }
 }
@@ -59,12 +61,18 @@ public enum SourceConfig: Sendable, Equatable {
 /// Every kind of sink the agent has.
 public enum SinkConfig: Sendable, Equatable {
     case prometheus(PrometheusSinkConfig)
+    case logstash(LogstashSinkConfig)
+    case file(FileSinkConfig)
+    case console(ConsoleSinkConfig)
 
-    public static let typeNames = ["prometheus"]
+    public static let typeNames = ["prometheus", "logstash", "file", "console"]
 
     public var inputs: [String] {
         switch self {
         case .prometheus(let config): return config.inputs
+        case .logstash(let config): return config.inputs
+        case .file(let config): return config.inputs
+        case .console(let config): return config.inputs
         }
     }
 
@@ -72,6 +80,7 @@ public enum SinkConfig: Sendable, Equatable {
     public var accepts: Set<Signal> {
         switch self {
         case .prometheus: return [.metrics]
+        case .logstash, .file, .console: return [.logs]
         }
     }
 }

@@ -135,6 +135,8 @@ public struct ConfigLoader: Sendable {
             return readHostMetrics(node, path: path, r).map(SourceConfig.hostMetrics)
         case "statsd":
             return readStatsD(node, path: path, r).map(SourceConfig.statsd)
+        case "http_logs":
+            return readHTTPLogs(node, path: path, r).map(SourceConfig.httpLogs)
         default:
             return nil
         }
@@ -245,6 +247,12 @@ public struct ConfigLoader: Sendable {
         switch type {
         case "prometheus":
             return readPrometheus(node, path: path, r).map(SinkConfig.prometheus)
+        case "logstash":
+            return readLogstash(node, path: path, r).map(SinkConfig.logstash)
+        case "file":
+            return readFileSink(node, path: path, r).map(SinkConfig.file)
+        case "console":
+            return readConsole(node, path: path, r).map(SinkConfig.console)
         default:
             return nil
         }

@@ -159,6 +159,9 @@ final class Topology {
         case .statsd(let config):
             let source = try StatsDSource(id: named.id, config: config, logger: sourceLogger)
             return RunningSource(config: named.config, producer: source, stop: { source.stop() })
+        case .httpLogs:
+            // The log pipeline (channels, sink runners) is wired by the integration of issue 4.
+            throw TopologyError.sourceFailed(source: named.id, reason: "http_logs sources are not wired into the topology yet")
         }
     }
 }
