@@ -61,3 +61,23 @@ public final class SinkStatisticsSet: MetricProducer {
         return batch
     }
 }
+
+/// Metric producers that come and go with a reload (the log pipeline's sinks and sources), served as one.
+public final class ProducerSet: MetricProducer {
+    public let id: String
+    private let members = Mutex<[any MetricProducer]>([])
+
+    public init(id: String) {
+        self.id = id
+    }
+
+    public func set(_ producers: [any MetricProducer]) {
+        members.withLock { $0 = producers }
+    }
+
+    public func gather() -> MetricBatch {
+        var batch = MetricBatch()
+        for member in members.withLock({ $0 }) { batch.append(contentsOf: member.gather()) }
+        return batch
+    }
+}

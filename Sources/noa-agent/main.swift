@@ -13,6 +13,8 @@ import Glibc
 @main
 struct NoaAgentMain {
     static func main() async {
+        // A console sink or stderr on a closed pipe must fail a write (EPIPE, counted), not kill the agent.
+        signal(SIGPIPE, SIG_IGN)
         switch AgentCommand.parse(Array(CommandLine.arguments.dropFirst())) {
         case .failure(let error):
             printErr("Error: \(error.message)\n\n" + AgentCommand.helpText(error.subcommand))

@@ -45,9 +45,10 @@ public enum SourceConfig: Sendable, Equatable {
     case hostMetrics(HostMetricsConfig)
     case statsd(StatsDSourceConfig)
     case journald(JournaldSourceConfig)
+    case httpLogs(HTTPLogsSourceConfig)
 
     /// The `type:` value that selects each kind.
-    public static let typeNames = ["host_metrics", "statsd", "journald"]
+    public static let typeNames = ["host_metrics", "statsd", "journald", "http_logs"]
 
     /// What the source produces, so the loader can refuse wiring a log source into a metrics sink. StatsD
     /// produces metrics, and logs from DogStatsD events and service checks.
@@ -55,7 +56,7 @@ public enum SourceConfig: Sendable, Equatable {
         switch self {
         case .hostMetrics: return [.metrics]
         case .statsd: return [.metrics, .logs]
-        case .journald: return [.logs]
+        case .journald, .httpLogs: return [.logs]
         }
     }
 }
@@ -63,12 +64,18 @@ public enum SourceConfig: Sendable, Equatable {
 /// Every kind of sink the agent has.
 public enum SinkConfig: Sendable, Equatable {
     case prometheus(PrometheusSinkConfig)
+    case logstash(LogstashSinkConfig)
+    case file(FileSinkConfig)
+    case console(ConsoleSinkConfig)
 
-    public static let typeNames = ["prometheus"]
+    public static let typeNames = ["prometheus", "logstash", "file", "console"]
 
     public var inputs: [String] {
         switch self {
         case .prometheus(let config): return config.inputs
+        case .logstash(let config): return config.inputs
+        case .file(let config): return config.inputs
+        case .console(let config): return config.inputs
         }
     }
 
@@ -76,6 +83,7 @@ public enum SinkConfig: Sendable, Equatable {
     public var accepts: Set<Signal> {
         switch self {
         case .prometheus: return [.metrics]
+        case .logstash, .file, .console: return [.logs]
         }
     }
 }

@@ -138,6 +138,8 @@ public struct ConfigLoader: Sendable {
             return readStatsD(node, path: path, r).map(SourceConfig.statsd)
         case "journald":
             return readJournald(node, path: path, r).map(SourceConfig.journald)
+        case "http_logs":
+            return readHTTPLogs(node, path: path, r).map(SourceConfig.httpLogs)
         default:
             return nil
         }
@@ -248,6 +250,12 @@ public struct ConfigLoader: Sendable {
         switch type {
         case "prometheus":
             return readPrometheus(node, path: path, r).map(SinkConfig.prometheus)
+        case "logstash":
+            return readLogstash(node, path: path, r).map(SinkConfig.logstash)
+        case "file":
+            return readFileSink(node, path: path, r).map(SinkConfig.file)
+        case "console":
+            return readConsole(node, path: path, r).map(SinkConfig.console)
         default:
             return nil
         }

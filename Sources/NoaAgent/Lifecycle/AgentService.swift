@@ -42,7 +42,7 @@ public final class AgentService: Service, Sendable {
         async let hosted: Void = host.run()
         let topology = Topology(
             group: group, threadPool: threadPool, telemetry: telemetry, host: host,
-            logFactory: .live(group: group, logger: logger), logger: logger)
+            logFactory: .live(group: group, threadPool: threadPool, logger: logger), logger: logger)
         do {
             try await serve(topology)
         } catch {

@@ -15,7 +15,7 @@ import Glibc
 /// sinks have finished a batch and every earlier one, the tracker advances and the cursor is saved (atomically, at
 /// most once a second, and once more after the sinks drained at shutdown). While a sink is down its inlet fills,
 /// the reader thread blocks, the child blocks on its full pipe, and the journal itself holds the rest.
-final class JournaldSource: Sendable {
+final class JournaldSource: MetricProducer {
     let id: String
     private let reader: JournaldReaderProcess
     private let store: JournalCheckpointStore
@@ -25,6 +25,8 @@ final class JournaldSource: Sendable {
     private let flusherDone = StopSignal()
     private let failures: RateLimitedLogger
     private let logger: Logger
+    private let counters = JournaldCounters()
+    private let tracker: AcknowledgementTracker<String>
 
     init(
         id: String, config: JournaldSourceConfig, dataDir: String, outlet: Fanout<LogRecord>, host: TaskHost,
@@ -55,7 +57,9 @@ final class JournaldSource: Sendable {
         let tracker = AcknowledgementTracker<String> { [checkpoint] cursor in
             checkpoint.state.withLock { $0.acknowledged = cursor }
         }
+        self.tracker = tracker
         let batchSize = config.batchSize
+        let counters = self.counters
         self.reader = try JournaldReaderProcess(
             configuration: .init(options: options, executable: executable), logger: logger
         ) { entries in
@@ -66,6 +70,7 @@ final class JournaldSource: Sendable {
                 let records = entries[start..<end].map { $0.logRecord(observedAt: now) }
                 let ticket = tracker.register(entries[end - 1].cursor)
                 guard outlet.sendBlocking(records, onFinished: { _ in tracker.finish(ticket) }) else { return false }
+                counters.entries.add(end - start, ordering: .relaxed)
                 start = end
             }
             return true
@@ -93,8 +98,10 @@ final class JournaldSource: Sendable {
         do {
             try store.save(cursor)
             checkpoint.state.withLock { $0.saved = cursor }
+            counters.checkpoints.add(1, ordering: .relaxed)
             failures.reset(key: "checkpoint")
         } catch {
+            counters.checkpointFailures.add(1, ordering: .relaxed)
             failures.log(.error, key: "checkpoint", "The journald checkpoint could not be saved; it will be retried.",
                          metadata: ["checkpoint": "\(store.path)", "error": "\(error)"])
         }
@@ -115,6 +122,28 @@ final class JournaldSource: Sendable {
 
     /// Restarts of the reader child (after a crash such as SIGBUS on a truncated file).
     var restarts: Int { reader.restarts }
+
+    func gather() -> MetricBatch {
+        var batch = MetricBatch()
+        let labels = [Label("component_id", id)]
+        batch.counter("noa_journald_entries_total", "Journal entries read and sent to the sinks.",
+                      Double(counters.entries.load(ordering: .relaxed)), labels)
+        batch.counter("noa_journald_reader_restarts_total", "Restarts of the journal reader child process (crashes).",
+                      Double(reader.restarts), labels)
+        batch.counter("noa_journald_checkpoints_total", "Checkpoints saved.",
+                      Double(counters.checkpoints.load(ordering: .relaxed)), labels)
+        batch.counter("noa_journald_checkpoint_failures_total", "Checkpoint saves that failed.",
+                      Double(counters.checkpointFailures.load(ordering: .relaxed)), labels)
+        batch.gauge("noa_journald_unacknowledged_batches", "Batches sent to the sinks and not yet finished by all of them.",
+                    Double(tracker.outstanding), labels)
+        return batch
+    }
+}
+
+private final class JournaldCounters: Sendable {
+    let entries = Atomic<Int>(0)
+    let checkpoints = Atomic<Int>(0)
+    let checkpointFailures = Atomic<Int>(0)
 }
 
 /// The newest acknowledged cursor and the one last written, shared by the acknowledgement tracker's callback and

@@ -42,10 +42,14 @@ final class LogPipeline: Sendable {
     /// Fan-outs by source id, for sources built elsewhere (StatsD events).
     let outlets: [String: Fanout<LogRecord>]
     let statistics: [SinkStatistics]
+    /// The sinks' and sources' own counters (beyond `statistics`).
+    let producers: [any MetricProducer]
 
     private init(
-        spec: Spec, sinks: [RunningSink], sourceHandles: [LogSourceHandle], outlets: [String: Fanout<LogRecord>]
+        spec: Spec, sinks: [RunningSink], sourceHandles: [LogSourceHandle], outlets: [String: Fanout<LogRecord>],
+        producers: [any MetricProducer]
     ) {
+        self.producers = producers
         self.spec = spec
         self.sinks = sinks
         self.sourceHandles = sourceHandles
@@ -59,6 +63,7 @@ final class LogPipeline: Sendable {
     ) async throws -> LogPipeline {
         let spec = Spec(config)
         var sinks: [RunningSink] = []
+        var producers: [any MetricProducer] = []
         var inletsBySource: [String: [BoundedChannel<Envelope<LogRecord>>]] = [:]
         do {
             for named in spec.sinks {
@@ -67,8 +72,9 @@ final class LogPipeline: Sendable {
                 let job = try factory.makeSinkJob(named, inlet, statistics, config.dataDir)
                 let running = RunningSink(
                     id: named.id, inlet: inlet, statistics: statistics, finished: StopSignal(), abort: StopSignal())
+                producers += job.producers
                 host.spawn { [abort = running.abort, finished = running.finished] in
-                    await run(job, abortingOn: abort)
+                    await run(job.run, abortingOn: abort)
                     finished.fire()
                 }
                 sinks.append(running)
@@ -87,12 +93,14 @@ final class LogPipeline: Sendable {
         do {
             for named in spec.sources {
                 guard let outlet = outlets[named.id] else { continue }
-                if let handle = try factory.startSource(named, outlet, config.dataDir, host) {
+                if let handle = try await factory.startSource(named, outlet, config.dataDir, host) {
                     handles.append(handle)
+                    producers += handle.producers
                 }
             }
         } catch {
             for handle in handles {
+                await handle.stopAccepting(.now)
                 await handle.stop()
                 await handle.finish()
             }
@@ -103,7 +111,7 @@ final class LogPipeline: Sendable {
             throw error
         }
         logger.debug("The log pipeline started.", metadata: ["sinks": "\(sinks.map(\.id))", "sources": "\(spec.sources.map(\.id))"])
-        return LogPipeline(spec: spec, sinks: sinks, sourceHandles: handles, outlets: outlets)
+        return LogPipeline(spec: spec, sinks: sinks, sourceHandles: handles, outlets: outlets, producers: producers)
     }
 
     /// Closes the sinks' inlets (a source blocked on a full one is released, and push receivers answer 503 from
@@ -111,9 +119,10 @@ final class LogPipeline: Sendable {
     /// them; last, sources record what was delivered (the journal's checkpoint). Batches not delivered by then were
     /// never acknowledged and are replayed from the checkpoint on the next start.
     func stop(drainTimeout: Duration) async {
+        let deadline = ContinuousClock.now + drainTimeout
+        for handle in sourceHandles { await handle.stopAccepting(deadline) }
         for sink in sinks { sink.inlet.close() }
         for handle in sourceHandles { await handle.stop() }
-        let deadline = ContinuousClock.now + drainTimeout
         for sink in sinks {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await sink.finished.wait() }
@@ -130,10 +139,21 @@ final class LogPipeline: Sendable {
     }
 }
 
+/// A log sink ready to run: the job (until its inlet is closed and drained) and the sink's own counters.
+struct LogSinkJob: Sendable {
+    var run: @Sendable () async -> Void
+    var producers: [any MetricProducer] = []
+}
+
 /// A running log source, as the pipeline stops it.
 struct LogSourceHandle: Sendable {
-    /// Stop reading or accepting (threads joined, sockets closed).
-    var stop: @Sendable () async -> Void
+    /// The source's own counters, served with the agent's metrics.
+    var producers: [any MetricProducer] = []
+    /// Push sources: stop accepting and hand what was accepted to the sinks, by the deadline (before the sinks'
+    /// inlets close).
+    var stopAccepting: @Sendable (_ deadline: ContinuousClock.Instant) async -> Void = { _ in }
+    /// Stop reading (threads joined, sockets closed); a source blocked on a sink's inlet has been released.
+    var stop: @Sendable () async -> Void = {}
     /// After the sinks drained: persist what was delivered (the journal's checkpoint).
     var finish: @Sendable () async -> Void = {}
 }
@@ -146,10 +166,10 @@ struct LogComponentFactory: Sendable {
     /// Builds a sink and returns the job that runs it until its inlet is closed and drained.
     var makeSinkJob: @Sendable (
         _ sink: NamedSink, _ inlet: BoundedChannel<Envelope<LogRecord>>, _ statistics: SinkStatistics, _ dataDir: String
-    ) throws -> @Sendable () async -> Void
+    ) throws -> LogSinkJob
     /// Starts a log source sending into `outlet`; returns how to stop it (nil: nothing to stop, e.g. a source
     /// whose events come from elsewhere).
     var startSource: @Sendable (
         _ source: NamedSource, _ outlet: Fanout<LogRecord>, _ dataDir: String, _ host: TaskHost
-    ) throws -> LogSourceHandle?
+    ) async throws -> LogSourceHandle?
 }

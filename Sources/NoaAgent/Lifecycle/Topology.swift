@@ -33,6 +33,7 @@ final class Topology {
     private let host: TaskHost
     private let logFactory: LogComponentFactory
     private let sinkStatistics = SinkStatisticsSet()
+    private let pipelineMetrics = ProducerSet(id: "pipelines")
     /// How long a stopping log pipeline may take to deliver what its sinks hold.
     var drainTimeout: Duration = .seconds(5)
     private let group: any EventLoopGroup
@@ -49,8 +50,8 @@ final class Topology {
         self.threadPool = threadPool
         self.telemetry = telemetry
         self.host = host
-        self.logFactory = logFactory ?? .live(group: group, logger: logger)
-        self.selfMetrics = [ProcessSelfMetrics(), telemetry, sinkStatistics]
+        self.logFactory = logFactory ?? .live(group: group, threadPool: threadPool, logger: logger)
+        self.selfMetrics = [ProcessSelfMetrics(), telemetry, sinkStatistics, pipelineMetrics]
         self.logger = logger
     }
 
@@ -166,6 +167,7 @@ final class Topology {
 
     private func connectEventOutlets() {
         sinkStatistics.set(logPipeline?.statistics ?? [])
+        pipelineMetrics.set(logPipeline?.producers ?? [])
         for (id, source) in sources {
             source.setLogOutlet?(logPipeline?.outlets[id])
         }
@@ -211,8 +213,8 @@ final class Topology {
             return RunningSource(
                 config: named.config, producer: source, stop: { source.stop() },
                 setLogOutlet: { source.setLogOutlet($0) })
-        case .journald:
-            throw TopologyError.sourceFailed(source: named.id, reason: "journald is a log source")
+        case .journald, .httpLogs:
+            throw TopologyError.sourceFailed(source: named.id, reason: "a log source has no metrics side")
         }
     }
 }
