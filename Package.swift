@@ -14,6 +14,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // OTLP protobuf. No traits: the default trait pulls in all of Foundation; without it only
+        // FoundationEssentials is linked.
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0", traits: []),
     ],
     targets: [
         // zlib from Debian (zlib1g-dev) for gzip-encoded responses.
@@ -29,6 +32,17 @@ let package = Package(
         .target(
             name: "NoaCodecs",
             dependencies: ["NoaCore", "CZlib", "CDeflate"]
+        ),
+        // OTLP: protobuf types generated once from Protos/ (`make generate-otlp`) and committed, conversions to and
+        // from the NoaCore span/log model, and OTLP/JSON.
+        .target(
+            name: "NoaOTLP",
+            dependencies: ["NoaCore", "NoaCodecs", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+        // Trace processing that needs no I/O: head and tail sampling, span metrics.
+        .target(
+            name: "NoaTraces",
+            dependencies: ["NoaCore", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "NoaProcfs",
@@ -46,7 +60,7 @@ let package = Package(
         .target(
             name: "NoaAgent",
             dependencies: [
-                "NoaCore", "NoaCodecs", "NoaProcfs", "NoaSources", "NoaYAML",
+                "NoaCore", "NoaCodecs", "NoaProcfs", "NoaSources", "NoaYAML", "NoaOTLP", "NoaTraces",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -63,6 +77,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "NoaCoreTests", dependencies: ["NoaCore", "NoaCodecs"]),
+        .testTarget(name: "NoaOTLPTests", dependencies: ["NoaOTLP", "NoaCore", "NoaCodecs"]),
+        .testTarget(name: "NoaTracesTests", dependencies: ["NoaTraces", "NoaCore"]),
         .testTarget(name: "NoaProcfsTests", dependencies: ["NoaProcfs"]),
         .testTarget(name: "NoaYAMLTests", dependencies: ["NoaYAML"]),
         .testTarget(
