@@ -77,7 +77,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "NoaCoreTests", dependencies: ["NoaCore", "NoaCodecs"]),
-        .testTarget(name: "NoaOTLPTests", dependencies: ["NoaOTLP", "NoaCore", "NoaCodecs"]),
+        .testTarget(
+            name: "NoaOTLPTests",
+            dependencies: ["NoaOTLP", "NoaCore", "NoaCodecs", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "NoaTracesTests", dependencies: ["NoaTraces", "NoaCore"]),
         .testTarget(name: "NoaProcfsTests", dependencies: ["NoaProcfs"]),
         .testTarget(name: "NoaYAMLTests", dependencies: ["NoaYAML"]),
