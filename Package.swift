@@ -33,6 +33,11 @@ let package = Package(
             name: "NoaCodecs",
             dependencies: ["NoaCore", "CZlib", "CDeflate"]
         ),
+        // Bounded channels, acknowledgements, batching and retries shared by the log and trace pipelines.
+        .target(
+            name: "NoaPipeline",
+            dependencies: ["NoaCore", .product(name: "Logging", package: "swift-log")]
+        ),
         // OTLP: protobuf types generated once from Protos/ (`make generate-otlp`) and committed, conversions to and
         // from the NoaCore span/log model, and OTLP/JSON.
         .target(
@@ -57,10 +62,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Log and trace destinations: Elasticsearch, Logstash, files, console, OTLP and Zipkin exporters.
+        .target(
+            name: "NoaSinks",
+            dependencies: [
+                "NoaCore", "NoaCodecs", "NoaPipeline", "CZlib",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "NoaAgent",
             dependencies: [
-                "NoaCore", "NoaCodecs", "NoaProcfs", "NoaSources", "NoaYAML", "NoaOTLP", "NoaTraces",
+                "NoaCore", "NoaCodecs", "NoaProcfs", "NoaSources", "NoaYAML", "NoaPipeline", "NoaSinks", "NoaOTLP",
+                "NoaTraces",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -85,6 +102,8 @@ let package = Package(
         .testTarget(name: "NoaTracesTests", dependencies: ["NoaTraces", "NoaCore"]),
         .testTarget(name: "NoaProcfsTests", dependencies: ["NoaProcfs"]),
         .testTarget(name: "NoaYAMLTests", dependencies: ["NoaYAML"]),
+        .testTarget(name: "NoaPipelineTests", dependencies: ["NoaPipeline", "NoaCore"]),
+        .testTarget(name: "NoaSinksTests", dependencies: ["NoaSinks", "NoaPipeline", "NoaCodecs", "NoaCore"]),
         .testTarget(
             name: "NoaSourcesTests",
             dependencies: ["NoaSources", "NoaProcfs", "NoaCodecs"]

@@ -1,0 +1,62 @@
+/// RFC 3339 timestamps in UTC, written without Foundation (`2026-11-27T16:40:49.123456789Z`).
+public enum RFC3339 {
+    /// Formats nanoseconds since the Unix epoch. `fractionDigits` is 0, 3, 6 or 9 (Elasticsearch's `date` keeps
+    /// milliseconds, `date_nanos` nanoseconds; the journal has microseconds).
+    public static func format(nanoseconds: Int64, fractionDigits: Int = 6) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        append(nanoseconds: nanoseconds, fractionDigits: fractionDigits, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    public static func append(nanoseconds: Int64, fractionDigits: Int = 6, to bytes: inout [UInt8]) {
+        let seconds = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
+        let fraction = nanoseconds - seconds * 1_000_000_000
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        let (year, month, day) = civil(fromDays: days)
+        appendDigits(year, 4, &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(month, 2, &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(day, 2, &bytes)
+        bytes.append(UInt8(ascii: "T"))
+        appendDigits(secondOfDay / 3600, 2, &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        appendDigits(secondOfDay / 60 % 60, 2, &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        appendDigits(secondOfDay % 60, 2, &bytes)
+        if fractionDigits > 0 {
+            bytes.append(UInt8(ascii: "."))
+            var scaled = fraction
+            for _ in 0..<(9 - min(9, fractionDigits)) { scaled /= 10 }
+            appendDigits(scaled, min(9, fractionDigits), &bytes)
+        }
+        bytes.append(UInt8(ascii: "Z"))
+    }
+
+    /// The day `days` after 1970-01-01 in the proleptic Gregorian calendar (Howard Hinnant's `civil_from_days`).
+    static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    private static func appendDigits(_ value: Int64, _ width: Int, _ bytes: inout [UInt8]) {
+        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
+        var v = value
+        var i = width - 1
+        while i >= 0 {
+            digits[i] = UInt8(ascii: "0") + UInt8(v % 10)
+            v /= 10
+            i -= 1
+        }
+        bytes.append(contentsOf: digits)
+    }
+}

@@ -1,0 +1,195 @@
+import Logging
+import NoaCore
+
+/// Where items a destination refused for good go (Elasticsearch's mapping errors, a 400 for a whole batch), so a
+/// bad item is counted and kept instead of retried forever or silently lost.
+public protocol DeadLetterQueue<Item>: Sendable {
+    associatedtype Item: Sendable
+    func write(_ rejected: [(item: Item, reason: String)])
+}
+
+/// Runs one sink (the OpenTelemetry Collector's exporterhelper, in small): takes envelopes from the sink's
+/// bounded inlet, gathers them into batches by count, bytes and time, writes each batch with retries
+/// (exponential backoff, jitter, `Retry-After`), dead-letters what is refused for good, and acknowledges every
+/// envelope once all of its items are delivered or rejected.
+///
+/// `run` returns when the inlet is closed and drained. Cancelling it stops at once: envelopes not yet finished are
+/// never acknowledged, so their source replays them on the next start (the journal checkpoint did not move).
+public final class SinkRunner<Sink: BatchSink>: Sendable {
+    public let id: String
+    private let sink: Sink
+    private let inlet: BoundedChannel<Envelope<Sink.Item>>
+    private let batch: BatchPolicy
+    private let retry: RetryPolicy
+    private let statistics: SinkStatistics
+    private let itemBytes: @Sendable (Sink.Item) -> Int
+    private let deadLetter: (any DeadLetterQueue<Sink.Item>)?
+    private let failures: RateLimitedLogger
+
+    public init(
+        id: String, sink: Sink, inlet: BoundedChannel<Envelope<Sink.Item>>, batch: BatchPolicy = BatchPolicy(),
+        retry: RetryPolicy = RetryPolicy(), statistics: SinkStatistics,
+        itemBytes: @escaping @Sendable (Sink.Item) -> Int = { _ in 256 },
+        deadLetter: (any DeadLetterQueue<Sink.Item>)? = nil, logger: Logger
+    ) {
+        self.id = id
+        self.sink = sink
+        self.inlet = inlet
+        self.batch = batch
+        self.retry = retry
+        self.statistics = statistics
+        self.itemBytes = itemBytes
+        self.deadLetter = deadLetter
+        var logger = logger
+        logger[metadataKey: "component_id"] = "\(id)"
+        self.failures = RateLimitedLogger(logger: logger, every: 100)
+    }
+
+    public func run() async {
+        while let first = await inlet.receive() {
+            var envelopes = [first]
+            var items = first.items.count
+            var bytes = first.items.reduce(0) { $0 + itemBytes($1) }
+            let deadline = ContinuousClock.now + batch.maxDelay
+            while items < batch.maxItems && bytes < batch.maxBytes {
+                let next: Envelope<Sink.Item>?
+                if let ready = inlet.tryReceive() {
+                    next = ready
+                } else {
+                    let remaining = deadline - ContinuousClock.now
+                    guard remaining > .zero, !inlet.isClosed || inlet.count > 0 else { break }
+                    next = await receive(within: remaining)
+                }
+                guard let next else { break }
+                envelopes.append(next)
+                items += next.items.count
+                bytes += next.items.reduce(0) { $0 + itemBytes($1) }
+            }
+            guard await deliver(envelopes) else { return }
+        }
+    }
+
+    /// The next envelope if one arrives within `timeout`. An envelope that arrives as the timer fires is
+    /// still returned, never dropped.
+    private func receive(within timeout: Duration) async -> Envelope<Sink.Item>? {
+        await withTaskGroup(of: Envelope<Sink.Item>?.self) { group in
+            group.addTask { [inlet] in await inlet.receive() }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            var received: Envelope<Sink.Item>?
+            if let first = await group.next(), let first { received = first }
+            group.cancelAll()
+            for await late in group where late != nil { received = late }
+            return received
+        }
+    }
+
+    /// Writes every item of `envelopes`, in chunks within the batch limits, then acknowledges the envelopes.
+    /// Returns false if the task was cancelled before it finished (nothing more is acknowledged).
+    private func deliver(_ envelopes: [Envelope<Sink.Item>]) async -> Bool {
+        var items: [Sink.Item] = []
+        var owners: [Int] = []
+        for (index, envelope) in envelopes.enumerated() {
+            items.append(contentsOf: envelope.items)
+            owners.append(contentsOf: repeatElement(index, count: envelope.items.count))
+        }
+        var rejectedOwners = Set<Int>()
+        var start = 0
+        while start < items.count {
+            var end = start
+            var bytes = 0
+            while end < items.count, end - start < batch.maxItems, end == start || bytes + itemBytes(items[end]) <= batch.maxBytes {
+                bytes += itemBytes(items[end])
+                end += 1
+            }
+            guard let rejected = await write(Array(start..<end), of: items) else { return false }
+            for index in rejected { rejectedOwners.insert(owners[index]) }
+            start = end
+        }
+        for (index, envelope) in envelopes.enumerated() {
+            envelope.acknowledgement?.finish(rejectedOwners.contains(index) ? .rejected : .delivered)
+        }
+        return true
+    }
+
+    /// Writes `indexes` of `items` until each is delivered or rejected; returns the rejected ones, or nil if the
+    /// task was cancelled while waiting to retry.
+    private func write(_ indexes: [Int], of items: [Sink.Item]) async -> [Int]? {
+        var pending = indexes
+        var rejected: [Int] = []
+        var attempt = 0
+        let started = ContinuousClock.now
+        var random = SystemRandomNumberGenerator()
+        while !pending.isEmpty {
+            if Task.isCancelled { return nil }
+            statistics.requests.add(1, ordering: .relaxed)
+            var retryAfter: Duration?
+            let outcome: SinkError?
+            do throws(SinkError) {
+                try await sink.write(pending.map { items[$0] })
+                outcome = nil
+            } catch {
+                outcome = error
+            }
+            switch outcome {
+            case nil:
+                statistics.sentItems.add(pending.count, ordering: .relaxed)
+                if attempt > 0 { failures.reset(key: "write") }
+                pending = []
+                continue
+            case .retryable(let after, let reason):
+                statistics.retries.add(1, ordering: .relaxed)
+                failures.log(.warning, key: "write", "A sink's write failed; it will be retried.",
+                             metadata: ["reason": "\(reason)", "items": "\(pending.count)"])
+                retryAfter = after
+            case .permanent(let reason):
+                reject(pending.map { ($0, reason) }, of: items)
+                rejected += pending
+                pending = []
+                continue
+            case .partial(let retryIndexes, let refused, let after):
+                let refusedGlobal = refused.compactMap { $0.index < pending.count ? (pending[$0.index], $0.reason) : nil }
+                reject(refusedGlobal, of: items)
+                rejected += refusedGlobal.map(\.0)
+                let again = retryIndexes.compactMap { $0 < pending.count ? pending[$0] : nil }
+                statistics.sentItems.add(pending.count - again.count - refusedGlobal.count, ordering: .relaxed)
+                pending = again
+                if pending.isEmpty { continue }
+                statistics.retries.add(1, ordering: .relaxed)
+                failures.log(.warning, key: "partial", "A sink's destination asked to retry some items.",
+                             metadata: ["items": "\(pending.count)"])
+                retryAfter = after
+            }
+            attempt += 1
+            if let maxElapsed = retry.maxElapsed, ContinuousClock.now - started >= maxElapsed {
+                statistics.droppedItems.add(pending.count, ordering: .relaxed)
+                failures.log(.error, key: "expired", "A sink gave up on a batch after retrying for its time limit.",
+                             metadata: ["items": "\(pending.count)"])
+                rejected += pending
+                pending = []
+                continue
+            }
+            let delay = retry.delay(attempt: attempt, retryAfter: retryAfter, random: &random)
+            do {
+                try await Task.sleep(for: delay)
+            } catch {
+                return nil
+            }
+        }
+        return rejected
+    }
+
+    private func reject(_ refused: [(Int, String)], of items: [Sink.Item]) {
+        guard !refused.isEmpty else { return }
+        if let deadLetter {
+            statistics.rejectedItems.add(refused.count, ordering: .relaxed)
+            deadLetter.write(refused.map { (items[$0.0], $0.1) })
+        } else {
+            statistics.droppedItems.add(refused.count, ordering: .relaxed)
+        }
+        failures.log(.error, key: "rejected", "A sink's destination refused items for good.",
+                     metadata: ["items": "\(refused.count)", "reason": "\(refused[0].1)"])
+    }
+}

@@ -1,0 +1,131 @@
+import Logging
+import NoaPipeline
+import Synchronization
+import Testing
+
+/// A sink that answers from a script of outcomes, then succeeds, and records what it was given.
+final class ScriptedSink: BatchSink {
+    typealias Item = Int
+    let script: Mutex<[SinkError?]>
+    let writes = Mutex<[[Int]]>([])
+
+    init(_ script: [SinkError?]) { self.script = Mutex(script) }
+
+    func write(_ items: [Int]) async throws(SinkError) {
+        writes.withLock { $0.append(items) }
+        let outcome: SinkError?? = script.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+        if let outcome, let error = outcome { throw error }
+    }
+}
+
+final class CollectingDeadLetters: DeadLetterQueue {
+    let items = Mutex<[(Int, String)]>([])
+    func write(_ rejected: [(item: Int, reason: String)]) {
+        items.withLock { $0 += rejected.map { ($0.item, $0.reason) } }
+    }
+}
+
+@Suite struct SinkRunnerTests {
+    let fast = RetryPolicy(initialBackoff: .milliseconds(1), maxBackoff: .milliseconds(5), jitter: 0)
+
+    func run(
+        _ sink: ScriptedSink, envelopes: [[Int]], batch: BatchPolicy = BatchPolicy(maxItems: 100, maxDelay: .milliseconds(20)),
+        retry: RetryPolicy? = nil, deadLetter: CollectingDeadLetters? = nil
+    ) async -> (statuses: [DeliveryStatus], stats: SinkStatistics) {
+        let inlet = BoundedChannel<Envelope<Int>>(capacity: 16)
+        let statuses = Mutex<[(Int, DeliveryStatus)]>([])
+        for (i, items) in envelopes.enumerated() {
+            let ack = BatchAcknowledgement { status in statuses.withLock { $0.append((i, status)) } }
+            #expect(inlet.trySend(Envelope(items, acknowledgement: ack)))
+        }
+        inlet.close()
+        let stats = SinkStatistics(id: "test")
+        let runner = SinkRunner(
+            id: "test", sink: sink, inlet: inlet, batch: batch, retry: retry ?? fast, statistics: stats,
+            deadLetter: deadLetter, logger: Logger(label: "test"))
+        await runner.run()
+        return (statuses.withLock { $0 }.sorted { $0.0 < $1.0 }.map(\.1), stats)
+    }
+
+    @Test func gathersEnvelopesIntoBatchesWithinTheItemLimit() async {
+        let sink = ScriptedSink([])
+        let (statuses, stats) = await run(sink, envelopes: [[1, 2], [3, 4, 5], [6]], batch: BatchPolicy(maxItems: 4))
+        // An envelope is never split across gathers: the second ends the first batch, its overflow goes alone.
+        #expect(sink.writes.withLock { $0 } == [[1, 2, 3, 4], [5], [6]])
+        #expect(statuses == [.delivered, .delivered, .delivered])
+        let sentItems_stats = stats.sentItems.load(ordering: .relaxed)
+        #expect(sentItems_stats == 6)
+    }
+
+    @Test func retriesAWholeBatchUntilItIsTaken() async {
+        let sink = ScriptedSink([.retryable(after: nil, reason: "503"), .retryable(after: nil, reason: "connection refused")])
+        let (statuses, stats) = await run(sink, envelopes: [[1, 2]])
+        #expect(sink.writes.withLock { $0 } == [[1, 2], [1, 2], [1, 2]])
+        #expect(statuses == [.delivered])
+        let retries_stats = stats.retries.load(ordering: .relaxed)
+        #expect(retries_stats == 2)
+    }
+
+    @Test func partialFailureRetriesOnlyWhatAskedAndDeadLettersTheRest() async {
+        let deadLetters = CollectingDeadLetters()
+        let sink = ScriptedSink([.partial(retry: [1], rejected: [(index: 2, reason: "mapper_parsing_exception")], after: nil)])
+        let (statuses, stats) = await run(sink, envelopes: [[10, 11], [12]], deadLetter: deadLetters)
+        #expect(sink.writes.withLock { $0 } == [[10, 11, 12], [11]])
+        #expect(deadLetters.items.withLock { $0.map(\.0) } == [12])
+        #expect(statuses == [.delivered, .rejected])
+        let sentItems_stats = stats.sentItems.load(ordering: .relaxed)
+        #expect(sentItems_stats == 2)
+        let rejectedItems_stats = stats.rejectedItems.load(ordering: .relaxed)
+        #expect(rejectedItems_stats == 1)
+    }
+
+    @Test func permanentFailureWithoutDeadLetterIsCountedAsDropped() async {
+        let sink = ScriptedSink([.permanent("400 bad request")])
+        let (statuses, stats) = await run(sink, envelopes: [[1, 2, 3]])
+        #expect(statuses == [.rejected])
+        let droppedItems_stats = stats.droppedItems.load(ordering: .relaxed)
+        #expect(droppedItems_stats == 3)
+        let sentItems_stats = stats.sentItems.load(ordering: .relaxed)
+        #expect(sentItems_stats == 0)
+    }
+
+    @Test func givesUpAfterMaxElapsedWhenConfigured() async {
+        let sink = ScriptedSink(Array(repeating: .retryable(after: nil, reason: "down"), count: 1000))
+        var retry = fast
+        retry.maxElapsed = .milliseconds(30)
+        let (statuses, stats) = await run(sink, envelopes: [[1]], retry: retry)
+        #expect(statuses == [.rejected])
+        let droppedItems_stats = stats.droppedItems.load(ordering: .relaxed)
+        #expect(droppedItems_stats == 1)
+    }
+
+    @Test func cancellationLeavesUnfinishedEnvelopesUnacknowledged() async throws {
+        let sink = ScriptedSink(Array(repeating: .retryable(after: nil, reason: "down"), count: 100_000))
+        let inlet = BoundedChannel<Envelope<Int>>(capacity: 4)
+        let finished = Atomic<Int>(0)
+        #expect(inlet.trySend(Envelope([1], acknowledgement: BatchAcknowledgement { _ in finished.add(1, ordering: .relaxed) })))
+        let runner = SinkRunner(
+            id: "t", sink: sink, inlet: inlet, batch: BatchPolicy(maxDelay: .milliseconds(1)), retry: fast,
+            statistics: SinkStatistics(id: "t"), logger: Logger(label: "t"))
+        let task = Task { await runner.run() }
+        try await Task.sleep(for: .milliseconds(50))
+        task.cancel()
+        await task.value
+        let finishedCount = finished.load(ordering: .relaxed)
+        #expect(finishedCount == 0)
+    }
+
+    @Test func flushesAPartialBatchAfterMaxDelay() async throws {
+        let sink = ScriptedSink([])
+        let inlet = BoundedChannel<Envelope<Int>>(capacity: 4)
+        let runner = SinkRunner(
+            id: "t", sink: sink, inlet: inlet, batch: BatchPolicy(maxItems: 100, maxDelay: .milliseconds(30)),
+            retry: fast, statistics: SinkStatistics(id: "t"), logger: Logger(label: "t"))
+        let task = Task { await runner.run() }
+        #expect(inlet.trySend(Envelope([1])))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(sink.writes.withLock { $0 } == [[1]], "written after maxDelay while the inlet stays open")
+        inlet.close()
+        await task.value
+    }
+}
