@@ -111,7 +111,8 @@ let package = Package(
         .testTarget(
             name: "NoaAgentTests",
             dependencies: [
-                "NoaAgent", "NoaSources", "NoaCodecs",
+                "NoaAgent", "NoaSources", "NoaCodecs", "NoaOTLP", "NoaPipeline", "NoaTraces",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -414,17 +414,18 @@ public enum OTLPJSON {
         return Int(n)
     }
 
-    /// A trace or span id: hex of exactly `length` bytes, or empty. OTLP/JSON writes ids as hex, not base64.
+    /// A trace or span id as hex (OTLP/JSON writes ids as hex, not base64). Any even number of digits is decoded
+    /// here; a wrong length is the span's problem, rejected per span (partial success) like a protobuf id of the
+    /// wrong size, not the whole request's.
     static func hexID(_ v: JSONValue, _ name: String, _ alt: String, length: Int, path: String) throws(DecodeError) -> Data {
         guard let value = member(v, name, alt) else { return Data() }
         guard let s = value.stringValue else { throw DecodeError(join(path, name), "must be a hex string") }
-        if s.isEmpty { return Data() }
         let utf8 = Array(s.utf8)
-        guard utf8.count == length * 2 else {
+        guard utf8.count % 2 == 0, utf8.count <= 2 * length + 64 else {
             throw DecodeError(join(path, name), "must be \(length * 2) hex digits, got \(utf8.count) characters")
         }
-        var bytes = [UInt8](repeating: 0, count: length)
-        for i in 0..<length {
+        var bytes = [UInt8](repeating: 0, count: utf8.count / 2)
+        for i in 0..<bytes.count {
             guard let hi = hexNibble(utf8[2 * i]), let lo = hexNibble(utf8[2 * i + 1]) else {
                 throw DecodeError(join(path, name), "must be hex digits")
             }
