@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "NoaSinks",
             dependencies: [
-                "NoaCore", "NoaCodecs", "NoaPipeline", "CZlib",
+                "NoaCore", "NoaCodecs", "NoaPipeline", "NoaOTLP", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -103,7 +103,13 @@ let package = Package(
         .testTarget(name: "NoaProcfsTests", dependencies: ["NoaProcfs"]),
         .testTarget(name: "NoaYAMLTests", dependencies: ["NoaYAML"]),
         .testTarget(name: "NoaPipelineTests", dependencies: ["NoaPipeline", "NoaCore"]),
-        .testTarget(name: "NoaSinksTests", dependencies: ["NoaSinks", "NoaPipeline", "NoaCodecs", "NoaCore"]),
+        .testTarget(
+            name: "NoaSinksTests",
+            dependencies: [
+                "NoaSinks", "NoaPipeline", "NoaCodecs", "NoaCore", "NoaOTLP",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         .testTarget(
             name: "NoaSourcesTests",
             dependencies: ["NoaSources", "NoaProcfs", "NoaCodecs"]
