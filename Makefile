@@ -4,8 +4,9 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 # Debian packages needed to build (libsystemd for the journal source, zlib and libdeflate for gzip).
 BUILD_DEBS := pkg-config libsystemd-dev zlib1g-dev libdeflate-dev
-# Debian packages the tests use as real peers: promtool (prometheus), node_exporter for parity checks.
-TEST_DEBS := prometheus prometheus-node-exporter python3-venv
+# Debian packages the tests use as real peers: promtool (prometheus), node_exporter for parity checks,
+# systemd-journal-remote to write real journal files from the Journal Export Format.
+TEST_DEBS := prometheus prometheus-node-exporter python3-venv systemd-journal-remote
 PYTHON ?= python3
 VENV := .build-venv
 

@@ -25,6 +25,11 @@ let package = Package(
         .systemLibrary(name: "CDeflate", path: "Sources/CDeflate"),
         // Linux calls Swift's Glibc module lacks (adjtimex; later recvmmsg), compiled against the real headers.
         .target(name: "CNoaLinux"),
+        // libsystemd's sd_journal API (libsystemd-dev): the journald source's reader.
+        .systemLibrary(
+            name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
         .target(
             name: "NoaCore",
             dependencies: [.product(name: "Logging", package: "swift-log")]
@@ -53,12 +58,21 @@ let package = Package(
             name: "NoaProcfs",
             dependencies: ["NoaCore"]
         ),
+        // The journal reader (sd_journal), its child-process isolation, frame codec, ECS mapping and checkpoints.
+        // No Foundation: it runs inside the agent's binary and as its `journal-reader` child.
+        .target(
+            name: "NoaJournal",
+            dependencies: [
+                "NoaCore", "CSystemd", "CNoaLinux",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The config file's YAML reader: no dependencies and no Foundation, to keep the static binary small.
         .target(name: "NoaYAML"),
         .target(
             name: "NoaSources",
             dependencies: [
-                "NoaCore", "NoaProcfs", "NoaCodecs", "NoaYAML", "CNoaLinux",
+                "NoaCore", "NoaProcfs", "NoaCodecs", "NoaYAML", "NoaPipeline", "CNoaLinux",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -76,8 +90,8 @@ let package = Package(
         .target(
             name: "NoaAgent",
             dependencies: [
-                "NoaCore", "NoaCodecs", "NoaProcfs", "NoaSources", "NoaYAML", "NoaPipeline", "NoaSinks", "NoaOTLP",
-                "NoaTraces",
+                "NoaCore", "NoaCodecs", "NoaProcfs", "NoaSources", "NoaYAML", "NoaPipeline", "NoaSinks", "NoaJournal",
+                "NoaOTLP", "NoaTraces",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -89,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "noa-agent",
             dependencies: [
-                "NoaAgent", "NoaSources",
+                "NoaAgent", "NoaSources", "NoaJournal",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -110,6 +124,7 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        .testTarget(name: "NoaJournalTests", dependencies: ["NoaJournal", "NoaCore"]),
         .testTarget(
             name: "NoaSourcesTests",
             dependencies: ["NoaSources", "NoaProcfs", "NoaCodecs"]

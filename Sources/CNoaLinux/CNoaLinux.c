@@ -237,3 +237,45 @@ void noa_thread_set_name(const char *name) {
     short_name[15] = 0;
     pthread_setname_np(pthread_self(), short_name);
 }
+
+// ---- The journal reader's child process ---------------------------------------------------------------------
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+
+extern char **environ;
+
+int noa_pipe_cloexec(int fds[2], int size) {
+    if (pipe2(fds, O_CLOEXEC) < 0) return -1;
+    if (size > 0) fcntl(fds[0], F_SETPIPE_SZ, size);  // best effort: a smaller pipe only means more wakeups
+    return 0;
+}
+
+int noa_spawn_with_stdout(const char *path, char *const argv[], char *const envp[], int stdout_fd, int32_t *pid) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attributes;
+    int r = posix_spawn_file_actions_init(&actions);
+    if (r != 0) return r;
+    r = posix_spawnattr_init(&attributes);
+    if (r != 0) { posix_spawn_file_actions_destroy(&actions); return r; }
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    // The agent blocks or ignores signals for its own handling (SIGTERM, SIGHUP, SIGPIPE): the child starts clean.
+    if ((r = posix_spawnattr_setsigmask(&attributes, &none)) == 0 &&
+        (r = posix_spawnattr_setsigdefault(&attributes, &all)) == 0 &&
+        (r = posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) == 0 &&
+        (r = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)) == 0 &&
+        (r = posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1)) == 0 &&
+        (r = posix_spawn_file_actions_addclosefrom_np(&actions, 3)) == 0) {
+        pid_t child = 0;
+        r = posix_spawn(&child, path, &actions, &attributes, argv, envp ? envp : environ);
+        if (r == 0) *pid = child;
+    }
+    posix_spawnattr_destroy(&attributes);
+    posix_spawn_file_actions_destroy(&actions);
+    return r;
+}
+
+int noa_set_parent_death_signal(int signal) { return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0); }

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NoaAgent
+import NoaJournal
 import ServiceLifecycle
 
 #if canImport(Glibc)
@@ -22,6 +23,9 @@ struct NoaAgentMain {
             print("noa-agent \(AgentVersion.current)")
         case .success(.validate(let config)):
             exit(validate(config: config))
+        case .success(.journalReader(let options)):
+            // The journald source's child process: no logging bootstrap, no event loops, frames on stdout.
+            exit(JournalReaderChild.run(options))
         case .success(.run(let config, let logLevel)):
             exit(await run(config: config, logLevel: logLevel))
         }

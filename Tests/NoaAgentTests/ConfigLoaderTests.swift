@@ -65,7 +65,7 @@ import Testing
             "agent.yaml:4:5: unknown key 'sources.host.colectors' (did you mean 'collectors'?)",
             "agent.yaml:5:21: sources.host.statfs_timeout: 'soon' is not a duration (for example 500ms, 15s, 5m, 1h)",
             "agent.yaml:6:3: source name 'bad name' may only have letters, digits, '_' and '-'",
-            "agent.yaml:9:11: sources.other.type: unknown type 'journald_nope' (one of: host_metrics, statsd)",
+            "agent.yaml:9:11: sources.other.type: unknown type 'journald_nope' (one of: \(SourceConfig.typeNames.joined(separator: ", ")))",
             "agent.yaml:13:13: sinks.prom.listen: 'localhost' is not host:port (for example 127.0.0.1:9464)",
             "agent.yaml:14:20: sinks.prom.inputs: no source named 'missing' (sources: host)",
         ])

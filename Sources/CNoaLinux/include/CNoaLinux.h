@@ -69,4 +69,22 @@ void noa_thread_set_name(const char *name);
 /// accept4 with SOCK_CLOEXEC | SOCK_NONBLOCK; -1 with errno (EAGAIN when nothing is pending).
 int noa_accept_nonblocking(int fd);
 
+
+// ---- The journal reader's child process (NoaJournal). -----------------------------------------------------
+
+/// A pipe with both ends close-on-exec (pipe2 needs _GNU_SOURCE), so a child spawned by another thread at the
+/// same moment can't inherit it. When `size` > 0 the pipe's capacity is raised to it (F_SETPIPE_SZ, best
+/// effort: the kernel caps it at /proc/sys/fs/pipe-max-size). Returns 0, or -1 with errno set.
+int noa_pipe_cloexec(int fds[2], int size);
+
+/// posix_spawn of `path` with `argv` and `envp` (NULL-terminated; `envp` NULL: the parent's environment): stdin from /dev/null,
+/// stdout onto `stdout_fd`, stderr inherited, every other descriptor closed (closefrom 3), so the child holds no
+/// listening socket or file of the agent's. Signal mask and dispositions reset to defaults. Returns 0 and the pid,
+/// or an errno value (posix_spawn does not set errno).
+int noa_spawn_with_stdout(const char *path, char *const argv[], char *const envp[], int stdout_fd, int32_t *pid);
+
+/// prctl(PR_SET_PDEATHSIG, signal): the kernel sends `signal` to this process when the thread that spawned it
+/// exits (prctl is variadic, which Swift can't call). Returns 0, or -1 with errno set.
+int noa_set_parent_death_signal(int signal);
+
 #endif

@@ -1,4 +1,5 @@
 import Logging
+import NoaJournal
 
 /// What the command line asks for, parsed without swift-argument-parser.
 ///
@@ -8,6 +9,9 @@ public enum AgentCommand: Equatable, Sendable {
     case run(config: String?, logLevel: Logger.Level)
     case validate(config: String)
     case version
+    /// The hidden `journal-reader` subcommand: the journald source's reader child process (see
+    /// `JournaldReaderProcess`). Not in the help: only the agent starts it.
+    case journalReader(JournalReaderOptions)
     /// Help for the whole tool (nil) or one subcommand.
     case help(String?)
 
@@ -51,6 +55,10 @@ public enum AgentCommand: Equatable, Sendable {
                 }
             }
             return .success(.run(config: config, logLevel: level))
+        case "journal-reader":
+            return JournalReaderOptions.parse(rest)
+                .map { .journalReader($0) }
+                .mapError { UsageError(message: $0.message, subcommand: nil) }
         case "validate":
             var config: String?
             var options = OptionReader(rest, subcommand: "validate")

@@ -44,14 +44,18 @@ public struct NamedSink: Sendable, Equatable {
 public enum SourceConfig: Sendable, Equatable {
     case hostMetrics(HostMetricsConfig)
     case statsd(StatsDSourceConfig)
+    case journald(JournaldSourceConfig)
 
     /// The `type:` value that selects each kind.
-    public static let typeNames = ["host_metrics", "statsd"]
+    public static let typeNames = ["host_metrics", "statsd", "journald"]
 
-    /// What the source produces, so the loader can refuse wiring a log source into a metrics sink.
-    public var signal: Signal {
+    /// What the source produces, so the loader can refuse wiring a log source into a metrics sink. StatsD
+    /// produces metrics, and logs from DogStatsD events and service checks.
+    public var signals: Set<Signal> {
         switch self {
-        case .hostMetrics, .statsd: return .metrics
+        case .hostMetrics: return [.metrics]
+        case .statsd: return [.metrics, .logs]
+        case .journald: return [.logs]
         }
     }
 }

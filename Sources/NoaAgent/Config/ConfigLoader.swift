@@ -104,10 +104,11 @@ public struct ConfigLoader: Sendable {
                 }
                 continue
             }
-            if !sink.accepts.contains(source.signal) {
+            if sink.accepts.isDisjoint(with: source.signals) {
+                let produces = source.signals.map(\.rawValue).sorted().joined(separator: " and ")
                 r.error(
                     inputNode,
-                    "sinks.\(sinkID).inputs: source '\(input)' produces \(source.signal.rawValue), which this sink does not take")
+                    "sinks.\(sinkID).inputs: source '\(input)' produces \(produces), which this sink does not take")
             }
         }
     }
@@ -135,6 +136,8 @@ public struct ConfigLoader: Sendable {
             return readHostMetrics(node, path: path, r).map(SourceConfig.hostMetrics)
         case "statsd":
             return readStatsD(node, path: path, r).map(SourceConfig.statsd)
+        case "journald":
+            return readJournald(node, path: path, r).map(SourceConfig.journald)
         default:
             return nil
         }

@@ -38,7 +38,24 @@ public final class AgentService: Service, Sendable {
     }
 
     public func run() async throws {
-        let topology = Topology(group: group, threadPool: threadPool, telemetry: telemetry, logger: logger)
+        let host = TaskHost()
+        async let hosted: Void = host.run()
+        let topology = Topology(
+            group: group, threadPool: threadPool, telemetry: telemetry, host: host,
+            logFactory: .live(group: group, logger: logger), logger: logger)
+        do {
+            try await serve(topology)
+        } catch {
+            await topology.stop()
+            host.finish()
+            await hosted
+            throw error
+        }
+        host.finish()
+        await hosted
+    }
+
+    private func serve(_ topology: Topology) async throws {
         for result in ["success", "failure"] {
             telemetry.declare(
                 "noa_config_reloads_total", help: "Config reloads (SIGHUP), by result.",

@@ -1,6 +1,7 @@
 import Logging
 import NoaCodecs
 import NoaCore
+import NoaPipeline
 import NoaSources
 
 
@@ -46,6 +47,11 @@ final class StatsDSource: MetricProducer {
             listeners.append(listener)
         }
         self.listeners = listeners
+    }
+
+    /// Where DogStatsD events and service checks go as log records (nil: nowhere).
+    func setLogOutlet(_ outlet: Fanout<LogRecord>?) {
+        pipeline.setLogOutlet(outlet)
     }
 
     func stop() {

@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import NoaCore
 import NoaProcfs
+import NoaPipeline
 import NoaSources
 
 /// The running components built from one `AgentConfig`: metric producers (sources) and the Prometheus listeners
@@ -16,6 +17,8 @@ final class Topology {
         var producer: any MetricProducer
         /// Stops the source's own threads and sockets (push sources); nil for pull sources.
         var stop: (@Sendable () -> Void)?
+        /// Where a metric source that also emits logs (StatsD events) sends them; nil: it emits none.
+        var setLogOutlet: (@Sendable (Fanout<LogRecord>?) -> Void)? = nil
     }
 
     struct RunningSink {
@@ -26,6 +29,12 @@ final class Topology {
 
     private(set) var sources: [String: RunningSource] = [:]
     private(set) var sinks: [String: RunningSink] = [:]
+    private(set) var logPipeline: LogPipeline?
+    private let host: TaskHost
+    private let logFactory: LogComponentFactory
+    private let sinkStatistics = SinkStatisticsSet()
+    /// How long a stopping log pipeline may take to deliver what its sinks hold.
+    var drainTimeout: Duration = .seconds(5)
     private let group: any EventLoopGroup
     private let threadPool: NIOThreadPool
     private let telemetry: AgentTelemetry
@@ -33,12 +42,15 @@ final class Topology {
     private let logger: Logger
 
     init(
-        group: any EventLoopGroup, threadPool: NIOThreadPool, telemetry: AgentTelemetry, logger: Logger
+        group: any EventLoopGroup, threadPool: NIOThreadPool, telemetry: AgentTelemetry, host: TaskHost = TaskHost(),
+        logFactory: LogComponentFactory? = nil, logger: Logger
     ) {
         self.group = group
         self.threadPool = threadPool
         self.telemetry = telemetry
-        self.selfMetrics = [ProcessSelfMetrics(), telemetry]
+        self.host = host
+        self.logFactory = logFactory ?? .live(group: group, logger: logger)
+        self.selfMetrics = [ProcessSelfMetrics(), telemetry, sinkStatistics]
         self.logger = logger
     }
 
@@ -57,7 +69,7 @@ final class Topology {
         var started: [RunningSource] = []
         var replaced: [(id: String, old: RunningSource)] = []
         do {
-            for named in config.sources {
+            for named in config.sources where named.config.signals.contains(.metrics) {
                 if let existing = sources[named.id], existing.config == named.config {
                     newSources[named.id] = existing
                     continue
@@ -122,6 +134,41 @@ final class Topology {
         for (id, source) in sources where newSources[id] == nil { source.stop?() }
         sources = newSources
         sinks = newSinks
+        try await applyLogs(config)
+    }
+
+    /// Replaces the log pipeline when its part of the config changed, and hands sources built on the metric side
+    /// (StatsD events) their outlet. If the new pipeline can't start, the old config's pipeline is started again.
+    private func applyLogs(_ config: AgentConfig) async throws {
+        let spec = LogPipeline.Spec(config)
+        if logPipeline?.spec != spec {
+            let old = logPipeline
+            await old?.stop(drainTimeout: drainTimeout)
+            logPipeline = nil
+            if !spec.sinks.isEmpty {
+                do {
+                    logPipeline = try await LogPipeline.start(config, host: host, factory: logFactory, logger: logger)
+                } catch {
+                    if let old {
+                        var previous = config
+                        previous.dataDir = old.spec.dataDir
+                        previous.sources = old.spec.sources
+                        previous.sinks = old.spec.sinks
+                        logPipeline = try? await LogPipeline.start(previous, host: host, factory: logFactory, logger: logger)
+                    }
+                    connectEventOutlets()
+                    throw TopologyError.logPipelineFailed(reason: "\(error)")
+                }
+            }
+        }
+        connectEventOutlets()
+    }
+
+    private func connectEventOutlets() {
+        sinkStatistics.set(logPipeline?.statistics ?? [])
+        for (id, source) in sources {
+            source.setLogOutlet?(logPipeline?.outlets[id])
+        }
     }
 
     /// Restarts push sources that a failed apply had stopped to make room for their replacement.
@@ -138,10 +185,13 @@ final class Topology {
         }
     }
 
-    /// Stops the sources first (nothing new is accepted), then closes the listeners.
+    /// Stops the sources first (nothing new is accepted), lets the log sinks drain, then closes the listeners
+    /// (so `/metrics` keeps serving during the drain).
     func stop() async {
         for source in sources.values { source.stop?() }
         sources = [:]
+        await logPipeline?.stop(drainTimeout: drainTimeout)
+        logPipeline = nil
         for sink in sinks.values { await sink.server.close() }
         sinks = [:]
     }
@@ -158,7 +208,11 @@ final class Topology {
             return RunningSource(config: named.config, producer: source, stop: nil)
         case .statsd(let config):
             let source = try StatsDSource(id: named.id, config: config, logger: sourceLogger)
-            return RunningSource(config: named.config, producer: source, stop: { source.stop() })
+            return RunningSource(
+                config: named.config, producer: source, stop: { source.stop() },
+                setLogOutlet: { source.setLogOutlet($0) })
+        case .journald:
+            throw TopologyError.sourceFailed(source: named.id, reason: "journald is a log source")
         }
     }
 }
@@ -166,6 +220,7 @@ final class Topology {
 enum TopologyError: Error, CustomStringConvertible {
     case bindFailed(sink: String, address: String, reason: String)
     case sourceFailed(source: String, reason: String)
+    case logPipelineFailed(reason: String)
 
     var description: String {
         switch self {
@@ -173,6 +228,8 @@ enum TopologyError: Error, CustomStringConvertible {
             return "sinks.\(sink): cannot listen on \(address): \(reason)"
         case .sourceFailed(let source, let reason):
             return "sources.\(source): \(reason)"
+        case .logPipelineFailed(let reason):
+            return "the log pipeline could not start: \(reason)"
         }
     }
 }

@@ -17,7 +17,7 @@ public struct LogRecord: Sendable, Equatable {
     /// W3C trace context ids, when the record carries them (16 and 8 bytes).
     public var traceID: [UInt8]?
     public var spanID: [UInt8]?
-    /// A stable identity of the record (journal: boot id + seqnum id + seqnum), so a replayed record gets the same
+    /// A stable identity of the record (journal: `<seqnum id>-<seqnum>`), so a replayed record gets the same
     /// document id and Elasticsearch's `create` answers 409 instead of storing it twice. nil: sinks need no id.
     public var id: String?
 

@@ -94,6 +94,13 @@ public final class StatsDAggregator: MetricProducer {
         state.withLock { $0.events += 1 }
     }
 
+    /// Counts an event or service check offered to the log sinks, and whether their inlets were full.
+    public func recordLogForwarded(dropped: Bool) {
+        state.withLock { state in
+            if dropped { state.logsDropped += 1 } else { state.logsForwarded += 1 }
+        }
+    }
+
     /// Counts a DogStatsD service check (service checks are not turned into metrics).
     public func recordServiceCheck(_ check: StatsDServiceCheck) {
         state.withLock { $0.serviceChecks += 1 }
@@ -131,6 +138,12 @@ public final class StatsDAggregator: MetricProducer {
             [component])
         batch.gauge("noa_statsd_series", "StatsD series held.", Double(snapshot.totalSeries), [component])
         batch.counter("noa_statsd_events_total", "DogStatsD events received.", Double(snapshot.events), [component])
+        batch.counter(
+            "noa_statsd_log_records_total", "Events and service checks sent to the log sinks, by outcome.",
+            Double(snapshot.logsForwarded), [component, Label("outcome", "forwarded")])
+        batch.counter(
+            "noa_statsd_log_records_total", "Events and service checks sent to the log sinks, by outcome.",
+            Double(snapshot.logsDropped), [component, Label("outcome", "dropped_queue_full")])
         batch.counter(
             "noa_statsd_service_checks_total", "DogStatsD service checks received.", Double(snapshot.serviceChecks),
             [component])

@@ -115,6 +115,8 @@ struct StatsDAggregatorState {
     var expired = 0
     var events = 0
     var serviceChecks = 0
+    var logsForwarded = 0
+    var logsDropped = 0
     var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
     /// Plain names already aggregated once, for the fast path (see `StatsDFastTable`).
     var fast: StatsDFastTable
@@ -384,6 +386,8 @@ struct StatsDSnapshot {
     var totalSeries: Int
     var events: Int
     var serviceChecks: Int
+    var logsForwarded: Int
+    var logsDropped: Int
 
     init(_ state: StatsDAggregatorState) {
         families = state.uniqueFamilies.filter { !$0.series.isEmpty }.map { family in
@@ -403,5 +407,7 @@ struct StatsDSnapshot {
         totalSeries = state.totalSeries
         events = state.events
         serviceChecks = state.serviceChecks
+        logsForwarded = state.logsForwarded
+        logsDropped = state.logsDropped
     }
 }

@@ -1,6 +1,8 @@
 import NoaCodecs
 import NoaCore
+import NoaPipeline
 import NoaProcfs
+import Synchronization
 
 /// What the StatsD listeners feed: each payload is parsed and every sample aggregated on the listener's thread,
 /// so a datagram costs no queue hop (UDP can only drop while the receiver is busy, and the kernel's receive
@@ -10,18 +12,24 @@ import NoaProcfs
 /// fast path that finds the series by the name's bytes (`StatsDPlainLine`, `StatsDAggregator.ingestFast`), and
 /// everything else, and the first line of each name, goes through the full parser.
 ///
-/// Events and service checks are counted; they become log records once the log pipeline exists.
+/// Events and service checks are counted, and sent as log records to the log sinks wired to the source. They are
+/// offered without waiting (the listener thread must not block: UDP would drop meanwhile); when the log sinks'
+/// inlets are full they are counted as dropped.
 public final class StatsDPipeline: StatsDIngest, MetricProducer {
     public let id: String
     public let aggregator: StatsDAggregator
+    private let logOutlet = Mutex<Fanout<LogRecord>?>(nil)
+    private let clock: @Sendable () -> Int64
     private let parser: StatsDParser
     /// The label that carries the sender's systemd unit (Unix datagram senders only), when configured.
     private let unitLabel: String?
     private let units: ProcessUnitResolver?
 
     public init(id: String, aggregator: StatsDAggregator, parser: StatsDParser = StatsDParser(),
-                unitLabel: String? = nil, units: ProcessUnitResolver? = nil) {
+                unitLabel: String? = nil, units: ProcessUnitResolver? = nil,
+                clock: @escaping @Sendable () -> Int64 = { WallClock.nanoseconds() }) {
         self.id = id
+        self.clock = clock
         self.aggregator = aggregator
         self.parser = parser
         self.unitLabel = unitLabel
@@ -68,9 +76,27 @@ public final class StatsDPipeline: StatsDIngest, MetricProducer {
     private func handle(_ line: StatsDLine, extra: [Label]) {
         switch line {
         case .metric(let sample): aggregator.ingest(sample, extraLabels: extra)
-        case .event(let event): aggregator.recordEvent(event)
-        case .serviceCheck(let check): aggregator.recordServiceCheck(check)
+        case .event(let event):
+            aggregator.recordEvent(event)
+            forward { event.logRecord(source: id, observedAt: $0) }
+        case .serviceCheck(let check):
+            aggregator.recordServiceCheck(check)
+            forward { check.logRecord(source: id, observedAt: $0) }
         case .error(let reason): aggregator.recordParseError(reason)
+        }
+    }
+
+    /// Where events and service checks go from now on (nil: nowhere; they are still counted).
+    public func setLogOutlet(_ outlet: Fanout<LogRecord>?) {
+        logOutlet.withLock { $0 = outlet }
+    }
+
+    private func forward(_ record: (Int64) -> LogRecord) {
+        guard let outlet = logOutlet.withLock({ $0 }) else { return }
+        if outlet.trySend([record(clock())]) {
+            aggregator.recordLogForwarded(dropped: false)
+        } else {
+            aggregator.recordLogForwarded(dropped: true)
         }
     }
 

@@ -1,0 +1,124 @@
+import Logging
+import NoaCore
+import NoaJournal
+import NoaPipeline
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `journald` source as the log pipeline runs it: the reader child process (`JournaldReaderProcess`), the
+/// batches it sends into the sinks' fan-out, and the checkpoint that follows their acknowledgements.
+///
+/// At-least-once, in order: every batch registers its last cursor with an `AcknowledgementTracker`; when all
+/// sinks have finished a batch and every earlier one, the tracker advances and the cursor is saved (atomically, at
+/// most once a second, and once more after the sinks drained at shutdown). While a sink is down its inlet fills,
+/// the reader thread blocks, the child blocks on its full pipe, and the journal itself holds the rest.
+final class JournaldSource: Sendable {
+    let id: String
+    private let reader: JournaldReaderProcess
+    private let store: JournalCheckpointStore
+    /// The newest acknowledged cursor, and the one last written.
+    private let checkpoint = CheckpointState()
+    private let stopFlusher = StopSignal()
+    private let flusherDone = StopSignal()
+    private let failures: RateLimitedLogger
+    private let logger: Logger
+
+    init(
+        id: String, config: JournaldSourceConfig, dataDir: String, outlet: Fanout<LogRecord>, host: TaskHost,
+        logger: Logger, executable: String = "/proc/self/exe", clock: @escaping @Sendable () -> Int64 = { WallClock.nanoseconds() }
+    ) throws {
+        self.id = id
+        self.logger = logger
+        self.failures = RateLimitedLogger(logger: logger, every: 100)
+        let store = JournalCheckpointStore(dataDirectory: dataDir, componentID: id)
+        self.store = store
+        var start: JournalStartPosition = config.startAt == .head ? .head : .tail
+        switch try store.load() {
+        case .cursor(let cursor):
+            start = .after(cursor: cursor)
+            checkpoint.state.withLock { $0 = (cursor, cursor) }
+            logger.info("The journald source resumes after its checkpoint.", metadata: ["checkpoint": "\(store.path)"])
+        case .missing:
+            logger.info("The journald source has no checkpoint yet; it starts at the \(config.startAt.rawValue).")
+        case .corrupt(let why):
+            logger.warning(
+                "The journald checkpoint is unreadable; the source starts at its start_at.",
+                metadata: ["checkpoint": "\(store.path)", "reason": "\(why)", "start_at": "\(config.startAt.rawValue)"])
+        }
+        var filter = JournalFilter(units: config.units, identifiers: config.identifiers, maximumPriority: config.maxPriority)
+        filter.matches = config.matches.compactMap(JournalMatch.init(parsing:))
+        let options = JournalReaderOptions(
+            directory: config.directory, start: start, filter: filter, follow: true, parentPID: getpid())
+        let tracker = AcknowledgementTracker<String> { [checkpoint] cursor in
+            checkpoint.state.withLock { $0.acknowledged = cursor }
+        }
+        let batchSize = config.batchSize
+        self.reader = try JournaldReaderProcess(
+            configuration: .init(options: options, executable: executable), logger: logger
+        ) { entries in
+            let now = clock()
+            var start = 0
+            while start < entries.count {
+                let end = min(entries.count, start + batchSize)
+                let records = entries[start..<end].map { $0.logRecord(observedAt: now) }
+                let ticket = tracker.register(entries[end - 1].cursor)
+                guard outlet.sendBlocking(records, onFinished: { _ in tracker.finish(ticket) }) else { return false }
+                start = end
+            }
+            return true
+        }
+        try reader.start()
+        host.spawn { [self] in await flushPeriodically() }
+    }
+
+    /// Saves the checkpoint once a second while it moves.
+    private func flushPeriodically() async {
+        while !stopFlusher.isFired {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { try? await Task.sleep(for: .seconds(1)) }
+                group.addTask { [stopFlusher] in await stopFlusher.wait() }
+                await group.next()
+                group.cancelAll()
+            }
+            save()
+        }
+        flusherDone.fire()
+    }
+
+    private func save() {
+        guard let cursor = checkpoint.state.withLock({ $0.acknowledged == $0.saved ? nil : $0.acknowledged }) else { return }
+        do {
+            try store.save(cursor)
+            checkpoint.state.withLock { $0.saved = cursor }
+            failures.reset(key: "checkpoint")
+        } catch {
+            failures.log(.error, key: "checkpoint", "The journald checkpoint could not be saved; it will be retried.",
+                         metadata: ["checkpoint": "\(store.path)", "error": "\(error)"])
+        }
+    }
+
+    /// Stops reading: kills the child and joins the reader thread (released by the closed inlets if it was
+    /// waiting on one).
+    func stop() {
+        reader.stop()
+    }
+
+    /// After the sinks drained: the last checkpoint.
+    func finish() async {
+        stopFlusher.fire()
+        await flusherDone.wait()
+        save()
+    }
+
+    /// Restarts of the reader child (after a crash such as SIGBUS on a truncated file).
+    var restarts: Int { reader.restarts }
+}
+
+/// The newest acknowledged cursor and the one last written, shared by the acknowledgement tracker's callback and
+/// the flusher.
+private final class CheckpointState: Sendable {
+    let state = Mutex<(acknowledged: String?, saved: String?)>((nil, nil))
+}

@@ -1,0 +1,40 @@
+/// The parts of a journal cursor (`s=<seqnum id>;i=<seqnum>;b=<boot id>;m=<monotonic>;t=<realtime>;x=<xor hash>`,
+/// all hex) that identify an entry. libsystemd documents cursors as opaque; this reads them only to derive a
+/// document id, and falls back to a hash of the whole text when a cursor doesn't look like this.
+public struct JournalCursor: Sendable, Equatable {
+    /// The sequence number series (`s=`): one per journald instance, kept across file rotations.
+    public var seqnumID: String
+    /// The entry's sequence number within that series (`i=`, hex as in the cursor).
+    public var seqnum: String
+
+    /// Parses the `s=` and `i=` parts; nil when either is missing or not hex.
+    public init?(_ cursor: String) {
+        var seqnumID: Substring?
+        var seqnum: Substring?
+        for part in cursor.split(separator: ";") {
+            if part.hasPrefix("s=") { seqnumID = part.dropFirst(2) }
+            else if part.hasPrefix("i=") { seqnum = part.dropFirst(2) }
+        }
+        guard let seqnumID, let seqnum, !seqnumID.isEmpty, !seqnum.isEmpty, seqnumID.count <= 32, seqnum.count <= 16,
+            seqnumID.utf8.allSatisfy({ hexValue($0) != nil }), seqnum.utf8.allSatisfy({ hexValue($0) != nil })
+        else { return nil }
+        self.seqnumID = seqnumID.lowercased()
+        self.seqnum = seqnum.lowercased()
+    }
+
+    /// A stable id for the entry a cursor names: `<seqnum id>-<seqnum>` (hex), e.g.
+    /// `a85c4fabc3314e1e83e960914ae8c228-1f4`. A seqnum id plus seqnum names one entry (journald never reuses a
+    /// pair), and the same entry read again, after a restart or from a replay, gives the same id; the boot id is not
+    /// needed. A cursor without those parts gets `c-` and a 128-bit FNV-1a hash of its text.
+    public static func recordID(for cursor: String) -> String {
+        if let parsed = JournalCursor(cursor) { return parsed.seqnumID + "-" + parsed.seqnum }
+        // Two 64-bit FNV-1a hashes with different offset bases: stable across runs and builds (unlike Hasher).
+        var a: UInt64 = 0xcbf2_9ce4_8422_2325
+        var b: UInt64 = 0x6c62_272e_07bb_0142
+        for byte in cursor.utf8 {
+            a = (a ^ UInt64(byte)) &* 0x100_0000_01b3
+            b = (b ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        return "c-" + hexString(a) + hexString(b)
+    }
+}

@@ -1,0 +1,207 @@
+import NoaCore
+
+/// How one journal field becomes part of a `LogRecord`: Filebeat's journald mapping, which is what users of
+/// journald data in Elasticsearch know.
+enum JournalFieldMapping {
+    /// A text ECS field.
+    case keyword(String)
+    /// An integer ECS field; a value that isn't a decimal integer is kept as text.
+    case integer(String)
+
+    var key: String {
+        switch self {
+        case .keyword(let key), .integer(let key): return key
+        }
+    }
+
+    /// Journal fields with an ECS (or Filebeat) name. Fields consumed into `LogRecord`'s typed properties
+    /// (MESSAGE, PRIORITY's severity, TRACE_ID, SPAN_ID, _SOURCE_REALTIME_TIMESTAMP) are handled separately.
+    static let table: [String: JournalFieldMapping] = [
+        "PRIORITY": .integer("log.syslog.priority"),
+        "SYSLOG_FACILITY": .integer("log.syslog.facility.code"),
+        "SYSLOG_IDENTIFIER": .keyword("syslog.identifier"),
+        "SYSLOG_PID": .integer("syslog.pid"),
+        "_SYSTEMD_UNIT": .keyword("systemd.unit"),
+        "_SYSTEMD_USER_UNIT": .keyword("systemd.user_unit"),
+        "_SYSTEMD_SLICE": .keyword("systemd.slice"),
+        "_SYSTEMD_USER_SLICE": .keyword("systemd.user_slice"),
+        "_SYSTEMD_INVOCATION_ID": .keyword("systemd.invocation_id"),
+        "_SYSTEMD_CGROUP": .keyword("systemd.cgroup"),
+        "_SYSTEMD_SESSION": .keyword("systemd.session"),
+        "_SYSTEMD_OWNER_UID": .integer("systemd.owner_uid"),
+        "_TRANSPORT": .keyword("systemd.transport"),
+        "_PID": .integer("process.pid"),
+        "_TID": .integer("process.thread.id"),
+        "_COMM": .keyword("process.name"),
+        "_EXE": .keyword("process.executable"),
+        "_CMDLINE": .keyword("process.command_line"),
+        "_CAP_EFFECTIVE": .keyword("journald.process.capabilities"),
+        "_AUDIT_SESSION": .keyword("journald.audit.session"),
+        "_AUDIT_LOGINUID": .integer("journald.audit.login_uid"),
+        // ECS user.id and group.id are keywords, not numbers.
+        "_UID": .keyword("user.id"),
+        "_GID": .keyword("user.group.id"),
+        "_HOSTNAME": .keyword("host.name"),
+        "_MACHINE_ID": .keyword("host.id"),
+        "_BOOT_ID": .keyword("host.boot_id"),
+        "CODE_FILE": .keyword("journald.code.file"),
+        "CODE_LINE": .integer("journald.code.line"),
+        "CODE_FUNC": .keyword("journald.code.func"),
+        "_KERNEL_DEVICE": .keyword("journald.kernel.device"),
+        "_KERNEL_SUBSYSTEM": .keyword("journald.kernel.subsystem"),
+        "_UDEV_SYSNAME": .keyword("journald.kernel.device_name"),
+        "_UDEV_DEVNODE": .keyword("journald.kernel.device_node_path"),
+        "_UDEV_DEVLINK": .keyword("journald.kernel.device_symlinks"),
+    ]
+
+    /// Every other field: `journald.custom.` + the name lowercased with leading underscores removed
+    /// (`_SOURCE_MONOTONIC_TIMESTAMP` → `journald.custom.source_monotonic_timestamp`), as Filebeat names them.
+    static func customKey(_ name: String) -> String {
+        "journald.custom." + name.drop { $0 == "_" }.lowercased()
+    }
+}
+
+/// syslog's keyword for each priority (RFC 5424 / syslog.h), used as the record's `severityText` (`log.level`).
+private let syslogLevelNames = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"]
+
+extension JournalEntry {
+    /// The entry's stable document id: see `JournalCursor.recordID(for:)`.
+    public var recordID: String { JournalCursor.recordID(for: cursor) }
+
+    /// The entry as a `LogRecord` with ECS attributes.
+    ///
+    /// - `timestamp` (`@timestamp`): `_SOURCE_REALTIME_TIMESTAMP` (when the program logged) if present and valid,
+    ///   else the entry's realtime timestamp (when journald received it). `observedTimestamp` (`event.created`)
+    ///   is `observedAt`, when the agent read it (ns since the epoch).
+    /// - `message`: the first MESSAGE as text (lossily decoded when it isn't UTF-8; the exact bytes are then kept
+    ///   under `journald.custom.message`). A repeated MESSAGE is kept whole under `journald.custom.message` too.
+    /// - `severity` and `severityText` (syslog's keyword: `err`, `warning`, …) from PRIORITY.
+    /// - `traceID`/`spanID` from `TRACE_ID`/`SPAN_ID` when they are 32/16 hex digits (W3C / OpenTelemetry);
+    ///   other values stay under `journald.custom.*`.
+    /// - attributes: `JournalFieldMapping.table`, everything else under `journald.custom.*`. A field that occurs
+    ///   more than once (or two fields that map to one key) becomes an array, in entry order. A value that is not
+    ///   UTF-8 becomes `.bytes`.
+    /// - `id`: `recordID`.
+    public func logRecord(observedAt: Int64) -> LogRecord {
+        var record = LogRecord(
+            timestamp: JournalEntry.nanoseconds(microseconds: realtime), observedTimestamp: observedAt,
+            message: "", id: recordID)
+        var attributes = OrderedAttributes()
+        var haveMessage = false
+        var messages = 0
+        var messageIsText = true
+
+        for field in fields {
+            switch field.name {
+            case "MESSAGE":
+                messages += 1
+                if !haveMessage {
+                    haveMessage = true
+                    if let text = String(validating: field.value, as: UTF8.self) {
+                        record.message = text
+                    } else {
+                        record.message = String(decoding: field.value, as: UTF8.self)
+                        messageIsText = false
+                    }
+                }
+                continue
+            case "_SOURCE_REALTIME_TIMESTAMP":
+                if let micros = JournalEntry.decimal(field.value), micros >= 0 {
+                    record.timestamp = JournalEntry.nanoseconds(microseconds: UInt64(micros))
+                    continue
+                }
+            case "PRIORITY":
+                if record.severity == nil, let priority = JournalEntry.decimal(field.value), (0...7).contains(priority) {
+                    record.severity = Severity(syslogPriority: Int(priority))
+                    record.severityText = syslogLevelNames[Int(priority)]
+                }
+            case "TRACE_ID":
+                if record.traceID == nil, let id = JournalEntry.hexID(field.value, bytes: 16) {
+                    record.traceID = id
+                    continue
+                }
+            case "SPAN_ID":
+                if record.spanID == nil, let id = JournalEntry.hexID(field.value, bytes: 8) {
+                    record.spanID = id
+                    continue
+                }
+            default:
+                break
+            }
+            let mapping = JournalFieldMapping.table[field.name]
+            attributes.add(mapping?.key ?? JournalFieldMapping.customKey(field.name), JournalEntry.value(field.value, as: mapping))
+        }
+        if messages > 1 || !messageIsText {
+            // The typed message holds one text; keep every MESSAGE exactly, so nothing is lost.
+            for field in fields where field.name == "MESSAGE" {
+                attributes.add(JournalFieldMapping.customKey("MESSAGE"), JournalEntry.value(field.value, as: nil))
+            }
+        }
+        record.attributes = attributes.attributes
+        return record
+    }
+
+    static func nanoseconds(microseconds: UInt64) -> Int64 {
+        microseconds > UInt64(Int64.max / 1000) ? Int64.max : Int64(microseconds) * 1000
+    }
+
+    static func value(_ bytes: [UInt8], as mapping: JournalFieldMapping?) -> AttributeValue {
+        if case .integer = mapping, let number = decimal(bytes) { return .int(number) }
+        if let text = String(validating: bytes, as: UTF8.self) { return .string(text) }
+        return .bytes(bytes)
+    }
+
+    /// A decimal integer (optional leading `-`), or nil.
+    static func decimal(_ bytes: [UInt8]) -> Int64? {
+        guard !bytes.isEmpty, bytes.count <= 20 else { return nil }
+        var negative = false
+        var digits = bytes[...]
+        if digits.first == UInt8(ascii: "-") {
+            negative = true
+            digits = digits.dropFirst()
+        }
+        guard !digits.isEmpty else { return nil }
+        var value: Int64 = 0
+        for byte in digits {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            let (times, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
+            guard !o1, !o2 else { return nil }
+            value = sum
+        }
+        return negative ? -value : value
+    }
+
+    /// `bytes` × 2 hex digits (either case) as bytes; nil for any other length or a non-hex digit, and for an
+    /// all-zero id, which W3C trace context defines as invalid.
+    static func hexID(_ text: [UInt8], bytes count: Int) -> [UInt8]? {
+        guard text.count == count * 2 else { return nil }
+        var out = [UInt8](repeating: 0, count: count)
+        for i in 0..<count {
+            guard let high = hexValue(text[2 * i]), let low = hexValue(text[2 * i + 1]) else { return nil }
+            out[i] = high << 4 | low
+        }
+        return out.allSatisfy { $0 == 0 } ? nil : out
+    }
+}
+
+/// Attributes in first-seen order, where a key seen again turns its value into an array.
+private struct OrderedAttributes {
+    var attributes: [Attribute] = []
+    var index: [String: Int] = [:]
+
+    mutating func add(_ key: String, _ value: AttributeValue) {
+        guard let at = index[key] else {
+            index[key] = attributes.count
+            attributes.append(Attribute(key, value))
+            return
+        }
+        // A journal value is never an array itself, so an array here is one this type built.
+        if case .array(var values) = attributes[at].value {
+            values.append(value)
+            attributes[at].value = .array(values)
+        } else {
+            attributes[at].value = .array([attributes[at].value, value])
+        }
+    }
+}

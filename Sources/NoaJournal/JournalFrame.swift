@@ -1,0 +1,267 @@
+/// One message of the `journal-reader` child's output stream: an entry, or the position a restart must resume
+/// from before any entry was sent (the cursor a `tail` start landed on).
+///
+/// Wire format (all integers little-endian), one frame after another with no separator:
+///
+///     u32 length           bytes after this field
+///     u8  kind             1 = entry, 2 = position
+///     entry:    u64 realtime µs, u64 monotonic µs, 16 bytes boot id,
+///               u32 cursor length, cursor (UTF-8), u32 field count,
+///               per field: u32 name length, name (ASCII), u32 value length, value (any bytes)
+///     position: u32 cursor length, cursor (UTF-8; empty: from the head)
+///
+/// Lengths are explicit, so values carry newlines, NULs and non-UTF-8 bytes untouched.
+public enum JournalFrame: Sendable, Equatable {
+    case entry(JournalEntry)
+    /// Resume after this cursor (nil: from the head).
+    case position(cursor: String?)
+
+    static let entryKind: UInt8 = 1
+    static let positionKind: UInt8 = 2
+    /// Bytes of the fixed part of an entry frame after the length: kind, realtime, monotonic, boot id.
+    static let entryHeaderLength = 1 + 8 + 8 + 16
+
+    /// The largest frame the decoder accepts by default. A journal field can in theory be larger (journald's own
+    /// cap is 768 MiB), but a length above this in our own stream means a broken stream, not an entry.
+    public static let defaultMaximumLength = 256 << 20
+
+    /// Appends this frame to `buffer`.
+    public func encode(into buffer: inout [UInt8]) {
+        switch self {
+        case .entry(let entry):
+            JournalFrame.appendEntry(
+                into: &buffer, realtime: entry.realtime, monotonic: entry.monotonic, bootID: entry.bootID,
+                cursor: entry.cursor
+            ) { append in
+                for field in entry.fields {
+                    var name = field.name
+                    name.withUTF8 { n in field.value.withUnsafeBytes { append(UnsafeRawBufferPointer(n), $0) } }
+                }
+            }
+        case .position(let cursor):
+            let text = Array((cursor ?? "").utf8)
+            buffer.appendLE(UInt32(1 + 4 + text.count))
+            buffer.append(JournalFrame.positionKind)
+            buffer.appendLE(UInt32(text.count))
+            buffer.append(contentsOf: text)
+        }
+    }
+
+    /// The frame's bytes.
+    public var encoded: [UInt8] {
+        var buffer: [UInt8] = []
+        encode(into: &buffer)
+        return buffer
+    }
+
+    /// Appends an entry frame whose fields come from `fields`, which calls its argument once per field: the
+    /// child encodes straight from libsystemd's buffers without building a `JournalEntry`.
+    public static func appendEntry(
+        into buffer: inout [UInt8], realtime: UInt64, monotonic: UInt64, bootID: JournalID128, cursor: String,
+        fields: ((UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) -> Void
+    ) {
+        let start = buffer.count
+        buffer.appendLE(UInt32(0))  // the length, patched below
+        buffer.append(entryKind)
+        buffer.appendLE(realtime)
+        buffer.appendLE(monotonic)
+        buffer.appendBE(bootID.high)
+        buffer.appendBE(bootID.low)
+        var cursorText = cursor
+        cursorText.withUTF8 { text in
+            buffer.appendLE(UInt32(text.count))
+            buffer.append(contentsOf: text)
+        }
+        let countOffset = buffer.count
+        buffer.appendLE(UInt32(0))  // the field count, patched below
+        var count: UInt32 = 0
+        fields { name, value in
+            buffer.appendLE(UInt32(name.count))
+            buffer.append(contentsOf: name)
+            buffer.appendLE(UInt32(value.count))
+            buffer.append(contentsOf: value)
+            count += 1
+        }
+        buffer.patchLE(UInt32(truncatingIfNeeded: buffer.count - start - 4), at: start)
+        buffer.patchLE(count, at: countOffset)
+    }
+}
+
+/// A frame the decoder can't read. The stream is broken from there on: the reader process restarts its child.
+public enum JournalFrameError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A frame's length is 0 or above the decoder's maximum.
+    case invalidLength(Int, maximum: Int)
+    case unknownKind(UInt8)
+    /// A length inside the frame runs past its end (`what`: which part).
+    case truncated(String)
+    /// The frame's parts end before its declared length.
+    case trailingBytes(Int)
+    /// A cursor or field name that is not valid UTF-8.
+    case invalidText(String)
+
+    public var description: String {
+        switch self {
+        case .invalidLength(let length, let maximum): return "frame length \(length) is not in 1...\(maximum)"
+        case .unknownKind(let kind): return "unknown frame kind \(kind)"
+        case .truncated(let what): return "the \(what) runs past the end of its frame"
+        case .trailingBytes(let count): return "\(count) bytes left over at the end of a frame"
+        case .invalidText(let what): return "the \(what) is not valid UTF-8"
+        }
+    }
+}
+
+/// Decodes `JournalFrame`s from a byte stream delivered in arbitrary chunks: `append` what arrived, then call
+/// `next()` until it returns nil (a partial frame stays buffered for the next chunk).
+public struct JournalFrameDecoder: Sendable {
+    private var buffer: [UInt8] = []
+    /// Where the first undecoded byte is in `buffer`; consumed bytes are dropped in bulk, not per frame.
+    private var start = 0
+    public let maximumLength: Int
+
+    public init(maximumLength: Int = JournalFrame.defaultMaximumLength) {
+        self.maximumLength = maximumLength
+    }
+
+    /// Bytes received but not decoded yet (a partial frame).
+    public var bufferedCount: Int { buffer.count - start }
+
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        compact()
+        buffer.append(contentsOf: bytes)
+    }
+
+    public mutating func append(_ bytes: some Sequence<UInt8>) {
+        compact()
+        buffer.append(contentsOf: bytes)
+    }
+
+    private mutating func compact() {
+        if start > 0 && start >= buffer.count / 2 {
+            buffer.removeSubrange(0..<start)
+            start = 0
+        }
+    }
+
+    /// The next complete frame, or nil when more bytes are needed.
+    public mutating func next() throws(JournalFrameError) -> JournalFrame? {
+        guard buffer.count - start >= 4 else { return nil }
+        let length = Int(buffer.readLE(UInt32.self, at: start))
+        guard length >= 1, length <= maximumLength else { throw .invalidLength(length, maximum: maximumLength) }
+        guard buffer.count - start - 4 >= length else { return nil }
+        let body = (start + 4)..<(start + 4 + length)
+        // withUnsafeBytes rethrows untyped errors: carry the typed one out in a Result.
+        let frame = try buffer.withUnsafeBytes { all in
+            Result { () throws(JournalFrameError) in try JournalFrameDecoder.decode(UnsafeRawBufferPointer(rebasing: all[body])) }
+        }.get()
+        start += 4 + length
+        if start == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            start = 0
+        }
+        return frame
+    }
+
+    /// Decodes one frame's bytes (after its length).
+    static func decode(_ frame: UnsafeRawBufferPointer) throws(JournalFrameError) -> JournalFrame {
+        var reader = ByteReader(frame)
+        let kind = try reader.u8("kind")
+        switch kind {
+        case JournalFrame.positionKind:
+            let cursor = try reader.text("cursor")
+            try reader.finish()
+            return .position(cursor: cursor.isEmpty ? nil : cursor)
+        case JournalFrame.entryKind:
+            let realtime = try reader.u64("realtime")
+            let monotonic = try reader.u64("monotonic")
+            let high = try reader.u64BE("boot id")
+            let low = try reader.u64BE("boot id")
+            let cursor = try reader.text("cursor")
+            let count = Int(try reader.u32("field count"))
+            // Each field takes at least 8 bytes: a count larger than that can't be honest; don't reserve for it.
+            guard count <= reader.remaining / 8 else { throw .truncated("field list") }
+            var fields: [JournalField] = []
+            fields.reserveCapacity(count)
+            for _ in 0..<count {
+                let name = try reader.text("field name")
+                let value = try reader.bytes("field value")
+                fields.append(JournalField(name, value))
+            }
+            try reader.finish()
+            return .entry(JournalEntry(
+                cursor: cursor, realtime: realtime, monotonic: monotonic,
+                bootID: JournalID128(high: high, low: low), fields: fields))
+        default:
+            throw .unknownKind(kind)
+        }
+    }
+}
+
+/// Bounds-checked little-endian reads over one frame.
+private struct ByteReader {
+    let bytes: UnsafeRawBufferPointer
+    var offset = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    var remaining: Int { bytes.count - offset }
+
+    mutating func take(_ count: Int, _ what: String) throws(JournalFrameError) -> UnsafeRawBufferPointer {
+        guard count <= remaining else { throw .truncated(what) }
+        defer { offset += count }
+        return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)])
+    }
+
+    mutating func u8(_ what: String) throws(JournalFrameError) -> UInt8 { try take(1, what)[0] }
+
+    mutating func u32(_ what: String) throws(JournalFrameError) -> UInt32 {
+        let raw = try take(4, what)
+        return raw.enumerated().reduce(0) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+    }
+
+    mutating func u64(_ what: String) throws(JournalFrameError) -> UInt64 {
+        let raw = try take(8, what)
+        return raw.enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+    }
+
+    mutating func u64BE(_ what: String) throws(JournalFrameError) -> UInt64 {
+        try take(8, what).reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    mutating func bytes(_ what: String) throws(JournalFrameError) -> [UInt8] {
+        let count = Int(try u32(what))
+        return Array(try take(count, what))
+    }
+
+    mutating func text(_ what: String) throws(JournalFrameError) -> String {
+        let count = Int(try u32(what))
+        let raw = try take(count, what)
+        guard let text = String(validating: raw, as: UTF8.self) else { throw .invalidText(what) }
+        return text
+    }
+
+    func finish() throws(JournalFrameError) {
+        if remaining > 0 { throw .trailingBytes(remaining) }
+    }
+}
+
+extension Array where Element == UInt8 {
+    @inline(__always)
+    mutating func appendLE<T: FixedWidthInteger>(_ value: T) {
+        var v = value.littleEndian
+        Swift.withUnsafeBytes(of: &v) { append(contentsOf: $0) }
+    }
+
+    @inline(__always)
+    mutating func appendBE<T: FixedWidthInteger>(_ value: T) {
+        var v = value.bigEndian
+        Swift.withUnsafeBytes(of: &v) { append(contentsOf: $0) }
+    }
+
+    mutating func patchLE(_ value: UInt32, at offset: Int) {
+        for i in 0..<4 { self[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt32(i))) }
+    }
+
+    func readLE(_: UInt32.Type, at offset: Int) -> UInt32 {
+        (0..<4).reduce(0) { $0 | UInt32(self[offset + $1]) << (8 * UInt32($1)) }
+    }
+}

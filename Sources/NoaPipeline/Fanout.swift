@@ -1,0 +1,45 @@
+/// Sends a source's batches to every sink wired to it (`inputs:` in the config), with one acknowledgement that
+/// finishes when all of those sinks have finished the batch.
+public struct Fanout<Item: Sendable>: Sendable {
+    public let inlets: [BoundedChannel<Envelope<Item>>]
+
+    public init(_ inlets: [BoundedChannel<Envelope<Item>>]) {
+        self.inlets = inlets
+    }
+
+    /// Sends, suspending while a sink's inlet is full. `onFinished` runs once every sink has finished the batch
+    /// (delivered or rejected). False if an inlet closed (the pipeline is stopping): the batch is not finished.
+    public func send(_ items: [Item], onFinished: (@Sendable (DeliveryStatus) -> Void)? = nil) async -> Bool {
+        let ack = onFinished.map { BatchAcknowledgement(parties: inlets.count, $0) }
+        for inlet in inlets {
+            do {
+                try await inlet.send(Envelope(items, acknowledgement: ack))
+            } catch {
+                return false
+            }
+        }
+        if inlets.isEmpty { onFinished?(.delivered) }
+        return true
+    }
+
+    /// The same from an OS thread (blocking it while an inlet is full).
+    public func sendBlocking(_ items: [Item], onFinished: (@Sendable (DeliveryStatus) -> Void)? = nil) -> Bool {
+        let ack = onFinished.map { BatchAcknowledgement(parties: inlets.count, $0) }
+        for inlet in inlets where !inlet.sendBlocking(Envelope(items, acknowledgement: ack)) {
+            return false
+        }
+        if inlets.isEmpty { onFinished?(.delivered) }
+        return true
+    }
+
+    /// Sends only if every inlet has room now (receivers answer 429/503 otherwise, and the client retries).
+    /// Inlets are checked first, then filled; should one fill up in between, the batch still went to the
+    /// others and the caller is told it was refused: a retry may then repeat it at those sinks, which is the
+    /// at-least-once side of the trade, never a loss.
+    public func trySend(_ items: [Item]) -> Bool {
+        guard inlets.allSatisfy({ !$0.isClosed && $0.count < $0.capacity }) else { return false }
+        var all = true
+        for inlet in inlets where !inlet.trySend(Envelope(items)) { all = false }
+        return all
+    }
+}

@@ -1,0 +1,211 @@
+import Logging
+import Synchronization
+import Testing
+@testable import NoaJournal
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The reader child process (`noa-agent journal-reader`, the binary built beside the tests) and its parent side.
+@Suite(.serialized)
+struct JournaldReaderProcessTests {
+    /// What `deliver` received, for assertions from the test thread.
+    final class Collector: Sendable {
+        let entries = Mutex<[JournalEntry]>([])
+        var seqs: [Int?] { entries.withLock { $0.map(\.seq) } }
+        var count: Int { entries.withLock { $0.count } }
+    }
+
+    static func process(
+        _ directory: String, start: JournalStartPosition = .head, follow: Bool = false, filter: JournalFilter = JournalFilter(),
+        collector: Collector, beforeDeliver: @escaping @Sendable ([JournalEntry]) -> Bool = { _ in true }
+    ) throws -> JournaldReaderProcess {
+        let configuration = JournaldReaderProcess.Configuration(
+            options: JournalReaderOptions(directory: directory, start: start, filter: filter, follow: follow),
+            executable: try JournalFixture.agentBinary(), initialBackoff: .milliseconds(10), maximumBackoff: .milliseconds(200),
+            readBufferSize: 16 << 10, pipeSize: 64 << 10)
+        return try JournaldReaderProcess(configuration: configuration, logger: Logger(label: "test")) { chunk in
+            let more = beforeDeliver(chunk)
+            collector.entries.withLock { $0 += chunk }
+            return more
+        }
+    }
+
+    @Test func deliversEveryEntryInOrderAndFinishesWithoutFollow() throws {
+        let dir = try JournalFixture.makeDirectory()
+        defer { JournalFixture.removeDirectory(dir) }
+        try JournalFixture.writeSequence(0..<2000, to: dir + "/remote.journal")
+        let collector = Collector()
+        let reader = try Self.process(dir, collector: collector)
+        try reader.start()
+        #expect(JournalFixture.eventually { reader.isFinished })
+        reader.stop()
+        #expect(collector.seqs == Array(0..<2000))
+        #expect(reader.restarts == 0)
+        #expect(reader.lastExit == .exited(status: 0))
+        #expect(collector.entries.withLock { $0.last?.cursor }.map { reader.resumePosition == .after(cursor: $0) } == true)
+    }
+
+    @Test func filtersReachTheChild() throws {
+        let dir = try JournalFixture.makeDirectory()
+        defer { JournalFixture.removeDirectory(dir) }
+        try JournalFixture.write((0..<10).map {
+            JournalFixture.sequenceEntry($0, extra: [JournalField("SYSLOG_IDENTIFIER", $0 % 2 == 0 ? "even" : "odd")])
+        }, to: dir + "/remote.journal")
+        let collector = Collector()
+        let reader = try Self.process(dir, filter: JournalFilter(identifiers: ["odd"]), collector: collector)
+        try reader.start()
+        #expect(JournalFixture.eventually { reader.isFinished })
+        #expect(collector.seqs == [1, 3, 5, 7, 9])
+    }
+
+    /// kill -9 of the child, repeatedly, mid-stream: each restart resumes after the last entry received, so every
+    /// entry arrives exactly once.
+    @Test func killedChildrenAreRestartedWithoutLossOrDuplicates() throws {
+        let dir = try JournalFixture.makeDirectory()
+        defer { JournalFixture.removeDirectory(dir) }
+        let total = 20_000
+        try JournalFixture.writeSequence(0..<total, to: dir + "/remote.journal", payload: 100)
+        let collector = Collector()
+        // A slow consumer, so the kills land while entries are still in flight.
+        let reader = try Self.process(dir, collector: collector) { _ in
+            usleep(2_000)
+            return true
+        }
+        try reader.start()
+        var killed: Set<Int32> = []
+        for round in 1...3 {
+            #expect(JournalFixture.eventually { collector.count >= round * total / 5 })
+            var pid: Int32?
+            #expect(JournalFixture.eventually {
+                pid = reader.childPID
+                return pid.map { !killed.contains($0) } ?? false
+            })
+            guard let pid else { break }
+            #expect(kill(pid, SIGKILL) == 0)
+            killed.insert(pid)
+            #expect(JournalFixture.eventually { reader.restarts >= round })
+        }
+        #expect(JournalFixture.eventually(60) { reader.isFinished })
+        reader.stop()
+        #expect(reader.restarts == 3)
+        #expect(collector.count < total + 1)
+        #expect(collector.seqs == Array(0..<total))
+    }
+
+    @Test func aChildKilledBySignalIsReportedWithItsNumber() throws {
+        let dir = try JournalFixture.makeDirectory()
+        defer { JournalFixture.removeDirectory(dir) }
+        let collector = Collector()
+        let reader = try Self.process(dir, follow: true, collector: collector)
+        try reader.start()
+        var pid: Int32?
+        #expect(JournalFixture.eventually { pid = reader.childPID; return pid != nil })
+        if let pid { kill(pid, SIGSEGV) }
+        #expect(JournalFixture.eventually { reader.lastExit == .signaled(signal: SIGSEGV) })
+        #expect(JournalFixture.eventually { reader.restarts == 1 && reader.childPID != nil })
+        reader.stop()
+    }
+
+    /// A tail start followed by a crash before any new entry: the restart resumes where the tail was, so entries
+    /// written between the crash and the restart are not skipped.
+    @Test func aTailStartSurvivesACrashBeforeTheFirstEntry() throws {
+        let dir = try JournalFixture.makeDirectory()
+        defer { JournalFixture.removeDirectory(dir) }
+        let file = dir + "/remote.journal"
+        try JournalFixture.writeSequence(0..<5, to: file)
+        let collector = Collector()
+        let configuration = JournaldReaderProcess.Configuration(
+            options: JournalReaderOptions(directory: dir, start: .tail),
+            executable: try JournalFixture.agentBinary(), initialBackoff: .seconds(1), maximumBackoff: .seconds(1))
+        let reader = try JournaldReaderProcess(configuration: configuration, logger: Logger(label: "test")) { chunk in
+            collector.entries.withLock { $0 += chunk }
+            return true
+        }
+        try reader.start()
+        let tail = try JournalFixture.readAll(dir).last?.cursor
+        #expect(JournalFixture.eventually { reader.resumePosition == .after(cursor: tail ?? "") })
+        var pid: Int32?
+        #expect(JournalFixture.eventually { pid = reader.childPID; return pid != nil })
+        if let pid { kill(pid, SIGKILL) }
+        #expect(JournalFixture.eventually { reader.restarts == 1 })
+        // Written during the restart's one-second backoff: no child is reading.
+        try JournalFixture.writeSequence(5..<8, to: file)
+        #expect(JournalFixture.eventually { collector.count >= 3 })
+        reader.stop()
+        #expect(collector.seqs == [5, 6, 7])
+    }
+
+    /// An archived file truncated under a running reader makes libsystemd fault (SIGBUS) in the child, never in
+    /// this process; the reader comes back and reads on to the newer file.
+    @Test func aTruncatedJournalFileDoesNotStopTheReader() throws {
+        let dir = try JournalFixture.makeDirectory()
+        defer { JournalFixture.removeDirectory(dir) }
+        let archived = dir + "/archived.journal"
+        try JournalFixture.writeSequence(0..<20_000, to: archived, payload: 300)
+        try JournalFixture.writeSequence(20_000..<20_100, to: dir + "/current.journal")
+        let collector = Collector()
+        let release = Mutex(false)
+        let reader = try Self.process(dir, collector: collector) { _ in
+            // Hold the first chunk until the file is truncated, while the child has it mapped and is mid-file.
+            while !release.withLock({ $0 }) { usleep(1_000) }
+            return true
+        }
+        try reader.start()
+        #expect(JournalFixture.eventually { reader.childPID != nil })
+        usleep(300_000)  // the child fills the pipe and blocks in write, mid-file
+        var info = stat()
+        #expect(stat(archived, &info) == 0)
+        #expect(truncate(archived, off_t(info.st_size / 3)) == 0)
+        release.withLock { $0 = true }
+        #expect(JournalFixture.eventually(60) { reader.isFinished })
+        reader.stop()
+        let seqs = collector.seqs.compactMap { $0 }
+        // No duplicates, in order, and the newer file's entries all arrived.
+        #expect(seqs == seqs.sorted() && Set(seqs).count == seqs.count)
+        #expect(Array(seqs.suffix(100)) == Array(20_000..<20_100))
+        print("truncated journal: \(seqs.count) entries delivered, \(reader.restarts) restarts, last exit \(String(describing: reader.lastExit))")
+    }
+
+    @Test func aChildThatCannotOpenTheJournalIsRetriedWithBackoffAndStopped() throws {
+        let collector = Collector()
+        let reader = try Self.process("/nonexistent-noa-journal", follow: true, collector: collector)
+        try reader.start()
+        #expect(JournalFixture.eventually { reader.restarts >= 2 })
+        #expect(reader.lastExit == .exited(status: JournalReaderChild.Status.cannotOpen))
+        reader.stop()
+        #expect(reader.isFinished)
+        #expect(collector.count == 0)
+    }
+
+    @Test func stopKillsAFollowingChild() throws {
+        let dir = try JournalFixture.makeDirectory()
+        defer { JournalFixture.removeDirectory(dir) }
+        try JournalFixture.writeSequence(0..<10, to: dir + "/remote.journal")
+        let collector = Collector()
+        let reader = try Self.process(dir, follow: true, collector: collector)
+        try reader.start()
+        #expect(JournalFixture.eventually { collector.count == 10 })
+        let pid = reader.childPID
+        #expect(pid != nil)
+        reader.stop()
+        #expect(reader.isFinished)
+        #expect(reader.childPID == nil)
+        if let pid { #expect(kill(pid, 0) != 0 && errno == ESRCH, "the child was reaped") }
+        #expect(reader.restarts == 0)
+    }
+
+    @Test func deliverReturningFalseStopsTheReader() throws {
+        let dir = try JournalFixture.makeDirectory()
+        defer { JournalFixture.removeDirectory(dir) }
+        try JournalFixture.writeSequence(0..<5000, to: dir + "/remote.journal")
+        let collector = Collector()
+        let reader = try Self.process(dir, follow: true, collector: collector) { _ in false }
+        try reader.start()
+        #expect(JournalFixture.eventually { reader.isFinished })
+        #expect(collector.count > 0 && collector.count < 5000)
+        #expect(reader.childPID == nil)
+        reader.stop()
+    }
+}
