@@ -45,9 +45,11 @@ public enum SourceConfig: Sendable, Equatable {
     case hostMetrics(HostMetricsConfig)
     case statsd(StatsDSourceConfig)
     case journald(JournaldSourceConfig)
+    case otlp(OTLPSourceConfig)
+    case zipkin(ZipkinSourceConfig)
 
     /// The `type:` value that selects each kind.
-    public static let typeNames = ["host_metrics", "statsd", "journald"]
+    public static let typeNames = ["host_metrics", "statsd", "journald", "otlp", "zipkin"]
 
     /// What the source produces, so the loader can refuse wiring a log source into a metrics sink. StatsD
     /// produces metrics, and logs from DogStatsD events and service checks.
@@ -56,6 +58,9 @@ public enum SourceConfig: Sendable, Equatable {
         case .hostMetrics: return [.metrics]
         case .statsd: return [.metrics, .logs]
         case .journald: return [.logs]
+        // OTLP carries all three; span metrics make a Zipkin source a metrics producer too.
+        case .otlp: return [.traces, .metrics, .logs]
+        case .zipkin: return [.traces, .metrics]
         }
     }
 }
@@ -63,12 +68,16 @@ public enum SourceConfig: Sendable, Equatable {
 /// Every kind of sink the agent has.
 public enum SinkConfig: Sendable, Equatable {
     case prometheus(PrometheusSinkConfig)
+    case otlp(OTLPSinkConfig)
+    case zipkin(ZipkinSinkConfig)
 
-    public static let typeNames = ["prometheus"]
+    public static let typeNames = ["prometheus", "otlp", "zipkin"]
 
     public var inputs: [String] {
         switch self {
         case .prometheus(let config): return config.inputs
+        case .otlp(let config): return config.inputs
+        case .zipkin(let config): return config.inputs
         }
     }
 
@@ -76,6 +85,7 @@ public enum SinkConfig: Sendable, Equatable {
     public var accepts: Set<Signal> {
         switch self {
         case .prometheus: return [.metrics]
+        case .otlp, .zipkin: return [.traces]
         }
     }
 }

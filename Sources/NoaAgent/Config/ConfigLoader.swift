@@ -138,6 +138,10 @@ public struct ConfigLoader: Sendable {
             return readStatsD(node, path: path, r).map(SourceConfig.statsd)
         case "journald":
             return readJournald(node, path: path, r).map(SourceConfig.journald)
+        case "otlp":
+            return readOTLPSource(node, path: path, r).map(SourceConfig.otlp)
+        case "zipkin":
+            return readZipkinSource(node, path: path, r).map(SourceConfig.zipkin)
         default:
             return nil
         }
@@ -248,6 +252,10 @@ public struct ConfigLoader: Sendable {
         switch type {
         case "prometheus":
             return readPrometheus(node, path: path, r).map(SinkConfig.prometheus)
+        case "otlp":
+            return readOTLPSink(node, path: path, r).map(SinkConfig.otlp)
+        case "zipkin":
+            return readZipkinSink(node, path: path, r).map(SinkConfig.zipkin)
         default:
             return nil
         }

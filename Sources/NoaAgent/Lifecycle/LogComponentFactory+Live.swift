@@ -15,11 +15,13 @@ extension LogComponentFactory {
                 switch named.config {
                 case .prometheus:
                     throw TopologyError.sourceFailed(source: named.id, reason: "a prometheus sink takes no logs")
+                case .otlp, .zipkin:
+                    throw TopologyError.sourceFailed(source: named.id, reason: "a trace sink takes no logs")
                 }
             },
             startSource: { named, outlet, dataDir, host in
                 switch named.config {
-                case .hostMetrics, .statsd:
+                case .hostMetrics, .statsd, .otlp, .zipkin:
                     // Built on the metric side; StatsD gets its event outlet from the topology.
                     return nil
                 case .journald(let config):
