@@ -14,6 +14,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // OTLP protobuf. No traits: the default trait pulls in all of Foundation; without it only
+        // FoundationEssentials is linked.
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0", traits: []),
     ],
     targets: [
         // zlib from Debian (zlib1g-dev) for gzip-encoded responses.
@@ -38,6 +41,17 @@ let package = Package(
         // Bounded channels, acknowledgements, batching and retries shared by the log and trace pipelines.
         .target(
             name: "NoaPipeline",
+            dependencies: ["NoaCore", .product(name: "Logging", package: "swift-log")]
+        ),
+        // OTLP: protobuf types generated once from Protos/ (`make generate-otlp`) and committed, conversions to and
+        // from the NoaCore span/log model, and OTLP/JSON.
+        .target(
+            name: "NoaOTLP",
+            dependencies: ["NoaCore", "NoaCodecs", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+        // Trace processing that needs no I/O: head and tail sampling, span metrics.
+        .target(
+            name: "NoaTraces",
             dependencies: ["NoaCore", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
@@ -66,7 +80,7 @@ let package = Package(
         .target(
             name: "NoaSinks",
             dependencies: [
-                "NoaCore", "NoaCodecs", "NoaPipeline", "CZlib",
+                "NoaCore", "NoaCodecs", "NoaPipeline", "NoaOTLP", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -77,6 +91,7 @@ let package = Package(
             name: "NoaAgent",
             dependencies: [
                 "NoaCore", "NoaCodecs", "NoaProcfs", "NoaSources", "NoaYAML", "NoaPipeline", "NoaSinks", "NoaJournal",
+                "NoaOTLP", "NoaTraces",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -93,10 +108,22 @@ let package = Package(
             ]
         ),
         .testTarget(name: "NoaCoreTests", dependencies: ["NoaCore", "NoaCodecs"]),
+        .testTarget(
+            name: "NoaOTLPTests",
+            dependencies: ["NoaOTLP", "NoaCore", "NoaCodecs", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(name: "NoaTracesTests", dependencies: ["NoaTraces", "NoaCore"]),
         .testTarget(name: "NoaProcfsTests", dependencies: ["NoaProcfs"]),
         .testTarget(name: "NoaYAMLTests", dependencies: ["NoaYAML"]),
         .testTarget(name: "NoaPipelineTests", dependencies: ["NoaPipeline", "NoaCore"]),
-        .testTarget(name: "NoaSinksTests", dependencies: ["NoaSinks", "NoaPipeline", "NoaCodecs", "NoaCore"]),
+        .testTarget(
+            name: "NoaSinksTests",
+            dependencies: [
+                "NoaSinks", "NoaPipeline", "NoaCodecs", "NoaCore", "NoaOTLP",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         .testTarget(name: "NoaJournalTests", dependencies: ["NoaJournal", "NoaCore"]),
         .testTarget(
             name: "NoaSourcesTests",
@@ -105,7 +132,8 @@ let package = Package(
         .testTarget(
             name: "NoaAgentTests",
             dependencies: [
-                "NoaAgent", "NoaSources", "NoaCodecs",
+                "NoaAgent", "NoaSources", "NoaCodecs", "NoaOTLP", "NoaPipeline", "NoaTraces",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -22,19 +22,19 @@ enum TestHTTPClient {
     /// Runs the blocking exchange on a Dispatch thread: blocking a Swift-concurrency thread would starve the
     /// server's own request tasks when several tests run at once on a 2-core machine.
     static func request(
-        port: Int, method: String = "GET", path: String, headers: [String: String] = [:]
+        port: Int, method: String = "GET", path: String, headers: [String: String] = [:], body: [UInt8] = []
     ) async throws -> TestHTTPResponse {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(with: Result {
-                    try blockingRequest(port: port, method: method, path: path, headers: headers)
+                    try blockingRequest(port: port, method: method, path: path, headers: headers, body: body)
                 })
             }
         }
     }
 
     static func blockingRequest(
-        port: Int, method: String, path: String, headers: [String: String]
+        port: Int, method: String, path: String, headers: [String: String], body: [UInt8] = []
     ) throws -> TestHTTPResponse {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(reason: "socket") }
@@ -53,8 +53,9 @@ enum TestHTTPClient {
         guard connected == 0 else { throw Failure(reason: "connect to \(port): errno \(errno)") }
         var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        if !body.isEmpty { text += "Content-Length: \(body.count)\r\n" }
         text += "\r\n"
-        let bytes = Array(text.utf8)
+        let bytes = Array(text.utf8) + body
         guard send(fd, bytes, bytes.count, 0) == bytes.count else { throw Failure(reason: "send") }
         var response: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)

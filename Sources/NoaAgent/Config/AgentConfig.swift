@@ -46,9 +46,11 @@ public enum SourceConfig: Sendable, Equatable {
     case statsd(StatsDSourceConfig)
     case journald(JournaldSourceConfig)
     case httpLogs(HTTPLogsSourceConfig)
+    case otlp(OTLPSourceConfig)
+    case zipkin(ZipkinSourceConfig)
 
     /// The `type:` value that selects each kind.
-    public static let typeNames = ["host_metrics", "statsd", "journald", "http_logs"]
+    public static let typeNames = ["host_metrics", "statsd", "journald", "http_logs", "otlp", "zipkin"]
 
     /// What the source produces, so the loader can refuse wiring a log source into a metrics sink. StatsD
     /// produces metrics, and logs from DogStatsD events and service checks.
@@ -57,6 +59,9 @@ public enum SourceConfig: Sendable, Equatable {
         case .hostMetrics: return [.metrics]
         case .statsd: return [.metrics, .logs]
         case .journald, .httpLogs: return [.logs]
+        // OTLP carries all three; span metrics make a Zipkin source a metrics producer too.
+        case .otlp: return [.traces, .metrics, .logs]
+        case .zipkin: return [.traces, .metrics]
         }
     }
 }
@@ -67,8 +72,10 @@ public enum SinkConfig: Sendable, Equatable {
     case logstash(LogstashSinkConfig)
     case file(FileSinkConfig)
     case console(ConsoleSinkConfig)
+    case otlp(OTLPSinkConfig)
+    case zipkin(ZipkinSinkConfig)
 
-    public static let typeNames = ["prometheus", "logstash", "file", "console"]
+    public static let typeNames = ["prometheus", "logstash", "file", "console", "otlp", "zipkin"]
 
     public var inputs: [String] {
         switch self {
@@ -76,6 +83,8 @@ public enum SinkConfig: Sendable, Equatable {
         case .logstash(let config): return config.inputs
         case .file(let config): return config.inputs
         case .console(let config): return config.inputs
+        case .otlp(let config): return config.inputs
+        case .zipkin(let config): return config.inputs
         }
     }
 
@@ -84,6 +93,7 @@ public enum SinkConfig: Sendable, Equatable {
         switch self {
         case .prometheus: return [.metrics]
         case .logstash, .file, .console: return [.logs]
+        case .otlp, .zipkin: return [.traces]
         }
     }
 }

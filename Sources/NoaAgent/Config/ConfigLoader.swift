@@ -140,6 +140,10 @@ public struct ConfigLoader: Sendable {
             return readJournald(node, path: path, r).map(SourceConfig.journald)
         case "http_logs":
             return readHTTPLogs(node, path: path, r).map(SourceConfig.httpLogs)
+        case "otlp":
+            return readOTLPSource(node, path: path, r).map(SourceConfig.otlp)
+        case "zipkin":
+            return readZipkinSource(node, path: path, r).map(SourceConfig.zipkin)
         default:
             return nil
         }
@@ -256,6 +260,10 @@ public struct ConfigLoader: Sendable {
             return readFileSink(node, path: path, r).map(SinkConfig.file)
         case "console":
             return readConsole(node, path: path, r).map(SinkConfig.console)
+        case "otlp":
+            return readOTLPSink(node, path: path, r).map(SinkConfig.otlp)
+        case "zipkin":
+            return readZipkinSink(node, path: path, r).map(SinkConfig.zipkin)
         default:
             return nil
         }

@@ -21,7 +21,7 @@ extension LogComponentFactory {
                     logger: RateLimitedLogger(logger: sinkLogger))
                 switch named.config {
                 case .prometheus:
-                    throw TopologyError.sourceFailed(source: named.id, reason: "this sink takes no logs")
+                    throw TopologyError.sourceFailed(source: named.id, reason: "a prometheus sink takes no logs")
                 case .file(let config):
                     let sink = config.makeSink(id: named.id, dataDir: dataDir, logger: sinkLogger)
                     return job(named.id, sink, inlet, statistics, BatchPolicy(maxItems: 2000, maxDelay: .milliseconds(200)),
@@ -34,13 +34,15 @@ extension LogComponentFactory {
                     let sink = config.makeSink(id: named.id, agentVersion: AgentVersion.current, logger: sinkLogger)
                     return job(named.id, sink, inlet, statistics, config.batchPolicy, deadLetter: deadLetter,
                                logger: sinkLogger)
+                case .otlp, .zipkin:
+                    throw TopologyError.sourceFailed(source: named.id, reason: "a trace sink takes no logs")
                 }
             },
             startSource: { named, outlet, dataDir, host in
                 var sourceLogger = logger
                 sourceLogger[metadataKey: "component_id"] = "\(named.id)"
                 switch named.config {
-                case .hostMetrics, .statsd:
+                case .hostMetrics, .statsd, .otlp, .zipkin:
                     // Built elsewhere; StatsD and OTLP get their log outlet from the topology.
                     return nil
                 case .journald(let config):

@@ -1,0 +1,70 @@
+import NoaCore
+import NoaPipeline
+import NoaTraces
+
+/// Where a push receiver hands what it accepted, without waiting: an HTTP receiver must answer now, and answers
+/// 429/503 with `Retry-After` when there is no room, so the client backs off and retries instead of losing data.
+public struct ReceiverOutlet<Item: Sendable>: Sendable {
+    public enum Offer: Sendable, Equatable {
+        case accepted
+        /// No room now: answer 429 and let the client retry.
+        case full
+        /// The pipeline is shutting down: answer 503.
+        case closed
+    }
+
+    private let offerItems: @Sendable ([Item]) -> Offer
+
+    public init(_ offer: @escaping @Sendable ([Item]) -> Offer) {
+        self.offerItems = offer
+    }
+
+    public func offer(_ items: [Item]) -> Offer {
+        items.isEmpty ? .accepted : offerItems(items)
+    }
+
+    /// Fans out to every channel (one per sink wired to this source). Room is checked in all of them first, so a
+    /// request is normally either queued everywhere or nowhere; if another receiver fills a channel between the
+    /// check and the send, the request is refused and the channels that took it deliver it twice when the client
+    /// retries: at least once, never lost.
+    public static func channels(_ channels: [BoundedChannel<Envelope<Item>>]) -> ReceiverOutlet<Item> {
+        ReceiverOutlet { items in
+            if channels.contains(where: \.isClosed) { return .closed }
+            if channels.contains(where: { $0.count >= $0.capacity }) { return .full }
+            var refused = false
+            for channel in channels where !channel.trySend(Envelope(items)) { refused = true }
+            return refused ? .full : .accepted
+        }
+    }
+
+    /// An outlet that drops everything it is given (a source wired to no sink).
+    public static var discard: ReceiverOutlet<Item> { ReceiverOutlet { _ in .accepted } }
+}
+
+extension ReceiverOutlet where Item == ResourceSpans {
+    /// The trace path of a receiver: span metrics see every span (before sampling, so request rates are exact),
+    /// then head sampling by trace-id ratio, then the sinks' channels. Spans that sampling drops are counted there,
+    /// not refused.
+    public static func traces(
+        spanMetrics: SpanMetrics?, headSampler: HeadSampler?, counters: SamplingCounters?,
+        downstream: ReceiverOutlet<ResourceSpans>
+    ) -> ReceiverOutlet<ResourceSpans> {
+        ReceiverOutlet { groups in
+            var groups = groups
+            if let headSampler {
+                let (kept, dropped) = headSampler.sample(groups)
+                // Offer first, count after: a refused request is retried by the client and must not count twice.
+                let offer = downstream.offer(kept)
+                guard offer == .accepted else { return offer }
+                counters?.dropped("head_ratio", spans: dropped)
+                counters?.kept("head_ratio", spans: kept.spanCount)
+                spanMetrics?.record(groups)
+                return .accepted
+            }
+            let offer = downstream.offer(groups)
+            if offer == .accepted { spanMetrics?.record(groups) }
+            groups = []
+            return offer
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Logging
+import NoaCodecs
+import NoaCore
+import NoaOTLP
+import NoaPipeline
+import SwiftProtobuf
+import Synchronization
+
+/// Sends span batches to an OTLP/HTTP endpoint (Jaeger, Tempo, an OpenTelemetry Collector): one
+/// `ExportTraceServiceRequest` per batch, protobuf, gzip, `POST <endpoint>/v1/traces`. One attempt per call: the
+/// `SinkRunner` batches, retries and counts. A 200 whose `partial_success` reports rejected spans is logged and
+/// counted; OTLP does not say which spans, so nothing can be retried.
+public struct OTLPTraceExporter: BatchSink {
+    public typealias Item = ResourceSpans
+
+    public let url: String
+    private let headers: [(String, String)]
+    private let transport: any HTTPTransport
+    private let compressor: GzipCompressor?
+    private let failures: RateLimitedLogger
+    private let partialRejections: PartialRejections
+
+    /// - Parameters:
+    ///   - endpoint: the base URL (`http://host:4318`), to which `/v1/traces` is added as OTEL_EXPORTER_OTLP_ENDPOINT
+    ///     does; a URL that already ends in `/v1/traces` is used as it is.
+    ///   - headers: extra headers (an `Authorization`, a tenant header).
+    public init(
+        endpoint: String, headers: [(String, String)] = [], compression: Bool = true, transport: any HTTPTransport,
+        logger: RateLimitedLogger, partialRejections: PartialRejections = PartialRejections()
+    ) {
+        self.url = Self.tracesURL(endpoint)
+        self.headers = headers
+        self.transport = transport
+        self.compressor = compression ? GzipCompressor(level: 1) : nil
+        self.failures = logger
+        self.partialRejections = partialRejections
+    }
+
+    static func tracesURL(_ endpoint: String) -> String {
+        if endpoint.hasSuffix("/v1/traces") { return endpoint }
+        return (endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint) + "/v1/traces"
+    }
+
+    /// The request body for `items`, before compression.
+    public static func encode(_ items: [ResourceSpans]) throws -> [UInt8] {
+        try OTLPExportTraceServiceRequest(items).serializedBytes()
+    }
+
+    public func write(_ items: [ResourceSpans]) async throws(SinkError) {
+        let plain: [UInt8]
+        do {
+            plain = try Self.encode(items)
+        } catch {
+            throw .permanent("the spans could not be encoded: \(error)")
+        }
+        var body = plain
+        var requestHeaders = headers
+        requestHeaders.append(("Content-Type", "application/x-protobuf"))
+        if let compressor {
+            do {
+                body = try compressor.compress(plain)
+                requestHeaders.append(("Content-Encoding", "gzip"))
+            } catch {
+                // Compression failing is a local problem; the uncompressed body is still valid.
+                failures.log(.warning, key: "gzip", "A trace batch could not be compressed; it is sent uncompressed.")
+            }
+        }
+        let response = try await HTTPStatusMapping.send(
+            OutboundHTTPRequest(method: "POST", url: url, headers: requestHeaders, body: body), with: transport,
+            destination: url)
+        try HTTPStatusMapping.check(response, destination: url)
+        if let answer = try? OTLPExportTraceServiceResponse(serializedBytes: response.body), answer.hasPartialSuccess,
+           answer.partialSuccess.rejectedSpans > 0 {
+            partialRejections.add(Int(answer.partialSuccess.rejectedSpans))
+            failures.log(
+                .warning, key: "partial", "The OTLP endpoint rejected some spans.",
+                metadata: ["rejected": "\(answer.partialSuccess.rejectedSpans)", "reason": "\(answer.partialSuccess.errorMessage)"])
+        }
+    }
+}
+
+/// Spans an endpoint reported rejected in a `partial_success` (counted, not retried: OTLP doesn't say which).
+public final class PartialRejections: Sendable {
+    private let count = Atomic<Int>(0)
+    public init() {}
+    public func add(_ n: Int) { count.add(n, ordering: .relaxed) }
+    public var total: Int { count.load(ordering: .relaxed) }
+}

@@ -1,0 +1,111 @@
+import NoaTraces
+import Testing
+
+@testable import NoaAgent
+
+@Suite struct TraceConfigTests {
+    let loader = ConfigLoader(environment: [:])
+
+    func issues(_ yaml: String) -> [String] {
+        switch loader.load(text: yaml, file: "agent.yaml") {
+        case .success: return []
+        case .failure(let errors): return errors.issues.map(\.description)
+        }
+    }
+
+    @Test func theIssueExampleLoads() throws {
+        let yaml = """
+            sources:
+              otlp:
+                type: otlp
+                listen: 127.0.0.1:4318
+              zipkin:
+                type: zipkin
+                listen: 127.0.0.1:9411
+                tail_sampling:
+                  decision_wait: 5s
+                  latency_threshold: 500ms
+                  ratio: 0.25
+                  max_traces_per_second_per_service: 50
+            sinks:
+              jaeger:
+                type: otlp
+                inputs: [otlp, zipkin]
+                endpoint: http://127.0.0.1:4318
+                headers: {X-Scope-OrgID: team-a}
+              zipkin_out:
+                type: zipkin
+                inputs: [otlp, zipkin]
+                endpoint: http://127.0.0.1:9411/api/v2/spans
+                compression: none
+                queue_size: 50
+              prom:
+                type: prometheus
+                listen: 127.0.0.1:9464
+                inputs: [otlp, zipkin]
+            """
+        let config = try loader.load(text: yaml, file: "agent.yaml").get()
+        #expect(config.source("otlp") == .otlp(OTLPSourceConfig()))
+        guard case .zipkin(let zipkin) = config.source("zipkin") else { Issue.record("zipkin"); return }
+        #expect(zipkin.traces.tailSampling?.decisionWait == .seconds(5))
+        #expect(zipkin.traces.tailSampling?.latencyThreshold == .milliseconds(500))
+        #expect(zipkin.traces.tailSampling?.ratio == 0.25)
+        #expect(zipkin.traces.tailSampling?.maxTracesPerSecondPerService == 50)
+        #expect(config.sinks[0].config == .otlp(OTLPSinkConfig(
+            endpoint: "http://127.0.0.1:4318", inputs: ["otlp", "zipkin"], headers: ["X-Scope-OrgID": "team-a"])))
+        guard case .zipkin(let out) = config.sinks[1].config else { Issue.record("zipkin_out"); return }
+        #expect(out.compression == false)
+        #expect(out.queue.queueSize == 50)
+    }
+
+    @Test func problemsNameTheirKey() {
+        let found = issues("""
+            sources:
+              otlp:
+                type: otlp
+                listen: nowhere
+                sampling: {ratio: 2}
+              host:
+                type: host_metrics
+            sinks:
+              jaeger:
+                type: otlp
+                inputs: [otlp, host]
+                endpoint: https://jaeger:4318
+                compression: zstd
+              zipkin_out:
+                type: zipkin
+                inputs: [otlp]
+            """)
+        #expect(found.contains { $0.contains("sources.otlp.listen") })
+        #expect(found.contains { $0.contains("sources.otlp.sampling.ratio must be a number from 0 to 1") })
+        #expect(found.contains { $0.contains("sinks.jaeger.endpoint must be an http:// URL") })
+        #expect(found.contains { $0.contains("sinks.jaeger.compression must be gzip or none") })
+        #expect(found.contains { $0.contains("sinks.jaeger.inputs: source 'host' produces") })
+        #expect(found.contains { $0.contains("sinks.zipkin_out.endpoint is missing") })
+        #expect(found.allSatisfy { $0.hasPrefix("agent.yaml:") })
+    }
+
+    @Test func headAndTailSamplingTogetherAreRefused() {
+        let found = issues("""
+            sources:
+              otlp:
+                type: otlp
+                sampling: {ratio: 0.5}
+                tail_sampling: {ratio: 0.1}
+            sinks:
+              jaeger: {type: otlp, inputs: [otlp], endpoint: "http://127.0.0.1:4318"}
+            """)
+        #expect(found.contains { $0.contains("use sampling or tail_sampling, not both") })
+    }
+
+    @Test func factoriesBuildWhatTheConfigSays() throws {
+        let source = NamedSource(id: "otlp", config: .otlp(OTLPSourceConfig(
+            traces: TraceProcessingConfig(tailSampling: TailSampler.Configuration()))))
+        let built = try #require(TraceComponentFactory.makeSource(source, sinkInlets: [], logger: .init(label: "t")))
+        #expect(built.listen == ListenAddress(host: "127.0.0.1", port: 4318))
+        #expect(built.tailStage != nil)
+        #expect(built.responder is OTLPHTTPReceiver)
+        #expect(built.producers.count == 4)  // span metrics, sampling counters, receiver counters, OTLP metrics
+    }
+}
