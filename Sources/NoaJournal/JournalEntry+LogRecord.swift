@@ -86,7 +86,7 @@ extension JournalEntry {
         var record = LogRecord(
             timestamp: JournalEntry.nanoseconds(microseconds: realtime), observedTimestamp: observedAt,
             message: "", id: recordID)
-        var attributes = OrderedAttributes()
+        var attributes = OrderedAttributes(capacity: fields.count)
         var haveMessage = false
         var messages = 0
         var messageIsText = true
@@ -186,13 +186,29 @@ extension JournalEntry {
 }
 
 /// Attributes in first-seen order, where a key seen again turns its value into an array.
+///
+/// Repeated keys are found through a parallel array of 64-bit FNV-1a hashes of the keys, scanned linearly: an
+/// entry has a few dozen fields at most, and a dictionary per entry (allocation and SipHash for every field) was
+/// the largest cost of this mapping.
 private struct OrderedAttributes {
     var attributes: [Attribute] = []
-    var index: [String: Int] = [:]
+    var hashes: [UInt64] = []
+
+    init(capacity: Int) {
+        attributes.reserveCapacity(capacity)
+        hashes.reserveCapacity(capacity)
+    }
 
     mutating func add(_ key: String, _ value: AttributeValue) {
-        guard let at = index[key] else {
-            index[key] = attributes.count
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        var at: Int? = nil
+        for i in hashes.indices where hashes[i] == hash && attributes[i].key == key {
+            at = i
+            break
+        }
+        guard let at else {
+            hashes.append(hash)
             attributes.append(Attribute(key, value))
             return
         }
