@@ -11,8 +11,33 @@ public enum ECSDocument {
     public static let ecsVersion = "8.11.0"
 
     public static func write(_ record: LogRecord, to writer: inout JSONWriter) {
+        var scratch = Scratch()
+        write(record, to: &writer, scratch: &scratch)
+    }
+
+    /// Working buffers for `write`, kept by a caller that encodes many records so each record costs no
+    /// allocation for them.
+    public struct Scratch {
         var fields: [(key: String, value: Field)] = []
+        var keyBytes: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        var order: [Int] = []
+        var components: [Range<Int>] = []
+        var open: [Range<Int>] = []
+
+        public init() {}
+    }
+
+    /// The same, reusing `scratch`'s buffers.
+    public static func write(_ record: LogRecord, to writer: inout JSONWriter, scratch: inout Scratch) {
+        var fields = scratch.fields
+        scratch.fields = []
+        fields.removeAll(keepingCapacity: true)
         fields.reserveCapacity(record.attributes.count + 8)
+        defer {
+            fields.removeAll(keepingCapacity: true)
+            scratch.fields = fields
+        }
         fields.append(("@timestamp", .timestamp(record.timestamp)))
         fields.append(("message", .value(.string(record.message))))
         if let text = record.severityText ?? record.severity?.levelName {
@@ -25,7 +50,7 @@ public enum ECSDocument {
         for attribute in record.attributes where !isReserved(attribute.key) {
             fields.append((attribute.key, .value(attribute.value)))
         }
-        writeNested(fields, to: &writer)
+        writeNested(fields, to: &writer, scratch: &scratch)
     }
 
     /// The document as bytes (one NDJSON line without its newline).
@@ -56,19 +81,33 @@ public enum ECSDocument {
     /// a value and a prefix of later keys (`a` and `a.b`) keeps its value and the longer keys are written flat
     /// (`"a.b"`) under the last object both share, so the document never repeats a member name. A key with an empty
     /// component (`a..b`, `.a`) is written as one flat name.
-    static func writeNested(_ fields: [(key: String, value: Field)], to writer: inout JSONWriter) {
-        var keyBytes: [UInt8] = []
-        keyBytes.reserveCapacity(fields.count * 24)
-        var ranges: [Range<Int>] = []
-        ranges.reserveCapacity(fields.count)
+    static func writeNested(_ fields: [(key: String, value: Field)], to writer: inout JSONWriter, scratch: inout Scratch) {
+        var keyBytes = scratch.keyBytes
+        var ranges = scratch.ranges
+        var order = scratch.order
+        var components = scratch.components
+        var open = scratch.open
+        scratch = Scratch()
+        keyBytes.removeAll(keepingCapacity: true)
+        ranges.removeAll(keepingCapacity: true)
+        order.removeAll(keepingCapacity: true)
+        components.removeAll(keepingCapacity: true)
+        open.removeAll(keepingCapacity: true)
+        defer {
+            scratch.keyBytes = keyBytes
+            scratch.ranges = ranges
+            scratch.order = order
+            scratch.components = components
+            scratch.open = open
+        }
         for field in fields {
             var key = field.key
             let start = keyBytes.count
             key.withUTF8 { keyBytes.append(contentsOf: $0) }
             ranges.append(start..<keyBytes.count)
         }
+        order.append(contentsOf: fields.indices)
         keyBytes.withUnsafeBufferPointer { kb in
-            var order = Array(fields.indices)
             // Insertion sort, stable (equal keys keep input order: the first value of a repeated key wins).
             if order.count > 1 {
                 for i in 1..<order.count {
@@ -82,8 +121,7 @@ public enum ECSDocument {
                 }
             }
             writer.beginObject()
-            var open: [Range<Int>] = []  // the components of the objects open now
-            var components: [Range<Int>] = []
+            // `open`: the components of the objects open now.
             var guardLeaf: (range: Range<Int>, depth: Int)? = nil
             var previous: Range<Int>? = nil
             for index in order {
@@ -102,14 +140,17 @@ public enum ECSDocument {
                 if componentStart == key.upperBound && !components.isEmpty { flat = true }
                 components.append(componentStart..<key.upperBound)
                 if flat {
-                    components = [key]
+                    components.removeAll(keepingCapacity: true)
+                    components.append(key)
                 }
                 // Under a value written at a prefix of this key: keep the rest of the key flat.
                 var isGuarded = false
                 if !flat, let leaf = guardLeaf, key.count > leaf.range.count, kb[key.lowerBound + leaf.range.count] == UInt8(ascii: "."),
                    equal(leaf.range, key.lowerBound..<(key.lowerBound + leaf.range.count), kb) {
                     let shared = leaf.depth - 1
-                    components = Array(components[0..<shared]) + [components[shared].lowerBound..<key.upperBound]
+                    let rest = components[shared].lowerBound..<key.upperBound
+                    components.removeSubrange(shared...)
+                    components.append(rest)
                     isGuarded = true
                 }
                 var common = 0
@@ -130,11 +171,7 @@ public enum ECSDocument {
                 switch fields[index].value {
                 case .value(let value): writer.value(value)
                 case .timestamp(let nanoseconds):
-                    var text: [UInt8] = [UInt8(ascii: "\"")]
-                    text.reserveCapacity(32)
-                    RFC3339.append(nanoseconds: nanoseconds, fractionDigits: 6, to: &text)
-                    text.append(UInt8(ascii: "\""))
-                    writer.raw(text)
+                    writer.timestamp(nanoseconds: nanoseconds)
                 case .hex(let bytes): writer.hexString(bytes)
                 }
                 if !isGuarded { guardLeaf = (key, components.count) }

@@ -54,6 +54,12 @@ public struct JSONWriter: Sendable {
         needsComma = false
     }
 
+    /// Ends an NDJSON line: a newline, and the next value starts a new document (no comma).
+    public mutating func endLine() {
+        bytes.append(0x0A)
+        needsComma = false
+    }
+
     /// Writes `"key":` from the key's UTF-8 bytes (no String made).
     public mutating func key(bytes: UnsafeBufferPointer<UInt8>) {
         separate()
@@ -118,6 +124,14 @@ public struct JSONWriter: Sendable {
     public mutating func raw<Bytes: Sequence>(_ json: Bytes) where Bytes.Element == UInt8 {
         separate()
         bytes.append(contentsOf: json)
+    }
+
+    /// An RFC 3339 UTC timestamp string value, written in place.
+    public mutating func timestamp(nanoseconds: Int64, fractionDigits: Int = 6) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        RFC3339.append(nanoseconds: nanoseconds, fractionDigits: fractionDigits, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
     }
 
     /// Lower-case hex of `value` as a string value (trace and span ids).
