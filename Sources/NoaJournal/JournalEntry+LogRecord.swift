@@ -97,7 +97,7 @@ extension JournalEntry {
                 messages += 1
                 if !haveMessage {
                     haveMessage = true
-                    if let text = String(validating: field.value, as: UTF8.self) {
+                    if let text = UTF8Text.string(field.value) {
                         record.message = text
                     } else {
                         record.message = String(decoding: field.value, as: UTF8.self)
@@ -147,7 +147,7 @@ extension JournalEntry {
 
     static func value(_ bytes: [UInt8], as mapping: JournalFieldMapping?) -> AttributeValue {
         if case .integer = mapping, let number = decimal(bytes) { return .int(number) }
-        if let text = String(validating: bytes, as: UTF8.self) { return .string(text) }
+        if let text = UTF8Text.string(bytes) { return .string(text) }
         return .bytes(bytes)
     }
 

@@ -1,3 +1,4 @@
+import NoaCore
 /// One message of the `journal-reader` child's output stream: an entry, or the position a restart must resume
 /// from before any entry was sent (the cursor a `tail` start landed on).
 ///
@@ -235,7 +236,7 @@ private struct ByteReader {
     mutating func text(_ what: String) throws(JournalFrameError) -> String {
         let count = Int(try u32(what))
         let raw = try take(count, what)
-        guard let text = String(validating: raw, as: UTF8.self) else { throw .invalidText(what) }
+        guard let text = UTF8Text.string(raw.assumingMemoryBound(to: UInt8.self)) else { throw .invalidText(what) }
         return text
     }
 
