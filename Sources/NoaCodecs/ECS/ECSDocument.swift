@@ -18,9 +18,9 @@ public enum ECSDocument {
     /// Working buffers for `write`, kept by a caller that encodes many records so each record costs no
     /// allocation for them.
     public struct Scratch {
-        var fields: [(key: String, value: Field)] = []
         var keyBytes: [UInt8] = []
         var ranges: [Range<Int>] = []
+        var sources: [Int] = []
         var order: [Int] = []
         var components: [Range<Int>] = []
         var open: [Range<Int>] = []
@@ -28,29 +28,67 @@ public enum ECSDocument {
         public init() {}
     }
 
+    /// The typed fields, as negative source codes (attributes are their index, from 0).
+    private enum Typed: Int {
+        case timestamp = -1, message = -2, level = -3, traceID = -4, spanID = -5, created = -6, ecsVersion = -7
+
+        var key: StaticString {
+            switch self {
+            case .timestamp: return "@timestamp"
+            case .message: return "message"
+            case .level: return "log.level"
+            case .traceID: return "trace.id"
+            case .spanID: return "span.id"
+            case .created: return "event.created"
+            case .ecsVersion: return "ecs.version"
+            }
+        }
+    }
+
     /// The same, reusing `scratch`'s buffers.
     public static func write(_ record: LogRecord, to writer: inout JSONWriter, scratch: inout Scratch) {
-        var fields = scratch.fields
-        scratch.fields = []
-        fields.removeAll(keepingCapacity: true)
-        fields.reserveCapacity(record.attributes.count + 8)
+        var keyBytes = scratch.keyBytes
+        var ranges = scratch.ranges
+        var sources = scratch.sources
+        scratch.keyBytes = []
+        scratch.ranges = []
+        scratch.sources = []
+        keyBytes.removeAll(keepingCapacity: true)
+        ranges.removeAll(keepingCapacity: true)
+        sources.removeAll(keepingCapacity: true)
         defer {
-            fields.removeAll(keepingCapacity: true)
-            scratch.fields = fields
+            scratch.keyBytes = keyBytes
+            scratch.ranges = ranges
+            scratch.sources = sources
         }
-        fields.append(("@timestamp", .timestamp(record.timestamp)))
-        fields.append(("message", .value(.string(record.message))))
-        if let text = record.severityText ?? record.severity?.levelName {
-            fields.append(("log.level", .value(.string(text))))
+        func typed(_ field: Typed) {
+            let start = keyBytes.count
+            let key = field.key
+            keyBytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            ranges.append(start..<keyBytes.count)
+            sources.append(field.rawValue)
         }
-        if let traceID = record.traceID { fields.append(("trace.id", .hex(traceID))) }
-        if let spanID = record.spanID { fields.append(("span.id", .hex(spanID))) }
-        if record.observedTimestamp != 0 { fields.append(("event.created", .timestamp(record.observedTimestamp))) }
-        fields.append(("ecs.version", .value(.string(ecsVersion))))
-        for attribute in record.attributes where !isReserved(attribute.key) {
-            fields.append((attribute.key, .value(attribute.value)))
+        typed(.timestamp)
+        typed(.message)
+        if record.severityText != nil || record.severity != nil { typed(.level) }
+        if record.traceID != nil { typed(.traceID) }
+        if record.spanID != nil { typed(.spanID) }
+        if record.observedTimestamp != 0 { typed(.created) }
+        typed(.ecsVersion)
+        for index in record.attributes.indices {
+            let start = keyBytes.count
+            record.attributes[index].key.utf8.withContiguousStorageIfAvailable { keyBytes.append(contentsOf: $0) }
+                ?? keyBytes.append(contentsOf: Array(record.attributes[index].key.utf8))
+            let range = start..<keyBytes.count
+            // A key the typed fields own would be written twice: the typed field wins.
+            if isReserved(range, keyBytes) {
+                keyBytes.removeSubrange(range)
+                continue
+            }
+            ranges.append(range)
+            sources.append(index)
         }
-        writeNested(fields, to: &writer, scratch: &scratch)
+        writeNested(record, keyBytes, ranges, sources, to: &writer, scratch: &scratch)
     }
 
     /// The document as bytes (one NDJSON line without its newline).
@@ -60,18 +98,19 @@ public enum ECSDocument {
         return writer.bytes
     }
 
-    /// Whether an attribute's key is one the typed fields own (an attribute of the same name would write the key
-    /// twice). Compared directly: a set lookup would hash every attribute of every record.
-    @inline(__always)
-    private static func isReserved(_ key: String) -> Bool {
-        key == "message" || key == "@timestamp" || key == "log.level" || key == "trace.id" || key == "span.id"
-            || key == "ecs.version"
-    }
-
-    enum Field {
-        case value(AttributeValue)
-        case timestamp(Int64)
-        case hex([UInt8])
+    /// Whether an attribute's key (bytes in `keyBytes[range]`) is one the typed fields own.
+    private static func isReserved(_ range: Range<Int>, _ keyBytes: [UInt8]) -> Bool {
+        for typed in [Typed.timestamp, .message, .level, .traceID, .spanID, .ecsVersion] {
+            let key = typed.key
+            guard key.utf8CodeUnitCount == range.count else { continue }
+            var same = true
+            for i in 0..<range.count where keyBytes[range.lowerBound + i] != key.utf8Start[i] {
+                same = false
+                break
+            }
+            if same { return true }
+        }
+        return false
     }
 
     /// Writes dotted keys as nested objects, working on the keys' bytes (this is the hot loop of every log sink).
@@ -81,32 +120,25 @@ public enum ECSDocument {
     /// a value and a prefix of later keys (`a` and `a.b`) keeps its value and the longer keys are written flat
     /// (`"a.b"`) under the last object both share, so the document never repeats a member name. A key with an empty
     /// component (`a..b`, `.a`) is written as one flat name.
-    static func writeNested(_ fields: [(key: String, value: Field)], to writer: inout JSONWriter, scratch: inout Scratch) {
-        var keyBytes = scratch.keyBytes
-        var ranges = scratch.ranges
+    private static func writeNested(
+        _ record: LogRecord, _ keyBytes: [UInt8], _ ranges: [Range<Int>], _ sources: [Int],
+        to writer: inout JSONWriter, scratch: inout Scratch
+    ) {
         var order = scratch.order
         var components = scratch.components
         var open = scratch.open
-        scratch = Scratch()
-        keyBytes.removeAll(keepingCapacity: true)
-        ranges.removeAll(keepingCapacity: true)
+        scratch.order = []
+        scratch.components = []
+        scratch.open = []
         order.removeAll(keepingCapacity: true)
         components.removeAll(keepingCapacity: true)
         open.removeAll(keepingCapacity: true)
         defer {
-            scratch.keyBytes = keyBytes
-            scratch.ranges = ranges
             scratch.order = order
             scratch.components = components
             scratch.open = open
         }
-        for field in fields {
-            var key = field.key
-            let start = keyBytes.count
-            key.withUTF8 { keyBytes.append(contentsOf: $0) }
-            ranges.append(start..<keyBytes.count)
-        }
-        order.append(contentsOf: fields.indices)
+        order.append(contentsOf: ranges.indices)
         keyBytes.withUnsafeBufferPointer { kb in
             // Insertion sort, stable (equal keys keep input order: the first value of a repeated key wins).
             if order.count > 1 {
@@ -168,12 +200,7 @@ public enum ECSDocument {
                     open.append(component)
                 }
                 writer.key(bytes: UnsafeBufferPointer(rebasing: kb[components[components.count - 1]]))
-                switch fields[index].value {
-                case .value(let value): writer.value(value)
-                case .timestamp(let nanoseconds):
-                    writer.timestamp(nanoseconds: nanoseconds)
-                case .hex(let bytes): writer.hexString(bytes)
-                }
+                writeValue(of: sources[index], record, to: &writer)
                 if !isGuarded { guardLeaf = (key, components.count) }
             }
             while !open.isEmpty {
@@ -181,6 +208,22 @@ public enum ECSDocument {
                 open.removeLast()
             }
             writer.endObject()
+        }
+    }
+
+    private static func writeValue(of source: Int, _ record: LogRecord, to writer: inout JSONWriter) {
+        guard let typed = Typed(rawValue: source) else {
+            writer.value(record.attributes[source].value)
+            return
+        }
+        switch typed {
+        case .timestamp: writer.timestamp(nanoseconds: record.timestamp)
+        case .message: writer.string(record.message)
+        case .level: writer.string(record.severityText ?? record.severity?.levelName ?? "")
+        case .traceID: writer.hexString(record.traceID ?? [])
+        case .spanID: writer.hexString(record.spanID ?? [])
+        case .created: writer.timestamp(nanoseconds: record.observedTimestamp)
+        case .ecsVersion: writer.string(ecsVersion)
         }
     }
 
