@@ -13,8 +13,8 @@ public enum UTF8Text {
         bytes.withUnsafeBufferPointer { string($0) }
     }
 
-    @usableFromInline
-    static func isValid(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Whether the bytes are valid UTF-8.
+    public static func isValid(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 0
         let n = b.count
         // ASCII eight bytes at a time: nearly every journal and log field is ASCII.
