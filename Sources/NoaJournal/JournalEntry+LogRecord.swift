@@ -260,7 +260,17 @@ enum JournalFieldNames: Equatable {
     }
 
     private static let slots = 256
-    private static let table: [(name: [UInt8], kind: JournalFieldNames)?] = {
+
+    /// The table, flat: every name's bytes in one array, and per slot the name's range in it (count 0: empty) and
+    /// its kind, so a lookup copies and retains nothing.
+    private struct Table {
+        var names: [UInt8] = []
+        var starts = [Int32](repeating: 0, count: JournalFieldNames.slots)
+        var counts = [Int32](repeating: 0, count: JournalFieldNames.slots)
+        var kinds = [JournalFieldNames?](repeating: nil, count: JournalFieldNames.slots)
+    }
+
+    private static let table: Table = {
         var entries: [(String, JournalFieldNames)] = [
             ("MESSAGE", .message), ("_SOURCE_REALTIME_TIMESTAMP", .sourceRealtime), ("PRIORITY", .priority),
             ("TRACE_ID", .traceID), ("SPAN_ID", .spanID),
@@ -268,12 +278,15 @@ enum JournalFieldNames: Equatable {
         for (name, mapping) in JournalFieldMapping.table where name != "PRIORITY" {
             entries.append((name, .mapped(mapping)))
         }
-        var table = [(name: [UInt8], kind: JournalFieldNames)?](repeating: nil, count: slots)
+        var table = Table()
         for (name, kind) in entries {
             let bytes = Array(name.utf8)
             var slot = bytes.withUnsafeBufferPointer { Int(hash($0) % UInt64(slots)) }
-            while table[slot] != nil { slot = (slot + 1) % slots }
-            table[slot] = (bytes, kind)
+            while table.counts[slot] != 0 { slot = (slot + 1) % slots }
+            table.starts[slot] = Int32(table.names.count)
+            table.counts[slot] = Int32(bytes.count)
+            table.kinds[slot] = kind
+            table.names += bytes
         }
         return table
     }()
@@ -286,12 +299,20 @@ enum JournalFieldNames: Equatable {
 
     static func lookup(_ name: UnsafeBufferPointer<UInt8>) -> JournalFieldNames? {
         var slot = Int(hash(name) % UInt64(slots))
-        while let entry = table[slot] {
-            if entry.name.count == name.count, entry.name.withUnsafeBufferPointer({ $0.elementsEqual(name) }) {
-                return entry.kind
+        return table.names.withUnsafeBufferPointer { names -> JournalFieldNames? in
+            while table.counts[slot] != 0 {
+                if Int(table.counts[slot]) == name.count {
+                    let start = Int(table.starts[slot])
+                    var same = true
+                    for i in 0..<name.count where names[start + i] != name[i] {
+                        same = false
+                        break
+                    }
+                    if same { return table.kinds[slot] }
+                }
+                slot = (slot + 1) % slots
             }
-            slot = (slot + 1) % slots
+            return nil
         }
-        return nil
     }
 }

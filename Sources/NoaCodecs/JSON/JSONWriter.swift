@@ -147,6 +147,16 @@ public struct JSONWriter: Sendable {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Whether any byte of `word` is below 0x20, a `"` or a `\\` (the SWAR "has zero byte" test, per byte class).
+    @inline(__always)
+    private static func mayNeedEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        let control = (word &- ones &* 0x20) & ~word & highs  // some byte < 0x20 (or >= 0x80: rechecked bytewise)
+        return control != 0 || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C))
+    }
+
     private mutating func appendDecimal(_ value: Int64) {
         if value < 0 {
             bytes.append(UInt8(ascii: "-"))
@@ -181,7 +191,16 @@ public struct JSONWriter: Sendable {
         bytes.append(UInt8(ascii: "\""))
         do {
             var start = 0
-            for i in 0..<utf8.count {
+            // Eight bytes at a time while none needs escaping (no control byte, quote or backslash): most text.
+            var i = 0
+            if let base = UnsafeRawPointer(utf8.baseAddress) {
+                while i + 8 <= utf8.count {
+                    let word = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    if Self.mayNeedEscape(word) { break }
+                    i += 8
+                }
+            }
+            for i in i..<utf8.count {
                 let byte = utf8[i]
                 guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
                 if start < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i])) }
