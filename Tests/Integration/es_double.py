@@ -270,7 +270,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(200, stats)
         if path == "/_noa/templates" and method == "GET":
             with state.lock:
-                return self.send_json(200, dict(state.templates))
+                templates = dict(state.templates)
+            return self.send_json(200, templates)
         if path == "/_noa/faults" and method == "POST":
             faults = json.loads(body or b"{}")
             with state.lock:
