@@ -59,12 +59,14 @@ public enum SourceConfig: Sendable, Equatable {
 /// Every kind of sink the agent has.
 public enum SinkConfig: Sendable, Equatable {
     case prometheus(PrometheusSinkConfig)
+    case elasticsearch(ElasticsearchSinkConfig)
 
-    public static let typeNames = ["prometheus"]
+    public static let typeNames = ["prometheus", "elasticsearch"]
 
     public var inputs: [String] {
         switch self {
         case .prometheus(let config): return config.inputs
+        case .elasticsearch(let config): return config.inputs
         }
     }
 
@@ -72,6 +74,7 @@ public enum SinkConfig: Sendable, Equatable {
     public var accepts: Set<Signal> {
         switch self {
         case .prometheus: return [.metrics]
+        case .elasticsearch: return [.logs]
         }
     }
 }

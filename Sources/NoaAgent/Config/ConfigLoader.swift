@@ -245,6 +245,8 @@ public struct ConfigLoader: Sendable {
         switch type {
         case "prometheus":
             return readPrometheus(node, path: path, r).map(SinkConfig.prometheus)
+        case "elasticsearch":
+            return readElasticsearch(node, path: path, r).map(SinkConfig.elasticsearch)
         default:
             return nil
         }
