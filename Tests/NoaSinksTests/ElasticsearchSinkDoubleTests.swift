@@ -21,7 +21,7 @@ import Glibc
     }
 
     @Test func deliversOnceThroughReplaysRejectionsRetriesAndSplits() async throws {
-        let double = try ElasticsearchDouble(arguments: ["--max-body-bytes", "6000"])
+        let double = try await ElasticsearchDouble.start(arguments: ["--max-body-bytes", "6000"])
         defer { double.stop() }
         let transport = NIOHTTPTransport(group: MultiThreadedEventLoopGroup.singleton)
         defer { transport.shutdown() }
@@ -85,7 +85,7 @@ import Glibc
     }
 
     @Test func theRunnerDeadLettersRejectionsAndAcknowledgesEverything() async throws {
-        let double = try ElasticsearchDouble()
+        let double = try await ElasticsearchDouble.start()
         defer { double.stop() }
         let transport = NIOHTTPTransport(group: MultiThreadedEventLoopGroup.singleton)
         defer { transport.shutdown() }
