@@ -131,12 +131,14 @@ final class CollectingDeadLetters: DeadLetterQueue {
             retry: fast, statistics: SinkStatistics(id: "t"), logger: Logger(label: "t"))
         let task = Task { await runner.run() }
         #expect(inlet.trySend(Envelope([1])))
-        // Written after maxDelay while the inlet stays open (polled: a loaded machine may be slow to get there).
+        // Polled rather than one fixed sleep: with every suite running at once on two cores, a 300 ms sleep was
+        // sometimes all the runner's task got of the machine. The inlet stays open throughout, so only maxDelay
+        // can have flushed the batch.
         let deadline = ContinuousClock.now + .seconds(10)
         while sink.writes.withLock({ $0.isEmpty }) && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
-        #expect(sink.writes.withLock { $0 } == [[1]])
+        #expect(sink.writes.withLock { $0 } == [[1]], "written after maxDelay while the inlet stays open")
         inlet.close()
         await task.value
     }
