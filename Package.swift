@@ -17,6 +17,8 @@ let package = Package(
         // OTLP protobuf. No traits: the default trait pulls in all of Foundation; without it only
         // FoundationEssentials is linked.
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0", traits: []),
+        // TLS for the HTTP sinks (https:// endpoints). Brings BoringSSL; see DESIGN.md for its build cost.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // zlib from Debian (zlib1g-dev) for gzip-encoded responses.
@@ -85,6 +87,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
             ]
         ),
         .target(

@@ -39,6 +39,10 @@ Not the real API, for tests only, under `/_noa/`:
   - `drop_connection` N: close the next N bulk requests' connections without answering.
 * `DELETE /_noa/docs` forgets every document, template, fault and counter.
 
+`--tls-cert`/`--tls-key` (PEM files) serve HTTPS instead of HTTP, as a cluster with `xpack.security.http.ssl` does;
+`--tls-client-ca` also requires a client certificate signed by that CA (mutual TLS). A handshake that fails (the
+client refused the certificate) is counted in `/_noa/stats` as `tls_handshake_failures`.
+
 `--fast` (for benchmarks) keeps only ids and counts, never parsing or storing the source lines.
 
 Run standalone: `python3 es_double.py --port 9200` (port 0 picks a free one; the bound port is printed as the first
@@ -50,6 +54,7 @@ import json
 import os
 import random
 import socket
+import ssl
 import string
 import sys
 import threading
@@ -81,7 +86,7 @@ class State:
         self.stats = {
             "requests": 0, "bulk_requests": 0, "bulk_bytes": 0, "gzip_requests": 0, "items": 0, "created": 0,
             "duplicates": 0, "rejected": 0, "item_429": 0, "refused_requests": 0, "too_large": 0,
-            "unauthorized": 0, "connections": 0, "statuses": {},
+            "unauthorized": 0, "connections": 0, "tls_handshake_failures": 0, "statuses": {},
         }
         self.item_429_counts = {}
 
@@ -577,16 +582,42 @@ class Handler(BaseHTTPRequestHandler):
         return result
 
 
+class TLSServer(ThreadingHTTPServer):
+    """HTTPS: each accepted connection is wrapped, and its handshake runs on the connection's own thread (in
+    `finish_request`), so a client that stalls or refuses the certificate never blocks the accept loop."""
+
+    tls_context = None
+
+    def finish_request(self, request, client_address):
+        try:
+            request = self.tls_context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            with self.state.lock:
+                self.state.stats["tls_handshake_failures"] += 1
+            return
+        super().finish_request(request, client_address)
+
+
 class ESDouble:
     """The double in-process (pytest): `with ESDouble() as es: es.url ...`."""
 
-    def __init__(self, port=0, fast=False, max_body_bytes=100 * 1024 * 1024, credentials=None):
+    def __init__(self, port=0, fast=False, max_body_bytes=100 * 1024 * 1024, credentials=None,
+                 tls_cert=None, tls_key=None, tls_client_ca=None):
         self.state = State(fast=fast, max_body_bytes=max_body_bytes, credentials=credentials)
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        if tls_cert:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(tls_cert, tls_key)
+            if tls_client_ca:
+                context.verify_mode = ssl.CERT_REQUIRED
+                context.load_verify_locations(tls_client_ca)
+            self.server = TLSServer(("127.0.0.1", port), Handler)
+            self.server.tls_context = context
+        else:
+            self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.server.state = self.state
         self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls_cert else 'http'}://127.0.0.1:{self.port}"
         self.thread = None
 
     def start(self):
@@ -615,10 +646,16 @@ def main():
                         help="require Authorization: ApiKey KEY (repeatable; default: no security)")
     parser.add_argument("--authorization", action="append", default=[],
                         help="require this exact Authorization header value (repeatable)")
+    parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain)")
+    parser.add_argument("--tls-key", help="the PEM private key of --tls-cert")
+    parser.add_argument("--tls-client-ca", help="require a client certificate signed by this PEM CA (mutual TLS)")
     args = parser.parse_args()
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
     credentials = [f"ApiKey {key}" for key in args.api_key] + args.authorization
     double = ESDouble(port=args.port, fast=args.fast, max_body_bytes=args.max_body_bytes,
-                      credentials=credentials or None)
+                      credentials=credentials or None, tls_cert=args.tls_cert, tls_key=args.tls_key,
+                      tls_client_ca=args.tls_client_ca)
     print(double.port, flush=True)
     # Exit with the parent: a test that spawned the double and died must not leave it running.
     parent = os.getppid()

@@ -42,6 +42,24 @@ import Testing
         #expect(!options.gzip && options.setupOnStart)
     }
 
+    @Test func httpsEndpointsWithATLSBlock() throws {
+        // Debian's bundle: a PEM file with many certificates, as a CA bundle may be.
+        let bundle = "/etc/ssl/certs/ca-certificates.crt"
+        let (config, issues) = try read("""
+            es:
+              type: elasticsearch
+              inputs: [journal]
+              endpoints: [https://es1:9243, "https://[::1]:9200"]
+              data_stream: logs-noa.journal-default
+              tls: { ca_file: \(bundle), system_roots: false, insecure_skip_verify: false }
+            """)
+        #expect(issues == [])
+        let c = try #require(config)
+        #expect(c.endpoints == ["https://es1:9243", "https://[::1]:9200"])
+        #expect(c.tls == TLSConfig(caFile: bundle, systemRoots: false))
+        #expect(c.transportConfiguration.tls == TLSConfig(caFile: bundle, systemRoots: false))
+    }
+
     @Test func theIssueExampleLoadsWithDefaults() throws {
         let text = """
             es:
@@ -67,7 +85,6 @@ import Testing
         ("  data_stream: Logs\n", "sinks.es.data_stream: the name must be lower case"),
         ("  index: \"noa-%H\"\n", "sinks.es.index: '%H' is not a date field"),
         ("  data_stream: x\n  endpoints: [\"127.0.0.1:9200\"]\n", "sinks.es.endpoints: invalid URL '127.0.0.1:9200'"),
-        ("  data_stream: x\n  endpoints: [https://es:9200]\n", "https:// is not supported by this build yet"),
         ("  data_stream: x\n  endpoints: [\"http://es:9200/?x=1\"]\n", "has a query"),
         ("  data_stream: x\n  auth: { api_key: k, bearer: t }\n", "sinks.es.auth: give exactly one of api_key, user (with password) or bearer"),
         ("  data_stream: x\n  auth: { user: u }\n", "sinks.es.auth.password is missing"),
@@ -78,7 +95,11 @@ import Testing
         ("  data_stream: x\n  retry: { initial_backoff: 2s, max_backoff: 1s }\n", "sinks.es.retry.max_backoff must be at least initial_backoff"),
         ("  data_stream: x\n  timeout: 0\n", "sinks.es.timeout must be above 0"),
         ("  data_stream: x\n  dead_letter: maybe\n", "sinks.es.dead_letter must be true or false, not 'maybe'"),
-        ("  data_stream: x\n  tls: { ca_file: /nonexistent/ca.pem }\n", "sinks.es.tls.ca_file: cannot read '/nonexistent/ca.pem'"),
+        ("  data_stream: x\n  tls: { ca_file: /nonexistent/ca.pem }\n", "sinks.es.tls.ca_file: cannot read '/nonexistent/ca.pem': No such file or directory"),
+        ("  data_stream: x\n  tls:\n    ca_file: /etc/passwd\n", "agent.yaml:6:14: sinks.es.tls.ca_file: '/etc/passwd' is not a readable PEM certificate file"),
+        ("  data_stream: x\n  tls: { key_file: /etc/passwd }\n", "sinks.es.tls.key_file: '/etc/passwd' is not a readable PEM private key"),
+        ("  data_stream: x\n  tls: { system_roots: false }\n", "sinks.es.tls.system_roots: false trusts nothing without a ca_file"),
+        ("  data_stream: x\n  tls: { verify: false }\n", "unknown key 'sinks.es.tls.verify'"),
         ("  data_stream: x\n  gzip: true\n", "unknown key 'sinks.es.gzip'"),
     ])
     func reportsProblemsAtTheirKey(_ body: String, _ expected: String) throws {

@@ -1,3 +1,4 @@
+import NoaSinks
 import NoaTraces
 import Testing
 
@@ -58,6 +59,35 @@ import Testing
         #expect(out.queue.queueSize == 50)
     }
 
+    @Test func traceSinksTakeHTTPSWithATLSBlock() throws {
+        let yaml = """
+            sources:
+              otlp:
+                type: otlp
+                listen: 127.0.0.1:4318
+            sinks:
+              tempo:
+                type: otlp
+                inputs: [otlp]
+                endpoint: https://tempo.example:4318
+                tls: { insecure_skip_verify: true }
+              zipkin_out:
+                type: zipkin
+                inputs: [otlp]
+                endpoint: https://zipkin.example/api/v2/spans
+                tls: { ca_file: /etc/ssl/certs/ca-certificates.crt }
+            """
+        let config = try loader.load(text: yaml, file: "agent.yaml").get()
+        guard case .otlp(let tempo) = config.sinks[0].config, case .zipkin(let zipkin) = config.sinks[1].config else {
+            Issue.record("\(config.sinks)")
+            return
+        }
+        #expect(tempo.transportConfiguration.tls == TLSConfig(insecureSkipVerify: true))
+        #expect(zipkin.tls == TLSConfig(caFile: "/etc/ssl/certs/ca-certificates.crt"))
+        let broken = issues(yaml.replacing("ca_file: /etc/ssl/certs/ca-certificates.crt", with: "ca_file: /etc/passwd"))
+        #expect(broken.contains { $0.contains("sinks.zipkin_out.tls.ca_file: '/etc/passwd' is not a readable PEM") }, "\(broken)")
+    }
+
     @Test func problemsNameTheirKey() {
         let found = issues("""
             sources:
@@ -71,7 +101,7 @@ import Testing
               jaeger:
                 type: otlp
                 inputs: [otlp, host]
-                endpoint: https://jaeger:4318
+                endpoint: ftp://jaeger:4318
                 compression: zstd
               zipkin_out:
                 type: zipkin
@@ -79,7 +109,7 @@ import Testing
             """)
         #expect(found.contains { $0.contains("sources.otlp.listen") })
         #expect(found.contains { $0.contains("sources.otlp.sampling.ratio must be a number from 0 to 1") })
-        #expect(found.contains { $0.contains("sinks.jaeger.endpoint must be an http:// URL") })
+        #expect(found.contains { $0.contains("sinks.jaeger.endpoint must be an http:// or https:// URL") })
         #expect(found.contains { $0.contains("sinks.jaeger.compression must be gzip or none") })
         #expect(found.contains { $0.contains("sinks.jaeger.inputs: source 'host' produces") })
         #expect(found.contains { $0.contains("sinks.zipkin_out.endpoint is missing") })

@@ -12,7 +12,9 @@ import Glibc
 final class ElasticsearchDouble: @unchecked Sendable {
     let pid: pid_t
     let port: Int
-    var url: String { "http://127.0.0.1:\(port)" }
+    /// Serving HTTPS (started with `--tls-cert`).
+    let tls: Bool
+    var url: String { "\(tls ? "https" : "http")://127.0.0.1:\(port)" }
 
     struct StartFailure: Error, CustomStringConvertible {
         var description: String
@@ -26,6 +28,7 @@ final class ElasticsearchDouble: @unchecked Sendable {
     }
 
     private init(arguments: [String]) throws {
+        tls = arguments.contains("--tls-cert")
         let script = String(#filePath.split(separator: "/").dropLast(2).joined(separator: "/"))
         let path = "/" + script + "/Integration/es_double.py"
         var pipeFDs: [Int32] = [0, 0]
@@ -109,4 +112,54 @@ func closedLocalPort() -> Int {
     _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
     _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
     return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// A throwaway PKI made by `Tests/Integration/make_test_certs.sh` (openssl) in a fresh temp dir: a CA, a server
+/// certificate for localhost and 127.0.0.1, one for `other.invalid` only, and a client certificate. Nothing of it
+/// is committed; `remove()` deletes it.
+struct TestCertificates: Sendable {
+    let directory: String
+    var caFile: String { directory + "/ca.pem" }
+    func cert(_ name: String) -> String { directory + "/\(name).pem" }
+    func key(_ name: String) -> String { directory + "/\(name).key" }
+
+    /// Runs openssl on a thread-pool thread (it takes a moment, and the cooperative pool has two threads here).
+    static func make() async throws -> TestCertificates {
+        try await NIOThreadPool.singleton.runIfActive {
+            var template = Array("/tmp/noa-tls-test.XXXXXX".utf8CString)
+            guard let made = mkdtemp(&template) else {
+                throw ElasticsearchDouble.StartFailure(description: "mkdtemp failed: \(errno)")
+            }
+            let directory = String(cString: made)
+            let script = "/" + String(#filePath.split(separator: "/").dropLast(2).joined(separator: "/"))
+                + "/Integration/make_test_certs.sh"
+            let status = try runToCompletion(["sh", script, directory])
+            guard status == 0 else {
+                TestCertificates(directory: directory).remove()
+                throw ElasticsearchDouble.StartFailure(description: "make_test_certs.sh exited with \(status)")
+            }
+            return TestCertificates(directory: directory)
+        }
+    }
+
+    func remove() {
+        for name in ["ca", "server", "other", "client"] {
+            unlink(cert(name))
+            unlink(key(name))
+        }
+        unlink(directory + "/ca.srl")
+        rmdir(directory)
+    }
+}
+
+/// Spawns `argv` (found on PATH), waits for it and returns its exit status. Blocking: call from a thread-pool thread.
+func runToCompletion(_ argv: [String]) throws -> Int32 {
+    var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+    defer { for arg in cArgs { free(arg) } }
+    var child: pid_t = 0
+    let rc = posix_spawnp(&child, argv[0], nil, nil, &cArgs, environ)
+    guard rc == 0 else { throw ElasticsearchDouble.StartFailure(description: "posix_spawnp \(argv[0]) failed: \(rc)") }
+    var status: Int32 = 0
+    while waitpid(child, &status, 0) == -1 && errno == EINTR {}
+    return (status >> 8) & 0xFF
 }

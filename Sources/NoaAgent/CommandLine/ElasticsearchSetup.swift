@@ -53,6 +53,7 @@ public enum ElasticsearchSetup {
     ) async -> [Outcome] {
         var transports: [NIOHTTPTransport] = []
         let outcomes = await run(sinks, logger: logger) { config in
+            config.tls.warnIfInsecure(logger)
             let transport = NIOHTTPTransport(group: group, configuration: config.transportConfiguration)
             transports.append(transport)
             return transport

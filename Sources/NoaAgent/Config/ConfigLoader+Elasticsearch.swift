@@ -1,5 +1,4 @@
 import NoaPipeline
-import NoaProcfs
 import NoaSinks
 import NoaYAML
 
@@ -26,8 +25,6 @@ extension ConfigLoader {
                 case .success(let url):
                     if url.target.contains("?") {
                         r.error(item.node, "\(path).endpoints: '\(item.value)' has a query; give the base URL only")
-                    } else if url.scheme == .https {
-                        r.error(item.node, "\(path).endpoints: https:// is not supported by this build yet (no TLS); use http:// or a local TLS proxy")
                     } else {
                         endpoints.append(item.value)
                     }
@@ -93,19 +90,7 @@ extension ConfigLoader {
         }
         if let n = map["dead_letter"], let value = r.bool(n, path: "\(path).dead_letter") { config.deadLetter = value }
         if let n = map["setup_on_start"], let value = r.bool(n, path: "\(path).setup_on_start") { config.setupOnStart = value }
-        if let n = map["tls"], let tls = r.mapping(n, path: "\(path).tls", allowed: ["ca_file", "insecure_skip_verify"]) {
-            var settings = ElasticsearchTLSConfig()
-            if let m = tls["ca_file"], let file = r.string(m, path: "\(path).tls.ca_file") {
-                if (try? FileReader.readString(file, sizeHint: 16384)) == nil {
-                    r.error(m, "\(path).tls.ca_file: cannot read '\(file)'")
-                }
-                settings.caFile = file
-            }
-            if let m = tls["insecure_skip_verify"], let value = r.bool(m, path: "\(path).tls.insecure_skip_verify") {
-                settings.insecureSkipVerify = value
-            }
-            config.tls = settings
-        }
+        if let n = map["tls"] { config.tls = readTLS(n, path: "\(path).tls", r) }
         return config
     }
 

@@ -1,3 +1,4 @@
+import NoaSinks
 import NoaTraces
 import NoaYAML
 
@@ -29,7 +30,7 @@ extension ConfigLoader {
     func readOTLPSink(_ node: YAMLNode, path: String, _ r: NodeReader) -> OTLPSinkConfig? {
         guard let map = r.mapping(node, path: path, allowed: [
             "type", "endpoint", "inputs", "headers", "compression", "queue_size", "batch_size", "batch_timeout",
-            "max_retry_time",
+            "max_retry_time", "tls",
         ]) else { return nil }
         var config = OTLPSinkConfig(endpoint: "", inputs: [])
         config.endpoint = readEndpoint(map, node, path: path, example: "http://127.0.0.1:4318", r) ?? ""
@@ -41,18 +42,21 @@ extension ConfigLoader {
         }
         config.compression = readCompression(map, path: path, r)
         config.queue = readQueue(map, path: path, r)
+        if let n = map["tls"] { config.tls = readTLS(n, path: "\(path).tls", r) }
         return config
     }
 
     func readZipkinSink(_ node: YAMLNode, path: String, _ r: NodeReader) -> ZipkinSinkConfig? {
         guard let map = r.mapping(node, path: path, allowed: [
             "type", "endpoint", "inputs", "compression", "queue_size", "batch_size", "batch_timeout", "max_retry_time",
+            "tls",
         ]) else { return nil }
         var config = ZipkinSinkConfig(endpoint: "", inputs: [])
         config.endpoint = readEndpoint(map, node, path: path, example: "http://127.0.0.1:9411/api/v2/spans", r) ?? ""
         config.inputs = readInputs(map, node, path: path, r)
         config.compression = readCompression(map, path: path, r)
         config.queue = readQueue(map, path: path, r)
+        if let n = map["tls"] { config.tls = readTLS(n, path: "\(path).tls", r) }
         return config
     }
 
@@ -74,9 +78,9 @@ extension ConfigLoader {
             return nil
         }
         guard let text = r.string(n, path: "\(path).endpoint") else { return nil }
-        // Only plain HTTP is wired today; an https:// URL would fail at every send instead of here.
-        guard text.hasPrefix("http://"), text.count > 7 else {
-            r.error(n, "\(path).endpoint must be an http:// URL (for example \(example)), not '\(text)'")
+        // Parsed as the transport will parse it, so a URL it cannot use fails here rather than at every send.
+        if case .failure(let error) = HTTPURL.parse(text) {
+            r.error(n, "\(path).endpoint must be an http:// or https:// URL (for example \(example)): \(error)")
             return nil
         }
         return text

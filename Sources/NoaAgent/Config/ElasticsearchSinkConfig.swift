@@ -13,10 +13,11 @@ import NoaSinks
 ///     endpoints: [http://127.0.0.1:9200]
 ///     data_stream: logs-noa.journal-default   # or index: "noa-journal-%Y.%m.%d"
 ///     auth: { api_key: "${ES_API_KEY}" }      # or { user: …, password: … } or { bearer: … }
+///     tls: { ca_file: /etc/noa-agent/es-ca.pem }  # for https:// endpoints; see `TLSConfig`
 /// ```
 public struct ElasticsearchSinkConfig: Sendable, Equatable {
     public var inputs: [String]
-    /// Base URLs, each `http://host:port` with an optional path prefix (a proxy's).
+    /// Base URLs, each `http://host:port` or `https://host:port` with an optional path prefix (a proxy's).
     public var endpoints: [String]
     public var target: ElasticsearchTarget
     public var auth: ElasticsearchAuth?
@@ -30,14 +31,15 @@ public struct ElasticsearchSinkConfig: Sendable, Equatable {
     public var deadLetter: Bool
     /// Install the index template before the first write.
     public var setupOnStart: Bool
-    public var tls: ElasticsearchTLSConfig?
+    /// How `https://` endpoints are verified (`tls:`); nil: the system trust store, full verification.
+    public var tls: TLSConfig?
 
     public init(
         inputs: [String], endpoints: [String] = ["http://127.0.0.1:9200"],
         target: ElasticsearchTarget = .dataStream("logs-noa.journal-default"), auth: ElasticsearchAuth? = nil,
         gzip: Bool = true, batch: BatchPolicy = BatchPolicy(maxItems: 1000, maxBytes: 5 << 20, maxDelay: .seconds(1)),
         retry: RetryPolicy = RetryPolicy(), timeout: Duration = .seconds(30), deadLetter: Bool = true,
-        setupOnStart: Bool = false, tls: ElasticsearchTLSConfig? = nil
+        setupOnStart: Bool = false, tls: TLSConfig? = nil
     ) {
         self.inputs = inputs
         self.endpoints = endpoints
@@ -57,21 +59,10 @@ public struct ElasticsearchSinkConfig: Sendable, Equatable {
         ElasticsearchSink.Options(endpoints: endpoints, target: target, auth: auth, gzip: gzip, setupOnStart: setupOnStart)
     }
 
-    /// The HTTP client settings for this sink: its request timeout, a connect timeout no longer than that.
+    /// The HTTP client settings for this sink: its request timeout, a connect timeout no longer than that, its TLS.
     public var transportConfiguration: NIOHTTPTransport.Configuration {
-        NIOHTTPTransport.Configuration(connectTimeout: min(.seconds(5), timeout), requestTimeout: timeout)
-    }
-}
-
-/// `tls:` of an Elasticsearch sink: a CA bundle to trust for `https://` endpoints, or no verification at all
-/// (test clusters only).
-public struct ElasticsearchTLSConfig: Sendable, Equatable {
-    public var caFile: String?
-    public var insecureSkipVerify: Bool
-
-    public init(caFile: String? = nil, insecureSkipVerify: Bool = false) {
-        self.caFile = caFile
-        self.insecureSkipVerify = insecureSkipVerify
+        NIOHTTPTransport.Configuration(
+            connectTimeout: min(.seconds(5), timeout), requestTimeout: timeout, tls: tls ?? TLSConfig())
     }
 }
 

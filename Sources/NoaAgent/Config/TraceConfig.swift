@@ -1,3 +1,4 @@
+import NoaSinks
 import NoaTraces
 
 /// `type: otlp` as a source: OTLP/HTTP on `listen` (`/v1/traces`, `/v1/metrics`, `/v1/logs`).
@@ -58,14 +59,22 @@ public struct OTLPSinkConfig: Sendable, Equatable {
     public var headers: [String: String]
     public var compression: Bool
     public var queue: TraceQueueConfig
+    /// How an `https://` endpoint is verified (`tls:`); nil: the system trust store, full verification.
+    public var tls: TLSConfig?
 
     public init(endpoint: String, inputs: [String], headers: [String: String] = [:], compression: Bool = true,
-                queue: TraceQueueConfig = TraceQueueConfig()) {
+                queue: TraceQueueConfig = TraceQueueConfig(), tls: TLSConfig? = nil) {
         self.endpoint = endpoint
         self.inputs = inputs
         self.headers = headers
         self.compression = compression
         self.queue = queue
+        self.tls = tls
+    }
+
+    /// The settings of the `NIOHTTPTransport` this sink sends through.
+    public var transportConfiguration: NIOHTTPTransport.Configuration {
+        NIOHTTPTransport.Configuration(tls: tls ?? TLSConfig())
     }
 }
 
@@ -75,12 +84,21 @@ public struct ZipkinSinkConfig: Sendable, Equatable {
     public var inputs: [String]
     public var compression: Bool
     public var queue: TraceQueueConfig
+    /// How an `https://` endpoint is verified (`tls:`); nil: the system trust store, full verification.
+    public var tls: TLSConfig?
 
-    public init(endpoint: String, inputs: [String], compression: Bool = true, queue: TraceQueueConfig = TraceQueueConfig()) {
+    public init(endpoint: String, inputs: [String], compression: Bool = true, queue: TraceQueueConfig = TraceQueueConfig(),
+                tls: TLSConfig? = nil) {
         self.endpoint = endpoint
         self.inputs = inputs
         self.compression = compression
         self.queue = queue
+        self.tls = tls
+    }
+
+    /// The settings of the `NIOHTTPTransport` this sink sends through.
+    public var transportConfiguration: NIOHTTPTransport.Configuration {
+        NIOHTTPTransport.Configuration(tls: tls ?? TLSConfig())
     }
 }
 

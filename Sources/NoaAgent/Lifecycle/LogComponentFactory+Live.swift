@@ -31,6 +31,7 @@ extension LogComponentFactory {
                     return job(named.id, sink, inlet, statistics, BatchPolicy(maxItems: 500, maxDelay: .milliseconds(100)),
                                deadLetter: nil, logger: sinkLogger)
                 case .elasticsearch(let config):
+                    config.tls.warnIfInsecure(sinkLogger)
                     let (sink, transport) = ElasticsearchSink.make(id: named.id, config: config, group: group, logger: sinkLogger)
                     let runner = SinkRunner(
                         id: named.id, sink: sink, inlet: inlet, batch: config.batch, retry: config.retry,

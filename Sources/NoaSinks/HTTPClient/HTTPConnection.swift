@@ -1,3 +1,5 @@
+import NIOSSL
+import NIOTLS
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -15,28 +17,57 @@ final class HTTPConnection: Sendable {
 
     var isActive: Bool { channel.isActive }
 
-    /// Opens a TCP connection with the HTTP client handlers in its pipeline.
+    /// Opens a TCP connection with the HTTP client handlers in its pipeline; with `tls`, a TLS client handler under
+    /// them, and returns only once the handshake has succeeded, so a certificate problem is a connect failure
+    /// (counted and retried like one) rather than an unreadable response later. `timeout` covers TCP and TLS.
     static func connect(
-        to url: HTTPURL, group: any EventLoopGroup, timeout: Duration, maxResponseBytes: Int
+        to url: HTTPURL, group: any EventLoopGroup, tls: NIOSSLContext?, timeout: Duration, maxResponseBytes: Int
     ) async throws(HTTPTransportError) -> HTTPConnection {
-        let bootstrap = ClientBootstrap(group: group)
+        let serverName = TLSConfig.serverName(for: url.host)
+        // The loop is picked here so the handshake's promise exists before the channel does: a handshake that fails
+        // at once tears the pipeline down, and a handler looked up afterwards would be gone.
+        let eventLoop = group.next()
+        let handshake = tls == nil ? nil : eventLoop.makePromise(of: Void.self)
+        let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.nanoseconds(timeout.nanoseconds))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls, let handshake {
+                        let handler = try NIOSSLClientHandler(context: tls, serverHostname: serverName)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                        try channel.pipeline.syncOperations.addHandler(
+                            TLSHandshakeWaiter(promise: handshake, timeout: timeout))
+                    }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(ResponseCollector(maxBytes: maxResponseBytes))
                 }
             }
+        let channel: any Channel
         do {
-            let channel = try await bootstrap.connect(host: url.host, port: url.port).get()
+            channel = try await bootstrap.connect(host: url.host, port: url.port).get()
+        } catch {
+            // A promise nobody completes would be reported as leaked.
+            handshake?.fail(HTTPTransportError.connectionClosed)
+            throw .connectFailed("\(url.authority): \(error)")
+        }
+        if let handshake {
+            do {
+                try await handshake.futureResult.get()
+            } catch {
+                channel.close(promise: nil)
+                throw .tlsFailed("\(url.authority): \(TLSConfig.describe(error, host: url.host))")
+            }
+        }
+        do {
             let collector = try await channel.eventLoop.submit {
                 NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ResponseCollector.self),
                              eventLoop: channel.eventLoop)
             }.get()
             return HTTPConnection(channel: channel, collector: collector)
         } catch {
-            throw .connectFailed("\(url.authority): \(error)")
+            channel.close(promise: nil)
+            throw .connectFailed("\(url.authority): closed right after connecting (\(error))")
         }
     }
 
@@ -78,6 +109,57 @@ final class HTTPConnection: Sendable {
 
     func close() {
         channel.close(promise: nil)
+    }
+}
+
+/// Completes `promise` when the TLS handshake succeeds, or fails it with the handshake's error, the connection's
+/// close or the timeout. Stays in the pipeline afterwards as a pass-through.
+private final class TLSHandshakeWaiter: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+
+    private let timeout: Duration
+    private var promise: EventLoopPromise<Void>?
+    private var timer: Scheduled<Void>?
+
+    init(promise: EventLoopPromise<Void>, timeout: Duration) {
+        self.promise = promise
+        self.timeout = timeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { [weak self] in
+            self?.finish(.failure(HTTPTransportError.tlsFailed("no TLS handshake within the connect timeout")))
+            context.close(promise: nil)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        finish(.failure(HTTPTransportError.connectionClosed))
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case TLSUserEvent.handshakeCompleted = event as? TLSUserEvent ?? .shutdownCompleted {
+            finish(.success(()))
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        finish(.failure(error))
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish(.failure(NIOSSLError.uncleanShutdown))
+        context.fireChannelInactive()
+    }
+
+    private func finish(_ result: Result<Void, any Error>) {
+        guard let promise else { return }
+        self.promise = nil
+        timer?.cancel()
+        timer = nil
+        promise.completeWith(result)
     }
 }
 

@@ -3,10 +3,12 @@
 /// is harmless).
 public enum HTTPTransportError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidURL(String, String)
-    /// A scheme this build cannot speak (`https` without TLS support).
-    case unsupportedScheme(String)
     /// The TCP connection could not be made (refused, unreachable, name not resolved, connect timeout).
     case connectFailed(String)
+    /// The TCP connection was made but the TLS handshake failed: the server's certificate did not verify (unknown CA,
+    /// hostname mismatch, expired), the client's TLS settings do not load, or the server speaks no TLS. Retryable
+    /// like `connectFailed`: a certificate can be renewed or a CA added while the agent waits.
+    case tlsFailed(String)
     /// No complete response within the request timeout.
     case timedOut
     /// The server closed the connection before the response was complete.
@@ -21,8 +23,8 @@ public enum HTTPTransportError: Error, Sendable, Equatable, CustomStringConverti
     public var description: String {
         switch self {
         case .invalidURL(let url, let why): return "invalid URL '\(url)': \(why)"
-        case .unsupportedScheme(let scheme): return "\(scheme):// is not supported by this build"
         case .connectFailed(let why): return "connection failed: \(why)"
+        case .tlsFailed(let why): return "TLS failed: \(why)"
         case .timedOut: return "no response within the request timeout"
         case .connectionClosed: return "the server closed the connection before answering"
         case .responseTooLarge(let limit): return "the response is larger than \(limit) bytes"

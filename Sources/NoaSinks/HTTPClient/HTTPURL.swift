@@ -28,6 +28,10 @@ public struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
         return port == defaultPort ? bracketed : "\(bracketed):\(port)"
     }
 
+    /// What the connection pool keys on: an `http` and an `https` connection to the same `host:port` are not
+    /// interchangeable.
+    public var poolKey: String { "\(scheme.rawValue)://\(authority)" }
+
     public var description: String { "\(scheme.rawValue)://\(authority)\(target)" }
 
     /// Parses an absolute URL; the error says what is wrong with it.

@@ -1,17 +1,19 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NoaCodecs
 import NoaPipeline
 import Synchronization
 
-/// A small HTTP/1.1 client on SwiftNIO for the HTTP sinks: keep-alive connections pooled per `host:port` (bounded;
-/// idle ones reused, broken ones dropped), connect and request timeouts, whole responses up to a size limit, and
-/// `Content-Encoding: gzip` responses inflated. Request bodies go out as given: compressing them is the caller's
+/// A small HTTP/1.1 client on SwiftNIO for the HTTP sinks: `http://` and `https://` (TLS by swift-nio-ssl, verified
+/// against the system trust store or `Configuration.tls`), keep-alive connections pooled per scheme, host and port
+/// (bounded; idle ones reused, broken ones dropped), connect and request timeouts, whole responses up to a size
+/// limit, and `Content-Encoding: gzip` responses inflated. Request bodies go out as given: compressing them is the caller's
 /// choice, with its own `Content-Encoding` header.
 ///
-/// Why not async-http-client: it brings BoringSSL and about four minutes of clean build on two cores, for features
-/// (redirects, proxies, HTTP/2) a sink talking to its own Elasticsearch does not use.
+/// Why not async-http-client: on top of swift-nio-ssl it brings more build time for features (redirects, proxies,
+/// HTTP/2) a sink talking to its own Elasticsearch does not use.
 public final class NIOHTTPTransport: HTTPTransport {
     /// Limits and timeouts, the same for every host this transport talks to.
     public struct Configuration: Sendable, Equatable {
@@ -22,21 +24,27 @@ public final class NIOHTTPTransport: HTTPTransport {
         public var maxConnectionsPerHost: Int
         /// Responses larger than this (after inflating) fail with `responseTooLarge`.
         public var maxResponseBytes: Int
+        /// How `https://` URLs are verified (and the client certificate, if any); unused for `http://`.
+        public var tls: TLSConfig
 
         public init(
             connectTimeout: Duration = .seconds(5), requestTimeout: Duration = .seconds(30),
-            maxConnectionsPerHost: Int = 4, maxResponseBytes: Int = 64 << 20
+            maxConnectionsPerHost: Int = 4, maxResponseBytes: Int = 64 << 20, tls: TLSConfig = TLSConfig()
         ) {
             self.connectTimeout = connectTimeout
             self.requestTimeout = requestTimeout
             self.maxConnectionsPerHost = max(1, maxConnectionsPerHost)
             self.maxResponseBytes = max(1024, maxResponseBytes)
+            self.tls = tls
         }
     }
 
     public let configuration: Configuration
     private let group: any EventLoopGroup
     private let pool: ConnectionPool
+    /// Built on the first `https://` connection and shared by all later ones: loading the system trust store parses
+    /// a few hundred certificates, too much per connection. Not cached when it fails, so a fixed file is picked up.
+    private let tlsContext = Mutex<NIOSSLContext?>(nil)
 
     public init(group: any EventLoopGroup, configuration: Configuration = Configuration()) {
         self.group = group
@@ -63,7 +71,6 @@ public final class NIOHTTPTransport: HTTPTransport {
         case .success(let parsed): url = parsed
         case .failure(let error): throw error
         }
-        guard url.scheme == .http else { throw .unsupportedScheme(url.scheme.rawValue) }
         let head = Self.head(for: request, url: url)
         var body = ByteBuffer()
         if !request.body.isEmpty { body = ByteBuffer(bytes: request.body) }
@@ -78,33 +85,45 @@ public final class NIOHTTPTransport: HTTPTransport {
                 collected = try await lease.connection.exchange(
                     head: head, body: body, timeout: configuration.requestTimeout)
             } catch {
-                pool.release(lease.connection, key: url.authority, reusable: false)
+                pool.release(lease.connection, key: url.poolKey, reusable: false)
                 if lease.reused, !resent, error.beforeResponse, error.error == .connectionClosed, !Task.isCancelled {
                     resent = true
                     continue
                 }
                 throw error.error
             }
-            pool.release(lease.connection, key: url.authority, reusable: collected.head.isKeepAlive)
+            pool.release(lease.connection, key: url.poolKey, reusable: collected.head.isKeepAlive)
             return try decode(collected)
         }
     }
 
     private func acquire(_ url: HTTPURL) async throws(HTTPTransportError) -> (connection: HTTPConnection, reused: Bool) {
-        switch try await pool.acquire(key: url.authority) {
+        switch try await pool.acquire(key: url.poolKey) {
         case .reuse(let connection):
             return (connection, true)
         case .connect:
             do {
+                let tls = url.scheme == .https ? try sslContext() : nil
                 let connection = try await HTTPConnection.connect(
-                    to: url, group: group, timeout: configuration.connectTimeout,
+                    to: url, group: group, tls: tls, timeout: configuration.connectTimeout,
                     maxResponseBytes: configuration.maxResponseBytes)
-                pool.opened(connection, key: url.authority)
+                pool.opened(connection, key: url.poolKey)
                 return (connection, false)
             } catch {
-                pool.connectFailed(key: url.authority)
+                pool.connectFailed(key: url.poolKey)
                 throw error
             }
+        }
+    }
+
+    private func sslContext() throws(HTTPTransportError) -> NIOSSLContext {
+        if let context = tlsContext.withLock({ $0 }) { return context }
+        do {
+            let context = try configuration.tls.makeContext()
+            tlsContext.withLock { $0 = context }
+            return context
+        } catch {
+            throw .tlsFailed("the TLS settings do not load: \(error)")
         }
     }
 
