@@ -106,6 +106,7 @@ import Testing
         #expect(built.listen == ListenAddress(host: "127.0.0.1", port: 4318))
         #expect(built.tailStage != nil)
         #expect(built.responder is OTLPHTTPReceiver)
-        #expect(built.producers.count == 4)  // span metrics, sampling counters, receiver counters, OTLP metrics
+        #expect(built.metricProducers.count == 2)  // span metrics, OTLP metrics
+        #expect(built.selfProducers.count == 2)  // sampling counters, receiver counters
     }
 }

@@ -42,15 +42,18 @@ public enum TraceComponentFactory {
         }
     }
 
-    /// A debug sink writing OTLP/JSON lines to `path` (stdout when nil), for a `file`/`console` sink given traces.
-    public static func makeFileSink(id: String, path: String?, queue: TraceQueueConfig = TraceQueueConfig(), logger: Logger) -> TraceSink {
-        sink(id, TraceFileSink(path: path), queue, logger)
+    /// A debug sink writing OTLP/JSON lines to `path` (stdout when nil), for a `file`/`console` sink given traces;
+    /// the file is renamed to `<path>.1` when it would pass `maxBytes`.
+    public static func makeFileSink(
+        id: String, path: String?, maxBytes: Int = 100 << 20, queue: TraceQueueConfig = TraceQueueConfig(), logger: Logger
+    ) -> TraceSink {
+        sink(id, TraceFileSink(path: path, maxBytes: maxBytes), queue, logger)
     }
 
     private static func sink<S: BatchSink>(_ id: String, _ exporter: S, _ queue: TraceQueueConfig, _ logger: Logger) -> TraceSink
     where S.Item == ResourceSpans {
         let inlet = BoundedChannel<Envelope<ResourceSpans>>(capacity: queue.queueSize)
-        let statistics = SinkStatistics(id: id, queueDepth: { inlet.count })
+        let statistics = SinkStatistics(id: id, signal: "traces", queueDepth: { inlet.count })
         var retry = RetryPolicy()
         retry.maxElapsed = queue.maxElapsedRetry
         let runner = SinkRunner(
@@ -65,17 +68,20 @@ public enum TraceComponentFactory {
         public let listen: ListenAddress
         public let maxBodyBytes: Int
         public let responder: any HTTPResponder
-        /// Span metrics, sampling counters, receiver counters and (OTLP) the merged OTLP metrics.
-        public let producers: [any MetricProducer]
+        /// The source's data for the Prometheus sinks that list it: span metrics and (OTLP) the merged OTLP metrics.
+        public let metricProducers: [any MetricProducer]
+        /// The receiver's and samplers' own counters, served with the agent's self-metrics.
+        public let selfProducers: [any MetricProducer]
         /// With tail sampling: run it (`TailSamplingStage.run`) and `finish` it at shutdown.
         public let tailStage: TailSamplingStage?
     }
 
     /// The source for `named` (`otlp` or `zipkin`); nil for other kinds. `sinkInlets`: the inlets of every trace
-    /// sink wired to it; `logs`: where OTLP logs go (`.discard` when no log sink takes this source).
+    /// sink wired to it; `logs`: where OTLP logs go (`.discard` when no log sink takes this source); `statistics`:
+    /// the receiver's counters, when the caller counts into them too (logs dropped for want of a sink).
     public static func makeSource(
         _ named: NamedSource, sinkInlets: [BoundedChannel<Envelope<ResourceSpans>>],
-        logs: ReceiverOutlet<LogRecord> = .discard, logger: Logger
+        logs: ReceiverOutlet<LogRecord> = .discard, statistics: ReceiverStatistics? = nil, logger: Logger
     ) -> TraceSource? {
         let processing: TraceProcessingConfig
         let listen: ListenAddress
@@ -86,6 +92,7 @@ public enum TraceComponentFactory {
         case .hostMetrics, .statsd, .journald, .httpLogs: return nil
         }
         var producers: [any MetricProducer] = []
+        var selfProducers: [any MetricProducer] = []
         let counters = SamplingCounters(id: named.id)
         let spanMetrics = processing.spanMetrics.map { SpanMetrics(id: named.id, configuration: $0) }
         if let spanMetrics { producers.append(spanMetrics) }
@@ -97,12 +104,12 @@ public enum TraceComponentFactory {
             tailStage = stage
             downstream = .channels([stage.inlet])
         }
-        if processing.headSamplingRatio != nil || processing.tailSampling != nil { producers.append(counters) }
+        if processing.headSamplingRatio != nil || processing.tailSampling != nil { selfProducers.append(counters) }
         let outlet = ReceiverOutlet<ResourceSpans>.traces(
             spanMetrics: spanMetrics, headSampler: processing.headSamplingRatio.map(HeadSampler.init(ratio:)),
             counters: counters, downstream: downstream)
-        let statistics = ReceiverStatistics(id: named.id)
-        producers.append(statistics)
+        let statistics = statistics ?? ReceiverStatistics(id: named.id)
+        selfProducers.append(statistics)
         let responder: any HTTPResponder
         switch named.config {
         case .otlp:
@@ -115,6 +122,8 @@ public enum TraceComponentFactory {
             responder = ZipkinHTTPReceiver(
                 id: named.id, traces: outlet, maxBodyBytes: maxBody, statistics: statistics, logger: logger)
         }
-        return TraceSource(listen: listen, maxBodyBytes: maxBody, responder: responder, producers: producers, tailStage: tailStage)
+        return TraceSource(
+            listen: listen, maxBodyBytes: maxBody, responder: responder, metricProducers: producers,
+            selfProducers: selfProducers, tailStage: tailStage)
     }
 }
