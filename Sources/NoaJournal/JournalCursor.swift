@@ -27,6 +27,7 @@ public struct JournalCursor: Sendable, Equatable {
     /// pair), and the same entry read again, after a restart or from a replay, gives the same id; the boot id is not
     /// needed. A cursor without those parts gets `c-` and a 128-bit FNV-1a hash of its text.
     public static func recordID(for cursor: String) -> String {
+        if let id = fastRecordID(cursor) { return id }
         if let parsed = JournalCursor(cursor) { return parsed.seqnumID + "-" + parsed.seqnum }
         // Two 64-bit FNV-1a hashes with different offset bases: stable across runs and builds (unlike Hasher).
         var a: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -36,5 +37,35 @@ public struct JournalCursor: Sendable, Equatable {
             b = (b ^ UInt64(byte)) &* 0x100_0000_01b3
         }
         return "c-" + hexString(a) + hexString(b)
+    }
+
+    /// `recordID` for the cursors libsystemd writes (`s=` first, `i=` second, lower-case hex), in one pass over the
+    /// bytes: this runs for every entry shipped, where splitting the text cost a sixth of the journal pipeline.
+    /// Anything else returns nil and takes the general path.
+    static func fastRecordID(_ cursor: String) -> String? {
+        var cursor = cursor
+        return cursor.withUTF8 { bytes -> String? in
+            guard bytes.count > 6, bytes[0] == UInt8(ascii: "s"), bytes[1] == UInt8(ascii: "=") else { return nil }
+            var i = 2
+            while i < bytes.count, isLowerHex(bytes[i]) { i += 1 }
+            let idEnd = i
+            guard idEnd > 2, idEnd - 2 <= 32, i + 2 < bytes.count, bytes[i] == UInt8(ascii: ";"),
+                bytes[i + 1] == UInt8(ascii: "i"), bytes[i + 2] == UInt8(ascii: "=")
+            else { return nil }
+            i += 3
+            let seqStart = i
+            while i < bytes.count, isLowerHex(bytes[i]) { i += 1 }
+            guard i > seqStart, i - seqStart <= 16, i == bytes.count || bytes[i] == UInt8(ascii: ";") else { return nil }
+            var out = [UInt8]()
+            out.reserveCapacity(idEnd - 2 + 1 + i - seqStart)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[2..<idEnd]))
+            out.append(UInt8(ascii: "-"))
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[seqStart..<i]))
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+
+    private static func isLowerHex(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
     }
 }

@@ -107,6 +107,18 @@ struct JournalEntryLogRecordTests {
         #expect(record.severityText == text)
     }
 
+    @Test(arguments: [
+        "s=a85c4fabc3314e1e83e960914ae8c228;i=1f4;b=0123456789abcdef0123456789abcdef;m=5b8998;t=60a24186a8758;x=f07113f0b3b1d0b6",
+        "s=abc;i=10", "s=ABC;i=10;b=1", "i=10;s=abc", "s=;i=1", "s=abc;i=", "s=abc;i=1x", "opaque",
+    ])
+    func theFastRecordIDPathAgreesWithTheGeneralParse(cursor: String) {
+        let general = JournalCursor(cursor).map { $0.seqnumID + "-" + $0.seqnum }
+        if let fast = JournalCursor.fastRecordID(cursor) {
+            #expect(fast == general)
+        }
+        #expect(JournalCursor.recordID(for: cursor) == general ?? JournalCursor.recordID(for: cursor))
+    }
+
     @Test func recordIDsAreStableAndDistinct() {
         #expect(JournalCursor.recordID(for: "s=ABC;i=10;b=1") == "abc-10")
         #expect(JournalCursor.recordID(for: "s=abc;i=11") != JournalCursor.recordID(for: "s=abc;i=10"))

@@ -22,7 +22,7 @@ public enum ECSDocument {
         if let spanID = record.spanID { fields.append(("span.id", .hex(spanID))) }
         if record.observedTimestamp != 0 { fields.append(("event.created", .timestamp(record.observedTimestamp))) }
         fields.append(("ecs.version", .value(.string(ecsVersion))))
-        for attribute in record.attributes where !reserved.contains(attribute.key) {
+        for attribute in record.attributes where !isReserved(attribute.key) {
             fields.append((attribute.key, .value(attribute.value)))
         }
         writeNested(fields, to: &writer)
@@ -35,8 +35,13 @@ public enum ECSDocument {
         return writer.bytes
     }
 
-    /// Keys the typed fields own: an attribute of the same name would write the key twice.
-    private static let reserved: Set<String> = ["@timestamp", "message", "log.level", "trace.id", "span.id", "ecs.version"]
+    /// Whether an attribute's key is one the typed fields own (an attribute of the same name would write the key
+    /// twice). Compared directly: a set lookup would hash every attribute of every record.
+    @inline(__always)
+    private static func isReserved(_ key: String) -> Bool {
+        key == "message" || key == "@timestamp" || key == "log.level" || key == "trace.id" || key == "span.id"
+            || key == "ecs.version"
+    }
 
     enum Field {
         case value(AttributeValue)
@@ -44,65 +49,125 @@ public enum ECSDocument {
         case hex([UInt8])
     }
 
-    /// Writes dotted keys as nested objects. Keys are grouped by a stable sort, then written with a stack of open
-    /// objects. A key that is both a value and a prefix of other keys (`a` and `a.b`) keeps its value and the longer
-    /// keys are written flat under the last object both share, so the document never repeats a member name.
+    /// Writes dotted keys as nested objects, working on the keys' bytes (this is the hot loop of every log sink).
+    ///
+    /// Keys are ordered with `.` below every other byte, so keys sharing a prefix are adjacent (insertion sort:
+    /// sources usually hand them over nearly sorted), then written with a stack of open objects. A key that is both
+    /// a value and a prefix of later keys (`a` and `a.b`) keeps its value and the longer keys are written flat
+    /// (`"a.b"`) under the last object both share, so the document never repeats a member name. A key with an empty
+    /// component (`a..b`, `.a`) is written as one flat name.
     static func writeNested(_ fields: [(key: String, value: Field)], to writer: inout JSONWriter) {
-        let order = fields.indices.sorted { a, b in
-            let (ka, kb) = (fields[a].key, fields[b].key)
-            return ka == kb ? a < b : ka.utf8.lexicographicallyPrecedes(kb.utf8, by: { componentOrder($0) < componentOrder($1) })
+        var keyBytes: [UInt8] = []
+        keyBytes.reserveCapacity(fields.count * 24)
+        var ranges: [Range<Int>] = []
+        ranges.reserveCapacity(fields.count)
+        for field in fields {
+            var key = field.key
+            let start = keyBytes.count
+            key.withUTF8 { keyBytes.append(contentsOf: $0) }
+            ranges.append(start..<keyBytes.count)
         }
-        writer.beginObject()
-        var open: [Substring] = []
-        var leaves = Set<Substring>()
-        var previousKey: String? = nil
-        for index in order {
-            let (key, field) = fields[index]
-            if key == previousKey { continue }  // first value of a repeated key wins
-            previousKey = key
-            var path = key.split(separator: ".", omittingEmptySubsequences: false)
-            if path.contains(where: \.isEmpty) { path = [Substring(key)] }
-            var common = 0
-            while common < open.count, common < path.count - 1, open[common] == path[common] { common += 1 }
-            // A value already written at a prefix of this path: write the rest flat, under what both share.
-            if path.count > 1 {
-                var end = key.startIndex
-                for depth in 1..<path.count {
-                    end = key.utf8.index(end, offsetBy: path[depth - 1].utf8.count + (depth > 1 ? 1 : 0))
-                    if leaves.contains(key[..<end]) {
-                        let shared = depth - 1
-                        common = min(common, shared)
-                        path = Array(path.prefix(shared)) + [path[shared...].joined(separator: ".")[...]]
-                        break
+        keyBytes.withUnsafeBufferPointer { kb in
+            var order = Array(fields.indices)
+            // Insertion sort, stable (equal keys keep input order: the first value of a repeated key wins).
+            if order.count > 1 {
+                for i in 1..<order.count {
+                    let current = order[i]
+                    var j = i - 1
+                    while j >= 0, precedes(ranges[current], ranges[order[j]], kb) {
+                        order[j + 1] = order[j]
+                        j -= 1
                     }
+                    order[j + 1] = current
                 }
             }
-            while open.count > common {
+            writer.beginObject()
+            var open: [Range<Int>] = []  // the components of the objects open now
+            var components: [Range<Int>] = []
+            var guardLeaf: (range: Range<Int>, depth: Int)? = nil
+            var previous: Range<Int>? = nil
+            for index in order {
+                let key = ranges[index]
+                if let previous, equal(previous, key, kb) { continue }
+                previous = key
+                // Split into components; an empty component makes the key one flat name.
+                components.removeAll(keepingCapacity: true)
+                var componentStart = key.lowerBound
+                var flat = false
+                for i in key where kb[i] == UInt8(ascii: ".") {
+                    if i == componentStart { flat = true }
+                    components.append(componentStart..<i)
+                    componentStart = i + 1
+                }
+                if componentStart == key.upperBound && !components.isEmpty { flat = true }
+                components.append(componentStart..<key.upperBound)
+                if flat {
+                    components = [key]
+                }
+                // Under a value written at a prefix of this key: keep the rest of the key flat.
+                var isGuarded = false
+                if !flat, let leaf = guardLeaf, key.count > leaf.range.count, kb[key.lowerBound + leaf.range.count] == UInt8(ascii: "."),
+                   equal(leaf.range, key.lowerBound..<(key.lowerBound + leaf.range.count), kb) {
+                    let shared = leaf.depth - 1
+                    components = Array(components[0..<shared]) + [components[shared].lowerBound..<key.upperBound]
+                    isGuarded = true
+                }
+                var common = 0
+                while common < open.count, common < components.count - 1, equal(open[common], components[common], kb) {
+                    common += 1
+                }
+                while open.count > common {
+                    writer.endObject()
+                    open.removeLast()
+                }
+                while open.count < components.count - 1 {
+                    let component = components[open.count]
+                    writer.key(bytes: UnsafeBufferPointer(rebasing: kb[component]))
+                    writer.beginObject()
+                    open.append(component)
+                }
+                writer.key(bytes: UnsafeBufferPointer(rebasing: kb[components[components.count - 1]]))
+                switch fields[index].value {
+                case .value(let value): writer.value(value)
+                case .timestamp(let nanoseconds):
+                    var text: [UInt8] = [UInt8(ascii: "\"")]
+                    text.reserveCapacity(32)
+                    RFC3339.append(nanoseconds: nanoseconds, fractionDigits: 6, to: &text)
+                    text.append(UInt8(ascii: "\""))
+                    writer.raw(text)
+                case .hex(let bytes): writer.hexString(bytes)
+                }
+                if !isGuarded { guardLeaf = (key, components.count) }
+            }
+            while !open.isEmpty {
                 writer.endObject()
                 open.removeLast()
             }
-            while open.count < path.count - 1 {
-                writer.key(String(path[open.count]))
-                writer.beginObject()
-                open.append(path[open.count])
-            }
-            writer.key(String(path[path.count - 1]))
-            switch field {
-            case .value(let value): writer.value(value)
-            case .timestamp(let nanoseconds):
-                var text: [UInt8] = [UInt8(ascii: "\"")]
-                RFC3339.append(nanoseconds: nanoseconds, fractionDigits: 6, to: &text)
-                text.append(UInt8(ascii: "\""))
-                writer.raw(text)
-            case .hex(let bytes): writer.hexString(bytes)
-            }
-            leaves.insert(Substring(key))
-        }
-        while !open.isEmpty {
             writer.endObject()
-            open.removeLast()
         }
-        writer.endObject()
+    }
+
+    private static func equal(_ a: Range<Int>, _ b: Range<Int>, _ kb: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        var i = a.lowerBound, j = b.lowerBound
+        while i < a.upperBound {
+            if kb[i] != kb[j] { return false }
+            i += 1
+            j += 1
+        }
+        return true
+    }
+
+    /// Byte order with `.` first, so `a.b` groups right after `a` and before `a_c` or `ab`.
+    private static func precedes(_ a: Range<Int>, _ b: Range<Int>, _ kb: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = a.lowerBound, j = b.lowerBound
+        while i < a.upperBound && j < b.upperBound {
+            let x = componentOrder(kb[i]), y = componentOrder(kb[j])
+            if x != y { return x < y }
+            i += 1
+            j += 1
+        }
+        return i == a.upperBound && j < b.upperBound
     }
 
     /// Sorts `.` before every other byte, so `a.b` groups right after `a` and before `a_c` or `ab`.

@@ -49,14 +49,15 @@ public enum RFC3339 {
     }
 
     private static func appendDigits(_ value: Int64, _ width: Int, _ bytes: inout [UInt8]) {
-        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
+        // In place, most significant digit first: this runs several times for every record a log sink writes.
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width))
         var v = value
-        var i = width - 1
-        while i >= 0 {
-            digits[i] = UInt8(ascii: "0") + UInt8(v % 10)
+        var i = start + width - 1
+        while i >= start {
+            bytes[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
             v /= 10
             i -= 1
         }
-        bytes.append(contentsOf: digits)
     }
 }

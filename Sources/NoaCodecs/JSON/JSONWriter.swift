@@ -54,6 +54,16 @@ public struct JSONWriter: Sendable {
         needsComma = false
     }
 
+    /// Writes `"key":` from the key's UTF-8 bytes (no String made).
+    public mutating func key(bytes: UnsafeBufferPointer<UInt8>) {
+        separate()
+        appendEscaped(bytes)
+        bytes_append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    private mutating func bytes_append(_ byte: UInt8) { self.bytes.append(byte) }
+
     public mutating func string(_ value: String) {
         separate()
         appendEscaped(value)
@@ -149,9 +159,13 @@ public struct JSONWriter: Sendable {
     }
 
     private mutating func appendEscaped(_ value: String) {
-        bytes.append(UInt8(ascii: "\""))
         var value = value
-        value.withUTF8 { utf8 in
+        value.withUTF8 { appendEscaped($0) }
+    }
+
+    private mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+        bytes.append(UInt8(ascii: "\""))
+        do {
             var start = 0
             for i in 0..<utf8.count {
                 let byte = utf8[i]
