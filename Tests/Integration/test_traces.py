@@ -148,6 +148,117 @@ def upstream():
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# OTLP in → OTLP (Jaeger) and Zipkin out
+
+
+def test_otlp_spans_reach_jaeger_and_zipkin_field_by_field(agent_factory, upstream):
+    agent = TraceAgent(agent_factory, upstream).start()
+    resource = Resource.create({"service.name": "checkout", "deployment.environment": "it", "host.cores": 2})
+    exporter = OTLPSpanExporter(
+        endpoint=f"http://127.0.0.1:{agent.otlp_port}/v1/traces", compression=Compression.Gzip, timeout=10)
+    provider, tracer, memory = sdk_tracer(exporter, resource)
+    with tracer.start_as_current_span("POST /orders", kind=SpanKind.SERVER, attributes={
+        "http.request.method": "POST", "http.route": "/orders", "http.response.status_code": 201,
+        "retry.ratio": 0.5, "cache.hit": True, "order.items": ["apple", "pear"],
+    }) as parent:
+        with tracer.start_as_current_span("SELECT shop.orders", kind=SpanKind.CLIENT, attributes={
+            "db.system": "postgresql", "db.operation.name": "SELECT", "db.collection.name": "orders",
+            "peer.service": "postgres",
+        }) as child:
+            child.add_event("retry", {"attempt": 2})
+            child.set_status(Status(StatusCode.ERROR, "deadlock detected"))
+        parent.set_status(Status(StatusCode.OK))
+    provider.shutdown()
+    sent = {span.context.span_id: span for span in memory.get_finished_spans()}
+    assert len(sent) == 2
+
+    received = eventually(lambda: len(upstream.otlp_spans()) >= 2 and upstream.otlp_spans())
+    assert len(received) == 2, received
+    for res, scope, span in received:
+        original = sent[int.from_bytes(span.span_id, "big")]
+        assert span.trace_id == original.context.trace_id.to_bytes(16, "big")
+        assert span.span_id == original.context.span_id.to_bytes(8, "big")
+        expected_parent = original.parent.span_id.to_bytes(8, "big") if original.parent else b""
+        assert span.parent_span_id == expected_parent
+        assert span.name == original.name
+        assert span.start_time_unix_nano == original.start_time
+        assert span.end_time_unix_nano == original.end_time
+        assert span.kind == {SpanKind.SERVER: ProtoSpan.SPAN_KIND_SERVER, SpanKind.CLIENT: ProtoSpan.SPAN_KIND_CLIENT}[original.kind]
+        got = attributes(span.attributes)
+        want = {k: list(v) if isinstance(v, tuple) else v for k, v in original.attributes.items()}
+        assert got == want
+        assert span.status.code == {StatusCode.OK: 1, StatusCode.ERROR: 2}[original.status.status_code]
+        assert span.status.message == (original.status.description or "")
+        assert [(e.name, e.time_unix_nano, attributes(e.attributes)) for e in span.events] == [
+            (e.name, e.timestamp, dict(e.attributes)) for e in original.events]
+        assert attributes(res.attributes) == dict(resource.attributes)
+        assert (scope.name, scope.version) == ("checkout.instrumentation", "1.2.3")
+    # OTLP out is protobuf with gzip, as the issue asks.
+    otlp_headers = [h for path, h in upstream.headers if path == "/v1/traces"]
+    assert otlp_headers and all(h.get("Content-Type") == "application/x-protobuf" for h in otlp_headers)
+    assert all(h.get("Content-Encoding") == "gzip" for h in otlp_headers)
+
+    zipkin = eventually(lambda: len(upstream.zipkin_spans()) >= 2 and upstream.zipkin_spans())
+    assert len(zipkin) == 2
+    for z in zipkin:
+        original = sent[int(z["id"], 16)]
+        assert z["traceId"] == f"{original.context.trace_id:032x}"
+        assert z.get("parentId") == (f"{original.parent.span_id:016x}" if original.parent else None)
+        assert z["name"] == original.name
+        assert z["kind"] == {SpanKind.SERVER: "SERVER", SpanKind.CLIENT: "CLIENT"}[original.kind]
+        assert z["timestamp"] == round(original.start_time / 1000)
+        assert z["duration"] == round((original.end_time - original.start_time) / 1000)
+        assert z["localEndpoint"]["serviceName"] == "checkout"
+        tags = z["tags"]
+        assert tags["deployment.environment"] == "it" and tags["host.cores"] == "2"
+        assert tags["otel.scope.name"] == "checkout.instrumentation"
+        if original.kind == SpanKind.SERVER:
+            assert tags["http.response.status_code"] == "201" and tags["cache.hit"] == "true"
+            assert tags["retry.ratio"] == "0.5"
+            assert json.loads(tags["order.items"]) == ["apple", "pear"]
+            assert tags["otel.status_code"] == "OK" and "error" not in tags
+        else:
+            assert tags["otel.status_code"] == "ERROR" and tags["error"] == "deadlock detected"
+            assert z["remoteEndpoint"]["serviceName"] == "postgres"
+            (annotation,) = z["annotations"]
+            assert annotation["timestamp"] == round(original.events[0].timestamp / 1000)
+            assert json.loads(annotation["value"]) == {"retry": {"attempt": 2}}
+
+
+def test_zipkin_client_spans_reach_jaeger_and_zipkin(agent_factory, upstream):
+    agent = TraceAgent(agent_factory, upstream).start()
+    exporter = ZipkinExporter(endpoint=f"http://127.0.0.1:{agent.zipkin_port}/api/v2/spans", timeout=10)
+    provider, tracer, memory = sdk_tracer(exporter, Resource.create({"service.name": "cart"}))
+    with tracer.start_as_current_span("GET /cart", kind=SpanKind.SERVER, attributes={"http.route": "/cart", "items": 3}):
+        with tracer.start_as_current_span("publish cart.updated", kind=SpanKind.PRODUCER,
+                                          attributes={"messaging.system": "kafka"}):
+            pass
+    provider.shutdown()
+    sent = {span.context.span_id: span for span in memory.get_finished_spans()}
+
+    received = eventually(lambda: len(upstream.otlp_spans()) >= 2 and upstream.otlp_spans())
+    assert len(received) == 2
+    for res, scope, span in received:
+        original = sent[int.from_bytes(span.span_id, "big")]
+        assert span.trace_id == original.context.trace_id.to_bytes(16, "big")
+        assert span.parent_span_id == (original.parent.span_id.to_bytes(8, "big") if original.parent else b"")
+        # Zipkin carries microseconds (the exporter rounds nanoseconds to them): the agent's nanoseconds are those.
+        usec = lambda ns: (ns + 500) // 1000
+        assert span.start_time_unix_nano == usec(original.start_time) * 1000
+        assert span.end_time_unix_nano - span.start_time_unix_nano == usec(original.end_time - original.start_time) * 1000
+        assert span.kind == {SpanKind.SERVER: ProtoSpan.SPAN_KIND_SERVER, SpanKind.PRODUCER: ProtoSpan.SPAN_KIND_PRODUCER}[original.kind]
+        assert attributes(res.attributes)["service.name"] == "cart"
+        # Zipkin tags are strings: numbers come back as their text.
+        got = attributes(span.attributes)
+        for key, value in original.attributes.items():
+            assert got[key] == str(value)
+
+    zipkin = eventually(lambda: len(upstream.zipkin_spans()) >= 2 and upstream.zipkin_spans())
+    assert {z["id"] for z in zipkin} == {f"{i:016x}" for i in sent}
+    assert all(z["localEndpoint"]["serviceName"] == "cart" for z in zipkin)
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Metrics and logs
 
 
@@ -234,7 +345,7 @@ def test_otlp_logs_reach_the_file_sink_with_their_trace_ids(agent_factory):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Raw requests
+# Back-pressure
 
 
 def proto_request(trace_id, span_id, service="load"):
@@ -253,6 +364,60 @@ def post(url, body, content_type="application/x-protobuf"):
             return response.status, dict(response.headers)
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers)
+
+
+def test_a_down_upstream_fills_the_queue_clients_get_429_and_nothing_accepted_is_lost(agent_factory, upstream):
+    upstream.down()
+    agent = TraceAgent(agent_factory, upstream, sink_extra="    queue_size: 8\n    batch_size: 4", file_inputs="[zipkin]").start()
+    url = f"http://127.0.0.1:{agent.otlp_port}/v1/traces"
+    accepted, refused = [], []
+    for i in range(1, 200):
+        status, headers = post(url, proto_request(0xABC0000 + i, i).SerializeToString())
+        if status == 200:
+            accepted.append(i)
+        else:
+            assert status in (429, 503), status
+            assert int(headers["Retry-After"]) >= 1
+            refused.append(i)
+    assert accepted and refused, (len(accepted), len(refused))
+    # The queue stayed full: once refusing started, nothing more got in while the upstream was down.
+    assert max(accepted) < min(refused) + 8
+    assert upstream.refused > 0
+    samples = agent.metrics()
+    assert find(samples, "noa_receiver_items_total", component_id="otlp", outcome="refused") == [len(refused)]
+    assert sum(find(samples, "noa_sink_retries_total", component_id="jaeger")) >= 1
+
+    upstream.up()
+    want = {i.to_bytes(8, "big") for i in accepted}
+    assert eventually(lambda: {s.span_id for _, _, s in upstream.otlp_spans()} >= want, timeout=60)
+    assert eventually(lambda: {int(z["id"], 16) for z in upstream.zipkin_spans()} >= set(accepted), timeout=60)
+    # And the client is welcome again.
+    assert post(url, proto_request(0xDEF, 999).SerializeToString())[0] == 200
+    assert eventually(lambda: 999 .to_bytes(8, "big") in {s.span_id for _, _, s in upstream.otlp_spans()})
+
+
+def test_the_sdk_exporter_retries_through_an_outage_and_every_span_arrives(agent_factory, upstream):
+    upstream.down()
+    agent = TraceAgent(agent_factory, upstream, sink_extra="    queue_size: 2\n    batch_size: 1", file_inputs="[zipkin]").start()
+    exporter = OTLPSpanExporter(endpoint=f"http://127.0.0.1:{agent.otlp_port}/v1/traces", timeout=30)
+    provider, tracer, memory = sdk_tracer(InMemorySpanExporter(), Resource.create({"service.name": "sdk"}))
+    for i in range(6):
+        with tracer.start_as_current_span(f"op{i}"):
+            pass
+    spans = memory.get_finished_spans()
+    # The first requests fill the queue; then the SDK is told 429 and backs off, retrying.
+    import threading
+    results = []
+    sender = threading.Thread(target=lambda: results.extend(exporter.export([s]) for s in spans))
+    sender.start()
+    assert eventually(lambda: find(agent.metrics(), "noa_receiver_items_total", component_id="otlp", outcome="refused"), timeout=20)
+    upstream.up()
+    sender.join(timeout=60)
+    assert not sender.is_alive()
+    from opentelemetry.sdk.trace.export import SpanExportResult
+    assert results == [SpanExportResult.SUCCESS] * len(spans)
+    want = {s.context.span_id.to_bytes(8, "big") for s in spans}
+    assert eventually(lambda: {s.span_id for _, _, s in upstream.otlp_spans()} >= want, timeout=60)
 
 
 # ---------------------------------------------------------------------------------------------------------------

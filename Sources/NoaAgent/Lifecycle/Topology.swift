@@ -35,8 +35,9 @@ final class Topology {
     private(set) var tracePipeline: TracePipeline?
     private let host: TaskHost
     private let logFactory: LogComponentFactory
-    /// The trace sinks' HTTP client.
+    /// The trace sinks' HTTP client: injected, or a `NIOHTTPTransport` on `group` that `stop` shuts down.
     private let transport: any HTTPTransport
+    private let ownedTransport: NIOHTTPTransport?
     private let sinkStatistics = SinkStatisticsSet()
     private let pipelineMetrics = ProducerSet(id: "pipelines")
     /// How long a stopping log or trace pipeline may take to deliver what its sinks hold.
@@ -51,7 +52,14 @@ final class Topology {
         group: any EventLoopGroup, threadPool: NIOThreadPool, telemetry: AgentTelemetry, host: TaskHost = TaskHost(),
         logFactory: LogComponentFactory? = nil, transport: (any HTTPTransport)? = nil, logger: Logger
     ) {
-        self.transport = transport ?? UnavailableHTTPTransport()
+        if let transport {
+            self.transport = transport
+            self.ownedTransport = nil
+        } else {
+            let live = NIOHTTPTransport(group: group)
+            self.transport = live
+            self.ownedTransport = live
+        }
         self.group = group
         self.threadPool = threadPool
         self.telemetry = telemetry
@@ -251,6 +259,7 @@ final class Topology {
         tracePipeline = nil
         await logPipeline?.stop(drainTimeout: drainTimeout)
         logPipeline = nil
+        ownedTransport?.shutdown()
         for sink in sinks.values { await sink.server.close() }
         sinks = [:]
     }
