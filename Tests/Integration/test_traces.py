@@ -8,6 +8,7 @@ import glob
 import json
 import logging
 import os
+import signal
 import time
 import urllib.error
 import urllib.request
@@ -54,6 +55,13 @@ class TraceAgent:
 
     def __init__(self, agent_factory, upstream=None, source_extra="", sink_extra="", file_inputs="[otlp, zipkin]"):
         self.otlp_port, self.zipkin_port, self.prom_port = free_port(), free_port(), free_port()
+        self.agent = agent_factory("")
+        # data_dir: the agent's own temporary directory, so runs never share files.
+        self.data_dir = f"{self.agent.dir}/data"
+        self.configure(upstream, source_extra, sink_extra, file_inputs)
+
+    def configure(self, upstream=None, source_extra="", sink_extra="", file_inputs="[otlp, zipkin]"):
+        """Writes the config file (SIGHUP applies it to a running agent)."""
         lines = [
             "sources:",
             "  otlp:",
@@ -88,9 +96,6 @@ class TraceAgent:
                 "    batch_timeout: 50ms",
                 sink_extra,
             ]
-        self.agent = agent_factory("")
-        # data_dir: the agent's own temporary directory, so runs never share files.
-        self.data_dir = f"{self.agent.dir}/data"
         self.agent.write_config(f"data_dir: {self.data_dir}\n" + "\n".join(line for line in lines if line) + "\n")
 
     def start(self):
@@ -477,3 +482,32 @@ def test_head_sampling_keeps_the_same_traces_on_every_agent_as_the_sdk_would(age
     assert set(first) == expected
     assert sorted(first) == sorted(list(expected) * 2)  # both spans of each kept trace
     assert 45 <= len(expected) <= 135  # 30% of 300: a broken rule would be far outside
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reload
+
+
+def test_a_reload_moves_the_exporters_and_a_connected_client_follows(agent_factory, upstream):
+    other = Upstream()
+    try:
+        agent = TraceAgent(agent_factory, upstream).start()
+        # One exporter, one keep-alive connection, across the reload.
+        exporter = OTLPSpanExporter(endpoint=f"http://127.0.0.1:{agent.otlp_port}/v1/traces", timeout=20)
+        provider, tracer, memory = sdk_tracer(exporter, Resource.create({"service.name": "reload"}))
+        with tracer.start_as_current_span("before"):
+            pass
+        assert eventually(lambda: [s.name for _, _, s in upstream.otlp_spans()] == ["before"])
+
+        agent.configure(other)
+        agent.agent.signal(signal.SIGHUP)
+        assert eventually(lambda: find(agent.metrics(), "noa_config_reloads_total", result="success") == [1])
+        with tracer.start_as_current_span("after"):
+            pass
+        provider.shutdown()
+        # The old receiver closed the client's connection with its 503; the retry reached the new one.
+        assert eventually(lambda: [s.name for _, _, s in other.otlp_spans()] == ["after"])
+        assert [s.name for _, _, s in upstream.otlp_spans()] == ["before"]
+        assert [s.name for s in memory.get_finished_spans()] == ["before", "after"]
+    finally:
+        other.close()

@@ -217,6 +217,9 @@ public final class OTLPHTTPReceiver: HTTPResponder {
         failures.log(.warning, key: "busy", "OTLP requests are refused: the pipeline is full or stopping.")
         var response = status(code, code == .tooManyRequests ? "the agent's queue is full, retry later" : "the agent is stopping", encoding)
         response.headers.add(name: "Retry-After", value: String(retryAfterSeconds))
+        // A stopping pipeline (shutdown, or replaced by a reload) will not take this connection's retry:
+        // closing it makes the client reconnect, to the new receiver when there is one.
+        if code == .serviceUnavailable { response.headers.add(name: "Connection", value: "close") }
         return response
     }
 
