@@ -100,16 +100,16 @@ public final class OTLPHTTPReceiver: HTTPResponder {
     // MARK: - Signals
 
     private func receiveTraces(_ body: [UInt8], _ encoding: Encoding) -> HTTPResponse {
-        let request: OTLPExportTraceServiceRequest
+        let decoded: OTLPTraceDecoding
         do {
             switch encoding {
-            case .protobuf: request = try OTLPExportTraceServiceRequest(serializedBytes: body)
-            case .json: request = try OTLPJSON.decodeTraceRequest(body)
+            // Protobuf, the hot path, is read straight into spans; JSON goes through the generated types.
+            case .protobuf: decoded = try OTLPTraceWire.decodeRequest(body)
+            case .json: decoded = try OTLPJSON.decodeTraceRequest(body).toResourceSpans()
             }
         } catch {
             return badRequest("the trace request could not be decoded: \(error)", path: "/v1/traces", encoding)
         }
-        let decoded = request.toResourceSpans()
         switch traces.offer(decoded.resourceSpans) {
         case .accepted: break
         case .full:
