@@ -211,8 +211,9 @@ def test_otlp_spans_reach_jaeger_and_zipkin_field_by_field(agent_factory, upstre
         assert z.get("parentId") == (f"{original.parent.span_id:016x}" if original.parent else None)
         assert z["name"] == original.name
         assert z["kind"] == {SpanKind.SERVER: "SERVER", SpanKind.CLIENT: "CLIENT"}[original.kind]
-        assert z["timestamp"] == round(original.start_time / 1000)
-        assert z["duration"] == round((original.end_time - original.start_time) / 1000)
+        # Microseconds, rounded (in integers: a float would lose the last digit of a nanosecond timestamp).
+        assert z["timestamp"] == (original.start_time + 500) // 1000
+        assert z["duration"] == (original.end_time - original.start_time + 500) // 1000
         assert z["localEndpoint"]["serviceName"] == "checkout"
         tags = z["tags"]
         assert tags["deployment.environment"] == "it" and tags["host.cores"] == "2"
@@ -226,7 +227,7 @@ def test_otlp_spans_reach_jaeger_and_zipkin_field_by_field(agent_factory, upstre
             assert tags["otel.status_code"] == "ERROR" and tags["error"] == "deadlock detected"
             assert z["remoteEndpoint"]["serviceName"] == "postgres"
             (annotation,) = z["annotations"]
-            assert annotation["timestamp"] == round(original.events[0].timestamp / 1000)
+            assert annotation["timestamp"] == (original.events[0].timestamp + 500) // 1000
             assert json.loads(annotation["value"]) == {"retry": {"attempt": 2}}
 
 

@@ -39,6 +39,7 @@ import Testing
                 endpoint: http://127.0.0.1:9411/api/v2/spans
                 compression: none
                 queue_size: 50
+                queue_spans: 2000
               prom:
                 type: prometheus
                 listen: 127.0.0.1:9464
@@ -56,6 +57,7 @@ import Testing
         guard case .zipkin(let out) = config.sinks[1].config else { Issue.record("zipkin_out"); return }
         #expect(out.compression == false)
         #expect(out.queue.queueSize == 50)
+        #expect(out.queue.queueSpans == 2000)
     }
 
     @Test func problemsNameTheirKey() {

@@ -147,6 +147,30 @@ final class RecordingTransport: HTTPTransport {
         }
     }
 
+    @Test func theSpanBudgetBoundsTheQueueWhateverTheRequestCount() async throws {
+        let transport = RecordingTransport()
+        transport.setDown(true)
+        try await withTopology(transport: transport) { topology in
+            var sink = OTLPSinkConfig(endpoint: "http://127.0.0.1:1", inputs: ["otlp"])
+            sink.queue = TraceQueueConfig(queueSize: 1000, queueSpans: 3, batchSize: 64, batchTimeout: .milliseconds(10))
+            try await topology.apply(config(otlpSink: sink))
+            let receiver = try #require(topology.tracePipeline?.listening.first?.port)
+            var codes: [Int] = []
+            for i in 0..<6 { codes.append(try await post(receiver, spanJSON(String(format: "%016x", i + 1))).status) }
+            // Three one-span requests fill a three-span budget (the request queue has room for 1000).
+            #expect(codes == [200, 200, 200, 429, 429, 429])
+            transport.setDown(false)
+            #expect(try await eventually { try transport.deliveredSpanIDs().count == 3 })
+            // Delivered batches gave their room back.
+            var status = 0
+            for _ in 0..<100 where status != 200 {
+                status = try await post(receiver, spanJSON("00000000000000aa")).status
+                if status != 200 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(status == 200)
+        }
+    }
+
     @Test func anUnchangedReloadKeepsThePipelineAndAChangedOneRebuildsIt() async throws {
         let transport = RecordingTransport()
         try await withTopology(transport: transport) { topology in

@@ -17,6 +17,8 @@ public enum TraceComponentFactory {
     /// A trace sink ready to run.
     public struct TraceSink: Sendable {
         public let inlet: BoundedChannel<Envelope<ResourceSpans>>
+        /// The spans the inlet may hold (`queue_spans`), reserved by receivers and released as batches finish.
+        public let budget: QueueBudget
         public let statistics: SinkStatistics
         /// Runs until the inlet is closed and drained.
         public let run: @Sendable () async -> Void
@@ -53,6 +55,7 @@ public enum TraceComponentFactory {
     private static func sink<S: BatchSink>(_ id: String, _ exporter: S, _ queue: TraceQueueConfig, _ logger: Logger) -> TraceSink
     where S.Item == ResourceSpans {
         let inlet = BoundedChannel<Envelope<ResourceSpans>>(capacity: queue.queueSize)
+        let budget = QueueBudget(limit: queue.queueSpans)
         let statistics = SinkStatistics(id: id, signal: "traces", queueDepth: { inlet.count })
         var retry = RetryPolicy()
         retry.maxElapsed = queue.maxElapsedRetry
@@ -60,7 +63,7 @@ public enum TraceComponentFactory {
             id: id, sink: exporter, inlet: inlet,
             batch: BatchPolicy(maxItems: queue.batchSize, maxBytes: 4 << 20, maxDelay: queue.batchTimeout), retry: retry,
             statistics: statistics, itemBytes: { $0.estimatedBytes }, logger: logger)
-        return TraceSink(inlet: inlet, statistics: statistics, run: { await runner.run() })
+        return TraceSink(inlet: inlet, budget: budget, statistics: statistics, run: { await runner.run() })
     }
 
     /// A trace source ready to bind.
@@ -80,7 +83,7 @@ public enum TraceComponentFactory {
     /// sink wired to it; `logs`: where OTLP logs go (`.discard` when no log sink takes this source); `statistics`:
     /// the receiver's counters, when the caller counts into them too (logs dropped for want of a sink).
     public static func makeSource(
-        _ named: NamedSource, sinkInlets: [BoundedChannel<Envelope<ResourceSpans>>],
+        _ named: NamedSource, sinkInlets: [TraceInlet],
         logs: ReceiverOutlet<LogRecord> = .discard, statistics: ReceiverStatistics? = nil, logger: Logger
     ) -> TraceSource? {
         let processing: TraceProcessingConfig
@@ -96,11 +99,12 @@ public enum TraceComponentFactory {
         let counters = SamplingCounters(id: named.id)
         let spanMetrics = processing.spanMetrics.map { SpanMetrics(id: named.id, configuration: $0) }
         if let spanMetrics { producers.append(spanMetrics) }
-        var downstream = ReceiverOutlet<ResourceSpans>.channels(sinkInlets)
+        var downstream = ReceiverOutlet<ResourceSpans>.inlets(sinkInlets)
         var tailStage: TailSamplingStage?
         if let tail = processing.tailSampling {
             let stage = TailSamplingStage(
-                sampler: TailSampler(configuration: tail, counters: counters), capacity: 1000, downstream: sinkInlets)
+                sampler: TailSampler(configuration: tail, counters: counters), capacity: 1000,
+                downstream: sinkInlets.map(\.channel))
             tailStage = stage
             downstream = .channels([stage.inlet])
         }

@@ -86,7 +86,7 @@ final class TracePipeline: Sendable {
         let spec = Spec(config)
         var sinks: [RunningSink] = []
         var statistics: [SinkStatistics] = []
-        var inletsBySource: [String: [BoundedChannel<Envelope<ResourceSpans>>]] = [:]
+        var inletsBySource: [String: [TraceInlet]] = [:]
         for named in spec.sinks {
             var sinkLogger = logger
             sinkLogger[metadataKey: "component_id"] = "\(named.id)"
@@ -98,7 +98,9 @@ final class TracePipeline: Sendable {
             }
             sinks.append(running)
             statistics.append(made.statistics)
-            for input in named.config.inputs { inletsBySource[input, default: []].append(made.inlet) }
+            for input in named.config.inputs {
+                inletsBySource[input, default: []].append(TraceInlet(channel: made.inlet, budget: made.budget))
+            }
         }
 
         var sources: [RunningSource] = []
