@@ -217,6 +217,11 @@ def main():
     parser.add_argument("--perf", metavar="FILE", help="record the agent with `perf record -g` into FILE during the timed run")
     args = parser.parse_args()
 
+    with open("/proc/loadavg") as f:
+        load = float(f.read().split()[0])
+    if load > 0.5:
+        print(f"warning: load average {load:.2f} before the run; other processes will take CPU from both sides",
+              file=sys.stderr)
     if not os.path.exists(args.agent):
         sys.exit(f"{args.agent} not found: build it with `swift build -c release --static-swift-stdlib`")
     receiver_port, otlp_port, prom_port = free_port(), free_port(), free_port()
@@ -311,7 +316,8 @@ def main():
           f"VmHWM {hwm / 1024:.1f} MB")
     print(f"  receiver CPU       {(rc1 - rc0) / wall * 100:11.0f} % of its core")
     print(f"  drained after load {received.value:,} of {int(accepted_total):,} accepted spans delivered")
-    print(f"  aim: >= 100,000 spans/s on one core: {'met' if rate >= 100_000 else 'NOT met'}")
+    print(f"  aim: >= 100,000 spans/s on one core: {'met' if rate >= 100_000 else 'NOT met'}"
+          f" (load average before the run: {load:.2f})")
 
 
 if __name__ == "__main__":
