@@ -9,12 +9,20 @@ public enum Gzip {
         public var description: String { "zlib error \(code)" }
     }
 
-    /// Compresses `input` into a gzip member with zlib (streaming-capable, used where libdeflate is not).
-    public static func compress(_ input: [UInt8], level: Int32 = 1) throws(Failure) -> [UInt8] {
+    /// The wrapper around the deflate stream: gzip (RFC 1952, HTTP bodies) or zlib (RFC 1950, the Beats
+    /// protocol's compressed frames).
+    public enum Wrapper: Sendable {
+        case gzip, zlib
+
+        /// zlib's windowBits: 15 is a 32 KiB window; + 16 selects the gzip wrapper.
+        var windowBits: Int32 { self == .gzip ? 15 + 16 : 15 }
+    }
+
+    /// Compresses `input` with zlib (streaming-capable, used where libdeflate is not).
+    public static func compress(_ input: [UInt8], level: Int32 = 1, wrapper: Wrapper = .gzip) throws(Failure) -> [UInt8] {
         var stream = z_stream()
-        // windowBits 15 + 16 selects the gzip wrapper.
         var rc = deflateInit2_(
-            &stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+            &stream, level, Z_DEFLATED, wrapper.windowBits, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
             Int32(MemoryLayout<z_stream>.size))
         guard rc == Z_OK else { throw Failure(code: rc) }
         defer { deflateEnd(&stream) }
@@ -35,10 +43,11 @@ public enum Gzip {
         return output
     }
 
-    /// Decompresses a gzip member (used by tests and, later, by receivers of gzip request bodies).
-    public static func decompress(_ input: [UInt8], limit: Int = 64 << 20) throws(Failure) -> [UInt8] {
+    /// Decompresses a gzip member (request and response bodies) or a zlib stream, up to `limit` bytes of output
+    /// (past it: `Failure` with zlib's Z_BUF_ERROR, -5).
+    public static func decompress(_ input: [UInt8], limit: Int = 64 << 20, wrapper: Wrapper = .gzip) throws(Failure) -> [UInt8] {
         var stream = z_stream()
-        var rc = inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        var rc = inflateInit2_(&stream, wrapper.windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard rc == Z_OK else { throw Failure(code: rc) }
         defer { inflateEnd(&stream) }
         var output: [UInt8] = []

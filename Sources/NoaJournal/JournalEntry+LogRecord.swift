@@ -2,7 +2,7 @@ import NoaCore
 
 /// How one journal field becomes part of a `LogRecord`: Filebeat's journald mapping, which is what users of
 /// journald data in Elasticsearch know.
-enum JournalFieldMapping {
+enum JournalFieldMapping: Equatable {
     /// A text ECS field.
     case keyword(String)
     /// An integer ECS field; a value that isn't a decimal integer is kept as text.
@@ -59,6 +59,26 @@ enum JournalFieldMapping {
     static func customKey(_ name: String) -> String {
         "journald.custom." + name.drop { $0 == "_" }.lowercased()
     }
+
+    /// The same from the name's bytes, in one allocation (journal field names are ASCII `[A-Z0-9_]`).
+    static func customKey(_ name: UnsafeBufferPointer<UInt8>) -> String {
+        var start = 0
+        while start < name.count, name[start] == UInt8(ascii: "_") { start += 1 }
+        let prefix: StaticString = "journald.custom."
+        let count = prefix.utf8CodeUnitCount + name.count - start
+        guard name[start...].allSatisfy({ $0 < 0x80 }) else {
+            return customKey(String(decoding: name, as: UTF8.self))
+        }
+        return String(unsafeUninitializedCapacity: count) { out in
+            for i in 0..<prefix.utf8CodeUnitCount { out[i] = prefix.utf8Start[i] }
+            var o = prefix.utf8CodeUnitCount
+            for byte in name[start...] {
+                out[o] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
+                o += 1
+            }
+            return count
+        }
+    }
 }
 
 /// syslog's keyword for each priority (RFC 5424 / syslog.h), used as the record's `severityText` (`log.level`).
@@ -86,55 +106,58 @@ extension JournalEntry {
         var record = LogRecord(
             timestamp: JournalEntry.nanoseconds(microseconds: realtime), observedTimestamp: observedAt,
             message: "", id: recordID)
-        var attributes = OrderedAttributes()
+        var attributes = OrderedAttributes(capacity: fieldCount)
         var haveMessage = false
         var messages = 0
         var messageIsText = true
 
-        for field in fields {
-            switch field.name {
-            case "MESSAGE":
+        forEachField { name, value in
+            let known = JournalFieldNames.lookup(name)
+            switch known {
+            case .message:
                 messages += 1
                 if !haveMessage {
                     haveMessage = true
-                    if let text = String(validating: field.value, as: UTF8.self) {
+                    if let text = UTF8Text.string(value) {
                         record.message = text
                     } else {
-                        record.message = String(decoding: field.value, as: UTF8.self)
+                        record.message = String(decoding: value, as: UTF8.self)
                         messageIsText = false
                     }
                 }
-                continue
-            case "_SOURCE_REALTIME_TIMESTAMP":
-                if let micros = JournalEntry.decimal(field.value), micros >= 0 {
+                return
+            case .sourceRealtime:
+                if let micros = JournalEntry.decimal(value), micros >= 0 {
                     record.timestamp = JournalEntry.nanoseconds(microseconds: UInt64(micros))
-                    continue
+                    return
                 }
-            case "PRIORITY":
-                if record.severity == nil, let priority = JournalEntry.decimal(field.value), (0...7).contains(priority) {
+            case .priority:
+                if record.severity == nil, let priority = JournalEntry.decimal(value), (0...7).contains(priority) {
                     record.severity = Severity(syslogPriority: Int(priority))
                     record.severityText = syslogLevelNames[Int(priority)]
                 }
-            case "TRACE_ID":
-                if record.traceID == nil, let id = JournalEntry.hexID(field.value, bytes: 16) {
+            case .traceID:
+                if record.traceID == nil, let id = JournalEntry.hexID(value, bytes: 16) {
                     record.traceID = id
-                    continue
+                    return
                 }
-            case "SPAN_ID":
-                if record.spanID == nil, let id = JournalEntry.hexID(field.value, bytes: 8) {
+            case .spanID:
+                if record.spanID == nil, let id = JournalEntry.hexID(value, bytes: 8) {
                     record.spanID = id
-                    continue
+                    return
                 }
-            default:
+            case .mapped, nil:
                 break
             }
-            let mapping = JournalFieldMapping.table[field.name]
-            attributes.add(mapping?.key ?? JournalFieldMapping.customKey(field.name), JournalEntry.value(field.value, as: mapping))
+            let mapping = known?.mapping
+            attributes.add(mapping?.key ?? JournalFieldMapping.customKey(name), JournalEntry.value(value, as: mapping))
         }
         if messages > 1 || !messageIsText {
             // The typed message holds one text; keep every MESSAGE exactly, so nothing is lost.
-            for field in fields where field.name == "MESSAGE" {
-                attributes.add(JournalFieldMapping.customKey("MESSAGE"), JournalEntry.value(field.value, as: nil))
+            forEachField { name, value in
+                if JournalFieldNames.lookup(name) == .message {
+                    attributes.add(JournalFieldMapping.customKey(name), JournalEntry.value(value, as: nil))
+                }
             }
         }
         record.attributes = attributes.attributes
@@ -145,14 +168,14 @@ extension JournalEntry {
         microseconds > UInt64(Int64.max / 1000) ? Int64.max : Int64(microseconds) * 1000
     }
 
-    static func value(_ bytes: [UInt8], as mapping: JournalFieldMapping?) -> AttributeValue {
+    static func value(_ bytes: UnsafeBufferPointer<UInt8>, as mapping: JournalFieldMapping?) -> AttributeValue {
         if case .integer = mapping, let number = decimal(bytes) { return .int(number) }
-        if let text = String(validating: bytes, as: UTF8.self) { return .string(text) }
-        return .bytes(bytes)
+        if let text = UTF8Text.string(bytes) { return .string(text) }
+        return .bytes(Array(bytes))
     }
 
     /// A decimal integer (optional leading `-`), or nil.
-    static func decimal(_ bytes: [UInt8]) -> Int64? {
+    static func decimal(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard !bytes.isEmpty, bytes.count <= 20 else { return nil }
         var negative = false
         var digits = bytes[...]
@@ -174,7 +197,7 @@ extension JournalEntry {
 
     /// `bytes` × 2 hex digits (either case) as bytes; nil for any other length or a non-hex digit, and for an
     /// all-zero id, which W3C trace context defines as invalid.
-    static func hexID(_ text: [UInt8], bytes count: Int) -> [UInt8]? {
+    static func hexID(_ text: UnsafeBufferPointer<UInt8>, bytes count: Int) -> [UInt8]? {
         guard text.count == count * 2 else { return nil }
         var out = [UInt8](repeating: 0, count: count)
         for i in 0..<count {
@@ -186,13 +209,29 @@ extension JournalEntry {
 }
 
 /// Attributes in first-seen order, where a key seen again turns its value into an array.
+///
+/// Repeated keys are found through a parallel array of 64-bit FNV-1a hashes of the keys, scanned linearly: an
+/// entry has a few dozen fields at most, and a dictionary per entry (allocation and SipHash for every field) was
+/// the largest cost of this mapping.
 private struct OrderedAttributes {
     var attributes: [Attribute] = []
-    var index: [String: Int] = [:]
+    var hashes: [UInt64] = []
+
+    init(capacity: Int) {
+        attributes.reserveCapacity(capacity)
+        hashes.reserveCapacity(capacity)
+    }
 
     mutating func add(_ key: String, _ value: AttributeValue) {
-        guard let at = index[key] else {
-            index[key] = attributes.count
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        var at: Int? = nil
+        for i in hashes.indices where hashes[i] == hash && attributes[i].key == key {
+            at = i
+            break
+        }
+        guard let at else {
+            hashes.append(hash)
             attributes.append(Attribute(key, value))
             return
         }
@@ -202,6 +241,78 @@ private struct OrderedAttributes {
             attributes[at].value = .array(values)
         } else {
             attributes[at].value = .array([attributes[at].value, value])
+        }
+    }
+}
+
+/// Journal field names the mapping knows, looked up by their bytes: an open-addressing table keyed by a 64-bit
+/// FNV-1a hash, so a field costs no String and no dictionary hashing.
+enum JournalFieldNames: Equatable {
+    case message, sourceRealtime, priority, traceID, spanID
+    case mapped(JournalFieldMapping)
+
+    var mapping: JournalFieldMapping? {
+        switch self {
+        case .priority: return JournalFieldMapping.table["PRIORITY"]
+        case .mapped(let mapping): return mapping
+        default: return nil
+        }
+    }
+
+    private static let slots = 256
+
+    /// The table, flat: every name's bytes in one array, and per slot the name's range in it (count 0: empty) and
+    /// its kind, so a lookup copies and retains nothing.
+    private struct Table {
+        var names: [UInt8] = []
+        var starts = [Int32](repeating: 0, count: JournalFieldNames.slots)
+        var counts = [Int32](repeating: 0, count: JournalFieldNames.slots)
+        var kinds = [JournalFieldNames?](repeating: nil, count: JournalFieldNames.slots)
+    }
+
+    private static let table: Table = {
+        var entries: [(String, JournalFieldNames)] = [
+            ("MESSAGE", .message), ("_SOURCE_REALTIME_TIMESTAMP", .sourceRealtime), ("PRIORITY", .priority),
+            ("TRACE_ID", .traceID), ("SPAN_ID", .spanID),
+        ]
+        for (name, mapping) in JournalFieldMapping.table where name != "PRIORITY" {
+            entries.append((name, .mapped(mapping)))
+        }
+        var table = Table()
+        for (name, kind) in entries {
+            let bytes = Array(name.utf8)
+            var slot = bytes.withUnsafeBufferPointer { Int(hash($0) % UInt64(slots)) }
+            while table.counts[slot] != 0 { slot = (slot + 1) % slots }
+            table.starts[slot] = Int32(table.names.count)
+            table.counts[slot] = Int32(bytes.count)
+            table.kinds[slot] = kind
+            table.names += bytes
+        }
+        return table
+    }()
+
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    static func lookup(_ name: UnsafeBufferPointer<UInt8>) -> JournalFieldNames? {
+        var slot = Int(hash(name) % UInt64(slots))
+        return table.names.withUnsafeBufferPointer { names -> JournalFieldNames? in
+            while table.counts[slot] != 0 {
+                if Int(table.counts[slot]) == name.count {
+                    let start = Int(table.starts[slot])
+                    var same = true
+                    for i in 0..<name.count where names[start + i] != name[i] {
+                        same = false
+                        break
+                    }
+                    if same { return table.kinds[slot] }
+                }
+                slot = (slot + 1) % slots
+            }
+            return nil
         }
     }
 }

@@ -1,3 +1,4 @@
+import NoaCore
 /// One message of the `journal-reader` child's output stream: an entry, or the position a restart must resume
 /// from before any entry was sent (the cursor a `tail` start landed on).
 ///
@@ -179,17 +180,17 @@ public struct JournalFrameDecoder: Sendable {
             let count = Int(try reader.u32("field count"))
             // Each field takes at least 8 bytes: a count larger than that can't be honest; don't reserve for it.
             guard count <= reader.remaining / 8 else { throw .truncated("field list") }
-            var fields: [JournalField] = []
-            fields.reserveCapacity(count)
+            var entry = JournalEntry(
+                cursor: cursor, realtime: realtime, monotonic: monotonic, bootID: JournalID128(high: high, low: low),
+                capacity: reader.remaining, fieldCount: count)
             for _ in 0..<count {
-                let name = try reader.text("field name")
-                let value = try reader.bytes("field value")
-                fields.append(JournalField(name, value))
+                let name = try reader.lengthPrefixed("field name")
+                guard UTF8Text.isValid(name.assumingMemoryBound(to: UInt8.self)) else { throw .invalidText("field name") }
+                let value = try reader.lengthPrefixed("field value")
+                entry.appendField(name: name, value: value)
             }
             try reader.finish()
-            return .entry(JournalEntry(
-                cursor: cursor, realtime: realtime, monotonic: monotonic,
-                bootID: JournalID128(high: high, low: low), fields: fields))
+            return .entry(entry)
         default:
             throw .unknownKind(kind)
         }
@@ -227,6 +228,12 @@ private struct ByteReader {
         try take(8, what).reduce(0) { $0 << 8 | UInt64($1) }
     }
 
+    /// A u32 length, then that many bytes (not copied).
+    mutating func lengthPrefixed(_ what: String) throws(JournalFrameError) -> UnsafeRawBufferPointer {
+        let count = Int(try u32(what))
+        return try take(count, what)
+    }
+
     mutating func bytes(_ what: String) throws(JournalFrameError) -> [UInt8] {
         let count = Int(try u32(what))
         return Array(try take(count, what))
@@ -235,7 +242,7 @@ private struct ByteReader {
     mutating func text(_ what: String) throws(JournalFrameError) -> String {
         let count = Int(try u32(what))
         let raw = try take(count, what)
-        guard let text = String(validating: raw, as: UTF8.self) else { throw .invalidText(what) }
+        guard let text = UTF8Text.string(raw.assumingMemoryBound(to: UInt8.self)) else { throw .invalidText(what) }
         return text
     }
 

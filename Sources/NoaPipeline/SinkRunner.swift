@@ -51,7 +51,8 @@ public final class SinkRunner<Sink: BatchSink>: Sendable {
             var items = first.items.count
             var bytes = first.items.reduce(0) { $0 + itemBytes($1) }
             let deadline = ContinuousClock.now + batch.maxDelay
-            while items < batch.maxItems && bytes < batch.maxBytes {
+            // An envelope of at least half a batch goes alone: gathering would copy it to gain little.
+            while items < batch.maxItems / 2 && bytes < batch.maxBytes / 2 {
                 let next: Envelope<Sink.Item>?
                 if let ready = inlet.tryReceive() {
                     next = ready
@@ -89,11 +90,19 @@ public final class SinkRunner<Sink: BatchSink>: Sendable {
     /// Writes every item of `envelopes`, in chunks within the batch limits, then acknowledges the envelopes.
     /// Returns false if the task was cancelled before it finished (nothing more is acknowledged).
     private func deliver(_ envelopes: [Envelope<Sink.Item>]) async -> Bool {
-        var items: [Sink.Item] = []
+        // One envelope within the limits goes as it is: concatenating copies every item (a retain per string).
+        let items: [Sink.Item]
         var owners: [Int] = []
-        for (index, envelope) in envelopes.enumerated() {
-            items.append(contentsOf: envelope.items)
-            owners.append(contentsOf: repeatElement(index, count: envelope.items.count))
+        if envelopes.count == 1 {
+            items = envelopes[0].items
+        } else {
+            var all: [Sink.Item] = []
+            all.reserveCapacity(envelopes.reduce(0) { $0 + $1.items.count })
+            for (index, envelope) in envelopes.enumerated() {
+                all.append(contentsOf: envelope.items)
+                owners.append(contentsOf: repeatElement(index, count: envelope.items.count))
+            }
+            items = all
         }
         var rejectedOwners = Set<Int>()
         var start = 0
@@ -104,8 +113,8 @@ public final class SinkRunner<Sink: BatchSink>: Sendable {
                 bytes += itemBytes(items[end])
                 end += 1
             }
-            guard let rejected = await write(Array(start..<end), of: items) else { return false }
-            for index in rejected { rejectedOwners.insert(owners[index]) }
+            guard let rejected = await write(start..<end, of: items) else { return false }
+            for index in rejected { rejectedOwners.insert(owners.isEmpty ? 0 : owners[index]) }
             start = end
         }
         for (index, envelope) in envelopes.enumerated() {
@@ -116,8 +125,8 @@ public final class SinkRunner<Sink: BatchSink>: Sendable {
 
     /// Writes `indexes` of `items` until each is delivered or rejected; returns the rejected ones, or nil if the
     /// task was cancelled while waiting to retry.
-    private func write(_ indexes: [Int], of items: [Sink.Item]) async -> [Int]? {
-        var pending = indexes
+    private func write(_ range: Range<Int>, of items: [Sink.Item]) async -> [Int]? {
+        var pending = Array(range)
         var rejected: [Int] = []
         var attempt = 0
         let started = ContinuousClock.now
@@ -128,7 +137,12 @@ public final class SinkRunner<Sink: BatchSink>: Sendable {
             var retryAfter: Duration?
             let outcome: SinkError?
             do throws(SinkError) {
-                try await sink.write(pending.map { items[$0] })
+                // The first attempt of a whole array passes it as is (no copy of the items).
+                if pending.count == items.count {
+                    try await sink.write(items)
+                } else {
+                    try await sink.write(pending.map { items[$0] })
+                }
                 outcome = nil
             } catch {
                 outcome = error

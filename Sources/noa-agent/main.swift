@@ -28,6 +28,8 @@ struct NoaAgentMain {
         case .success(.journalReader(let options)):
             // The journald source's child process: no logging bootstrap, no event loops, frames on stdout.
             exit(JournalReaderChild.run(options))
+        case .success(.setupElasticsearch(let config, let sink)):
+            exit(await setupElasticsearch(config: config, sink: sink))
         case .success(.run(let config, let logLevel)):
             exit(await run(config: config, logLevel: logLevel))
         }
@@ -42,6 +44,38 @@ struct NoaAgentMain {
             printErr(errors.description)
             return 1
         }
+    }
+
+    /// `setup elasticsearch`: 0 when every template is installed, 1 when one is not, 2 for a bad config.
+    static func setupElasticsearch(config: String, sink: String?) async -> Int32 {
+        let loaded: AgentConfig
+        switch ConfigSource.file(config).load(with: ConfigLoader(environment: processEnvironment())) {
+        case .success(let value): loaded = value
+        case .failure(let errors):
+            printErr(errors.description)
+            return 2
+        }
+        let targets: [(id: String, config: ElasticsearchSinkConfig)]
+        switch ElasticsearchSetup.sinks(in: loaded, sinkID: sink) {
+        case .success(let found): targets = found
+        case .failure(let error):
+            printErr("\(config): \(error.message)")
+            return 2
+        }
+        LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: .warning, journal: false) }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let outcomes = await ElasticsearchSetup.run(targets, group: group, logger: Logger(label: "noa-agent"))
+        try? await group.shutdownGracefully()
+        var status: Int32 = 0
+        for outcome in outcomes {
+            if outcome.installed {
+                print(ElasticsearchSetup.describe(outcome))
+            } else {
+                printErr(ElasticsearchSetup.describe(outcome))
+                status = 1
+            }
+        }
+        return status
     }
 
     static func run(config: String?, logLevel: Logger.Level) async -> Int32 {

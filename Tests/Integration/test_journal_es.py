@@ -58,6 +58,9 @@ sources:
     directory: {journal_dir}
     start_at: {start_at}
     batch_size: 100
+  self:
+    type: host_metrics
+    collectors: [loadavg]
 sinks:
   es:
     type: elasticsearch
@@ -70,7 +73,7 @@ sinks:
   prom:
     type: prometheus
     listen: 127.0.0.1:{free_port()}
-    inputs: [journal]
+    inputs: [self]
 """
 
 
@@ -100,6 +103,7 @@ def test_every_entry_arrives_once_across_repeated_kill_9(es, dirs, agent_factory
         deadline = time.time() + 30
         before = len(sequences(es))
         while len(sequences(es)) < before + 300 and time.time() < deadline:
+            assert agent.process.poll() is None, agent.log()[-3000:]
             time.sleep(0.05)
         agent.process.send_signal(signal.SIGKILL)
         agent.process.wait()
@@ -109,7 +113,8 @@ def test_every_entry_arrives_once_across_repeated_kill_9(es, dirs, agent_factory
     seqs = wait_for_count(es, total, agent=agent)
     assert sorted(seqs) == list(range(total))
     stats = es_get(es, "/_noa/stats")
-    assert stats.get("duplicates", 0) >= 0
+    # Replays after a kill are answered 409 (already there): stored once, however often they were sent.
+    assert stats["created"] == total, stats
     agent.stop()
     assert agent.process.returncode == 0, agent.log()[-2000:]
 

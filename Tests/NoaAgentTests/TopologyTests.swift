@@ -78,10 +78,17 @@ import Testing
 
 @Suite struct ProcessSelfMetricsTests {
     @Test func openDescriptorsMatchesTheDirectory() throws {
-        let listed = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count - 1  // its own fd
-        let counted = try #require(ProcessSelfMetrics.openDescriptors("/proc/self/fd"))
-        #expect(abs(counted - listed) <= 2)  // other test threads may open or close a descriptor meanwhile
-        #expect(counted > 2)
+        // Other tests in this process open and close sockets and pipes meanwhile (HTTP clients, spawned test
+        // servers): compare a few times, and require one pair of readings to agree.
+        var differences: [Int] = []
+        for _ in 0..<5 {
+            let listed = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count - 1  // its own fd
+            let counted = try #require(ProcessSelfMetrics.openDescriptors("/proc/self/fd"))
+            #expect(counted > 2)
+            differences.append(abs(counted - listed))
+            if differences.last! <= 2 { break }
+        }
+        #expect(differences.contains { $0 <= 2 }, "differences: \(differences)")
     }
 
     @Test func gathersTheClientLibraryFamilies() {

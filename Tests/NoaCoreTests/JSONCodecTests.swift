@@ -91,3 +91,14 @@ import Testing
         #expect(value["missing"] == nil)
     }
 }
+
+@Suite struct UTF8TextTests {
+    @Test(arguments: [
+        [UInt8](), Array("plain ascii text, longer than eight bytes".utf8), Array("héllo wörld ✓ 😀".utf8),
+        [0xC3], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0xFF],
+        Array("abcdefgh".utf8) + [0x80] + Array("ijklmnop".utf8), [0xF0, 0x9F, 0x98, 0x80], [0xEF, 0xBF, 0xBD],
+    ])
+    func agreesWithTheStandardLibrary(bytes: [UInt8]) {
+        #expect(UTF8Text.string(bytes) == String(validating: bytes, as: UTF8.self))
+    }
+}

@@ -119,6 +119,21 @@ struct JournalEntryLogRecordTests {
         #expect(JournalCursor.recordID(for: cursor) == general ?? JournalCursor.recordID(for: cursor))
     }
 
+    @Test func everyMappedFieldNameIsFoundByItsBytesAndOthersAreNot() {
+        for (name, mapping) in JournalFieldMapping.table {
+            let found = Array(name.utf8).withUnsafeBufferPointer { JournalFieldNames.lookup($0) }
+            #expect(found?.mapping == mapping, "\(name)")
+        }
+        for name in ["MESSAGE", "TRACE_ID", "SPAN_ID", "_SOURCE_REALTIME_TIMESTAMP"] {
+            #expect(Array(name.utf8).withUnsafeBufferPointer { JournalFieldNames.lookup($0) } != nil)
+        }
+        for name in ["NOA_SEQ", "MESSAGE_ID", "_PID_", "", "message"] {
+            #expect(Array(name.utf8).withUnsafeBufferPointer { JournalFieldNames.lookup($0) } == nil, "\(name)")
+            let key = Array(name.utf8).withUnsafeBufferPointer { JournalFieldMapping.customKey($0) }
+            #expect(key == JournalFieldMapping.customKey(name))
+        }
+    }
+
     @Test func recordIDsAreStableAndDistinct() {
         #expect(JournalCursor.recordID(for: "s=ABC;i=10;b=1") == "abc-10")
         #expect(JournalCursor.recordID(for: "s=abc;i=11") != JournalCursor.recordID(for: "s=abc;i=10"))

@@ -47,14 +47,22 @@ final class CollectingDeadLetters: DeadLetterQueue {
         return (statuses.withLock { $0 }.sorted { $0.0 < $1.0 }.map(\.1), stats)
     }
 
-    @Test func gathersEnvelopesIntoBatchesWithinTheItemLimit() async {
+    @Test func gathersSmallEnvelopesIntoBatchesWithinTheItemLimit() async {
         let sink = ScriptedSink([])
-        let (statuses, stats) = await run(sink, envelopes: [[1, 2], [3, 4, 5], [6]], batch: BatchPolicy(maxItems: 4))
-        // An envelope is never split across gathers: the second ends the first batch, its overflow goes alone.
-        #expect(sink.writes.withLock { $0 } == [[1, 2, 3, 4], [5], [6]])
-        #expect(statuses == [.delivered, .delivered, .delivered])
-        let sentItems_stats = stats.sentItems.load(ordering: .relaxed)
-        #expect(sentItems_stats == 6)
+        let (statuses, stats) = await run(sink, envelopes: [[1], [2], [3, 4], [5], [6, 7, 8, 9, 10, 11]], batch: BatchPolicy(maxItems: 8))
+        // Gathering stops at half a batch (4 items); an envelope of half a batch or more goes alone; a gathered
+        // batch over the limit is written in chunks of at most 8.
+        #expect(sink.writes.withLock { $0 } == [[1, 2, 3, 4], [5, 6, 7, 8, 9, 10, 11]])
+        #expect(statuses == [.delivered, .delivered, .delivered, .delivered, .delivered])
+        let sentItems = stats.sentItems.load(ordering: .relaxed)
+        #expect(sentItems == 11)
+    }
+
+    @Test func splitsAnEnvelopeLargerThanABatch() async {
+        let sink = ScriptedSink([])
+        let (statuses, _) = await run(sink, envelopes: [Array(1...10)], batch: BatchPolicy(maxItems: 4))
+        #expect(sink.writes.withLock { $0 } == [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10]])
+        #expect(statuses == [.delivered])
     }
 
     @Test func retriesAWholeBatchUntilItIsTaken() async {
@@ -123,12 +131,14 @@ final class CollectingDeadLetters: DeadLetterQueue {
             retry: fast, statistics: SinkStatistics(id: "t"), logger: Logger(label: "t"))
         let task = Task { await runner.run() }
         #expect(inlet.trySend(Envelope([1])))
-        // Written after maxDelay while the inlet stays open (polled: a loaded machine may be slow to get there).
+        // Polled rather than one fixed sleep: with every suite running at once on two cores, a 300 ms sleep was
+        // sometimes all the runner's task got of the machine. The inlet stays open throughout, so only maxDelay
+        // can have flushed the batch.
         let deadline = ContinuousClock.now + .seconds(10)
         while sink.writes.withLock({ $0.isEmpty }) && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
-        #expect(sink.writes.withLock { $0 } == [[1]])
+        #expect(sink.writes.withLock { $0 } == [[1]], "written after maxDelay while the inlet stays open")
         inlet.close()
         await task.value
     }

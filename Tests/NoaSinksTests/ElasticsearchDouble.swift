@@ -18,8 +18,14 @@ final class ElasticsearchDouble: @unchecked Sendable {
         var description: String
     }
 
-    /// Starts the double with extra command-line arguments (`--max-body-bytes 2000`).
-    init(arguments: [String] = []) throws {
+    /// Starts the double with extra command-line arguments (`--max-body-bytes 2000`), waiting for it on a
+    /// thread-pool thread: Python takes a moment to start, and a blocked cooperative thread (two on this machine)
+    /// would stall every other test running meanwhile.
+    static func start(arguments: [String] = []) async throws -> ElasticsearchDouble {
+        try await NIOThreadPool.singleton.runIfActive { try ElasticsearchDouble(arguments: arguments) }
+    }
+
+    private init(arguments: [String]) throws {
         let script = String(#filePath.split(separator: "/").dropLast(2).joined(separator: "/"))
         let path = "/" + script + "/Integration/es_double.py"
         var pipeFDs: [Int32] = [0, 0]

@@ -33,7 +33,7 @@ import Testing
         _ configuration: NIOHTTPTransport.Configuration = .init(), doubleArguments: [String] = [],
         _ body: (NIOHTTPTransport, ElasticsearchDouble) async throws -> Void
     ) async throws {
-        let double = try ElasticsearchDouble(arguments: doubleArguments)
+        let double = try await ElasticsearchDouble.start(arguments: doubleArguments)
         defer { double.stop() }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let transport = NIOHTTPTransport(group: group, configuration: configuration)

@@ -13,7 +13,7 @@ import Testing
 @testable import NoaSinks
 
 /// Answers each request with the next scripted response (or error) and keeps what it was sent.
-final class FakeTransport: HTTPTransport {
+final class FakeTraceTransport: HTTPTransport {
     struct Refused: Error {}
     private let script = Mutex<[Result<OutboundHTTPResponse, Refused>]>([])
     private let sentRequests = Mutex<[OutboundHTTPRequest]>([])
@@ -44,7 +44,7 @@ let testLogger = RateLimitedLogger(logger: Logger(label: "test"))
 
 @Suite struct OTLPTraceExporterTests {
     @Test func sendsGzippedProtobufToV1Traces() async throws {
-        let transport = FakeTransport([])
+        let transport = FakeTraceTransport([])
         let exporter = OTLPTraceExporter(endpoint: "http://127.0.0.1:4318", headers: [("X-Tenant", "a")], transport: transport, logger: testLogger)
         try await exporter.write(traceGroups())
         let request = try #require(transport.sent.first)
@@ -64,7 +64,7 @@ let testLogger = RateLimitedLogger(logger: Logger(label: "test"))
 
     @Test(arguments: [429, 502, 503, 504, 500])
     func retryableStatusesCarryRetryAfter(status: Int) async {
-        let transport = FakeTransport([.success(OutboundHTTPResponse(status: status, headers: [("Retry-After", "7")]))])
+        let transport = FakeTraceTransport([.success(OutboundHTTPResponse(status: status, headers: [("Retry-After", "7")]))])
         let exporter = OTLPTraceExporter(endpoint: "http://x", transport: transport, logger: testLogger)
         do {
             try await exporter.write(traceGroups())
@@ -78,7 +78,7 @@ let testLogger = RateLimitedLogger(logger: Logger(label: "test"))
     @Test(arguments: [400, 401, 404, 413])
     func clientErrorsArePermanent(status: Int) async {
         let exporter = OTLPTraceExporter(
-            endpoint: "http://x", transport: FakeTransport([.success(OutboundHTTPResponse(status: status))]), logger: testLogger)
+            endpoint: "http://x", transport: FakeTraceTransport([.success(OutboundHTTPResponse(status: status))]), logger: testLogger)
         await #expect {
             try await exporter.write(traceGroups())
         } throws: { error in
@@ -88,7 +88,7 @@ let testLogger = RateLimitedLogger(logger: Logger(label: "test"))
     }
 
     @Test func connectionFailuresAreRetryable() async {
-        let exporter = OTLPTraceExporter(endpoint: "http://x", transport: FakeTransport([.failure(.init())]), logger: testLogger)
+        let exporter = OTLPTraceExporter(endpoint: "http://x", transport: FakeTraceTransport([.failure(.init())]), logger: testLogger)
         await #expect {
             try await exporter.write(traceGroups())
         } throws: { error in
@@ -102,7 +102,7 @@ let testLogger = RateLimitedLogger(logger: Logger(label: "test"))
         answer.partialSuccess.rejectedSpans = 3
         let rejections = PartialRejections()
         let exporter = OTLPTraceExporter(
-            endpoint: "http://x", transport: FakeTransport([.success(OutboundHTTPResponse(status: 200, body: try answer.serializedBytes()))]),
+            endpoint: "http://x", transport: FakeTraceTransport([.success(OutboundHTTPResponse(status: 200, body: try answer.serializedBytes()))]),
             logger: testLogger, partialRejections: rejections)
         try await exporter.write(traceGroups())
         #expect(rejections.total == 3)
@@ -111,7 +111,7 @@ let testLogger = RateLimitedLogger(logger: Logger(label: "test"))
 
 @Suite struct ZipkinExporterTests {
     @Test func sendsV2JSON() async throws {
-        let transport = FakeTransport([.success(OutboundHTTPResponse(status: 202))])
+        let transport = FakeTraceTransport([.success(OutboundHTTPResponse(status: 202))])
         let exporter = ZipkinExporter(endpoint: "http://127.0.0.1:9411/api/v2/spans", compression: false, transport: transport, logger: testLogger)
         try await exporter.write(traceGroups())
         let request = try #require(transport.sent.first)
@@ -124,7 +124,7 @@ let testLogger = RateLimitedLogger(logger: Logger(label: "test"))
 
     @Test func statusesMapLikeOTLP() async {
         let exporter = ZipkinExporter(
-            endpoint: "http://x", transport: FakeTransport([.success(OutboundHTTPResponse(status: 503)), .success(OutboundHTTPResponse(status: 400))]),
+            endpoint: "http://x", transport: FakeTraceTransport([.success(OutboundHTTPResponse(status: 503)), .success(OutboundHTTPResponse(status: 400))]),
             logger: testLogger)
         await #expect {
             try await exporter.write(traceGroups())

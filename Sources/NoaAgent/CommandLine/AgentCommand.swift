@@ -8,6 +8,8 @@ import NoaJournal
 public enum AgentCommand: Equatable, Sendable {
     case run(config: String?, logLevel: Logger.Level)
     case validate(config: String)
+    /// `setup elasticsearch`: install the index templates of the config's Elasticsearch sinks (one, or all).
+    case setupElasticsearch(config: String, sink: String?)
     case version
     /// The hidden `journal-reader` subcommand: the journald source's reader child process (see
     /// `JournaldReaderProcess`). Not in the help: only the agent starts it.
@@ -75,9 +77,34 @@ public enum AgentCommand: Equatable, Sendable {
                 return .failure(UsageError(message: "missing --config FILE", subcommand: "validate"))
             }
             return .success(.validate(config: config))
+        case "setup":
+            return parseSetup(rest)
         default:
             return .failure(UsageError(message: "unknown command '\(first)'", subcommand: nil))
         }
+    }
+
+    /// `setup elasticsearch --config FILE [--sink ID]`.
+    private static func parseSetup(_ arguments: [String]) -> Result<AgentCommand, UsageError> {
+        guard let target = arguments.first, target != "-h", target != "--help" else { return .success(.help("setup")) }
+        guard target == "elasticsearch" else {
+            return .failure(UsageError(message: "unknown setup target '\(target)' (elasticsearch)", subcommand: "setup"))
+        }
+        var config: String?
+        var sink: String?
+        var options = OptionReader(Array(arguments.dropFirst()), subcommand: "setup")
+        while let option = options.next() {
+            switch option {
+            case .help: return .success(.help("setup"))
+            case .value("--config", let value): config = value
+            case .value("--sink", let value): sink = value
+            case .error(let error): return .failure(error)
+            case .value(let name, _):
+                return .failure(UsageError(message: "unknown option '\(name)'", subcommand: "setup"))
+            }
+        }
+        guard let config else { return .failure(UsageError(message: "missing --config FILE", subcommand: "setup")) }
+        return .success(.setupElasticsearch(config: config, sink: sink))
     }
 
     struct Subcommand {
@@ -100,6 +127,15 @@ public enum AgentCommand: Equatable, Sendable {
             name: "validate", abstract: "Check a config file; print file:line:column: problem for every problem found.",
             usage: "noa-agent validate --config FILE",
             options: [("--config FILE", "The config file to check."), ("-h, --help", "Show help information.")]),
+        Subcommand(
+            name: "setup",
+            abstract: "Install the Elasticsearch index templates (mappings for the ECS fields) of the config's sinks.",
+            usage: "noa-agent setup elasticsearch --config FILE [--sink ID]",
+            options: [
+                ("--config FILE", "The config file whose Elasticsearch sinks to set up."),
+                ("--sink ID", "Only this sink (default: every Elasticsearch sink in the file)."),
+                ("-h, --help", "Show help information."),
+            ]),
         Subcommand(
             name: "version", abstract: "Print the version.", usage: "noa-agent version",
             options: [("-h, --help", "Show help information.")]),

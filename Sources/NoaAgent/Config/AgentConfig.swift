@@ -75,11 +75,14 @@ public enum SinkConfig: Sendable, Equatable {
     case otlp(OTLPSinkConfig)
     case zipkin(ZipkinSinkConfig)
 
-    public static let typeNames = ["prometheus", "logstash", "file", "console", "otlp", "zipkin"]
+    case elasticsearch(ElasticsearchSinkConfig)
+
+    public static let typeNames = ["prometheus", "elasticsearch", "logstash", "file", "console", "otlp", "zipkin"]
 
     public var inputs: [String] {
         switch self {
         case .prometheus(let config): return config.inputs
+        case .elasticsearch(let config): return config.inputs
         case .logstash(let config): return config.inputs
         case .file(let config): return config.inputs
         case .console(let config): return config.inputs
@@ -92,7 +95,7 @@ public enum SinkConfig: Sendable, Equatable {
     public var accepts: Set<Signal> {
         switch self {
         case .prometheus: return [.metrics]
-        case .logstash: return [.logs]
+        case .elasticsearch, .logstash: return [.logs]
         // Spans go to their own file (OTLP/JSON lines) or to standard output, for debugging.
         case .file, .console: return [.logs, .traces]
         case .otlp, .zipkin: return [.traces]

@@ -254,6 +254,8 @@ public struct ConfigLoader: Sendable {
         switch type {
         case "prometheus":
             return readPrometheus(node, path: path, r).map(SinkConfig.prometheus)
+        case "elasticsearch":
+            return readElasticsearch(node, path: path, r).map(SinkConfig.elasticsearch)
         case "logstash":
             return readLogstash(node, path: path, r).map(SinkConfig.logstash)
         case "file":

@@ -30,6 +30,18 @@ extension LogComponentFactory {
                     let sink = config.makeSink(id: named.id, logger: sinkLogger)
                     return job(named.id, sink, inlet, statistics, BatchPolicy(maxItems: 500, maxDelay: .milliseconds(100)),
                                deadLetter: nil, logger: sinkLogger)
+                case .elasticsearch(let config):
+                    let (sink, transport) = ElasticsearchSink.make(id: named.id, config: config, group: group, logger: sinkLogger)
+                    let runner = SinkRunner(
+                        id: named.id, sink: sink, inlet: inlet, batch: config.batch, retry: config.retry,
+                        statistics: statistics, itemBytes: ElasticsearchSink.estimatedBytes,
+                        deadLetter: config.deadLetter ? deadLetter : nil, logger: sinkLogger)
+                    return LogSinkJob(
+                        run: {
+                            await runner.run()
+                            transport.shutdown()
+                        },
+                        producers: [ElasticsearchStatisticsProducer(statistics: sink.statistics)])
                 case .logstash(let config):
                     let sink = config.makeSink(id: named.id, agentVersion: AgentVersion.current, logger: sinkLogger)
                     return job(named.id, sink, inlet, statistics, config.batchPolicy, deadLetter: deadLetter,
@@ -112,5 +124,17 @@ enum HTTPLogsSource {
                 }
             },
             stop: { await forwarded.wait() })
+    }
+}
+
+/// An Elasticsearch sink's own counters (`noa_elasticsearch_*`) as a metric producer.
+struct ElasticsearchStatisticsProducer: MetricProducer {
+    let statistics: ElasticsearchSinkStatistics
+    var id: String { "elasticsearch" }
+
+    func gather() -> MetricBatch {
+        var batch = MetricBatch()
+        statistics.add(to: &batch)
+        return batch
     }
 }

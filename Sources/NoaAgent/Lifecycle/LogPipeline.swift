@@ -165,8 +165,9 @@ struct LogSourceHandle: Sendable {
 /// Builds the log pipeline's components from their config: injected into `LogPipeline.start`, so the
 /// pipeline's assembly is tested with fake sinks and sources.
 struct LogComponentFactory: Sendable {
-    /// Batches each sink's inlet holds before its sources wait.
-    var inletCapacity = 64
+    /// Batches each sink's inlet holds before its sources wait: enough to keep a sink busy while its source reads
+    /// the next batch, few enough that memory stays small (a journal batch is up to 500 records by default).
+    var inletCapacity = 8
     /// Builds a sink and returns the job that runs it until its inlet is closed and drained.
     var makeSinkJob: @Sendable (
         _ sink: NamedSink, _ inlet: BoundedChannel<Envelope<LogRecord>>, _ statistics: SinkStatistics, _ dataDir: String

@@ -30,7 +30,7 @@ public enum TraceComponentFactory {
         sinkLogger[metadataKey: "component_id"] = "\(named.id)"
         let failures = RateLimitedLogger(logger: sinkLogger)
         switch named.config {
-        case .prometheus, .logstash, .file, .console:
+        case .prometheus, .elasticsearch, .logstash, .file, .console:
             return nil
         case .otlp(let config):
             let exporter = OTLPTraceExporter(

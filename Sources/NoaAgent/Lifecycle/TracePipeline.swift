@@ -166,7 +166,7 @@ final class TracePipeline: Sendable {
                 logger: logger)
         case .console:
             return TraceComponentFactory.makeFileSink(id: named.id, path: nil, logger: logger)
-        case .prometheus, .logstash:
+        case .prometheus, .elasticsearch, .logstash:
             return nil
         }
     }

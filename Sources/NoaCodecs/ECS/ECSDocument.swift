@@ -11,21 +11,84 @@ public enum ECSDocument {
     public static let ecsVersion = "8.11.0"
 
     public static func write(_ record: LogRecord, to writer: inout JSONWriter) {
-        var fields: [(key: String, value: Field)] = []
-        fields.reserveCapacity(record.attributes.count + 8)
-        fields.append(("@timestamp", .timestamp(record.timestamp)))
-        fields.append(("message", .value(.string(record.message))))
-        if let text = record.severityText ?? record.severity?.levelName {
-            fields.append(("log.level", .value(.string(text))))
+        var scratch = Scratch()
+        write(record, to: &writer, scratch: &scratch)
+    }
+
+    /// Working buffers for `write`, kept by a caller that encodes many records so each record costs no
+    /// allocation for them.
+    public struct Scratch {
+        var keyBytes: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        var sources: [Int] = []
+        var order: [Int] = []
+        var components: [Range<Int>] = []
+        var open: [Range<Int>] = []
+
+        public init() {}
+    }
+
+    /// The typed fields, as negative source codes (attributes are their index, from 0).
+    private enum Typed: Int {
+        case timestamp = -1, message = -2, level = -3, traceID = -4, spanID = -5, created = -6, ecsVersion = -7
+
+        var key: StaticString {
+            switch self {
+            case .timestamp: return "@timestamp"
+            case .message: return "message"
+            case .level: return "log.level"
+            case .traceID: return "trace.id"
+            case .spanID: return "span.id"
+            case .created: return "event.created"
+            case .ecsVersion: return "ecs.version"
+            }
         }
-        if let traceID = record.traceID { fields.append(("trace.id", .hex(traceID))) }
-        if let spanID = record.spanID { fields.append(("span.id", .hex(spanID))) }
-        if record.observedTimestamp != 0 { fields.append(("event.created", .timestamp(record.observedTimestamp))) }
-        fields.append(("ecs.version", .value(.string(ecsVersion))))
-        for attribute in record.attributes where !isReserved(attribute.key) {
-            fields.append((attribute.key, .value(attribute.value)))
+    }
+
+    /// The same, reusing `scratch`'s buffers.
+    public static func write(_ record: LogRecord, to writer: inout JSONWriter, scratch: inout Scratch) {
+        var keyBytes = scratch.keyBytes
+        var ranges = scratch.ranges
+        var sources = scratch.sources
+        scratch.keyBytes = []
+        scratch.ranges = []
+        scratch.sources = []
+        keyBytes.removeAll(keepingCapacity: true)
+        ranges.removeAll(keepingCapacity: true)
+        sources.removeAll(keepingCapacity: true)
+        defer {
+            scratch.keyBytes = keyBytes
+            scratch.ranges = ranges
+            scratch.sources = sources
         }
-        writeNested(fields, to: &writer)
+        func typed(_ field: Typed) {
+            let start = keyBytes.count
+            let key = field.key
+            keyBytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            ranges.append(start..<keyBytes.count)
+            sources.append(field.rawValue)
+        }
+        typed(.timestamp)
+        typed(.message)
+        if record.severityText != nil || record.severity != nil { typed(.level) }
+        if record.traceID != nil { typed(.traceID) }
+        if record.spanID != nil { typed(.spanID) }
+        if record.observedTimestamp != 0 { typed(.created) }
+        typed(.ecsVersion)
+        for index in record.attributes.indices {
+            let start = keyBytes.count
+            record.attributes[index].key.utf8.withContiguousStorageIfAvailable { keyBytes.append(contentsOf: $0) }
+                ?? keyBytes.append(contentsOf: Array(record.attributes[index].key.utf8))
+            let range = start..<keyBytes.count
+            // A key the typed fields own would be written twice: the typed field wins.
+            if isReserved(range, keyBytes) {
+                keyBytes.removeSubrange(range)
+                continue
+            }
+            ranges.append(range)
+            sources.append(index)
+        }
+        writeNested(record, keyBytes, ranges, sources, to: &writer, scratch: &scratch)
     }
 
     /// The document as bytes (one NDJSON line without its newline).
@@ -35,18 +98,19 @@ public enum ECSDocument {
         return writer.bytes
     }
 
-    /// Whether an attribute's key is one the typed fields own (an attribute of the same name would write the key
-    /// twice). Compared directly: a set lookup would hash every attribute of every record.
-    @inline(__always)
-    private static func isReserved(_ key: String) -> Bool {
-        key == "message" || key == "@timestamp" || key == "log.level" || key == "trace.id" || key == "span.id"
-            || key == "ecs.version"
-    }
-
-    enum Field {
-        case value(AttributeValue)
-        case timestamp(Int64)
-        case hex([UInt8])
+    /// Whether an attribute's key (bytes in `keyBytes[range]`) is one the typed fields own.
+    private static func isReserved(_ range: Range<Int>, _ keyBytes: [UInt8]) -> Bool {
+        for typed in [Typed.timestamp, .message, .level, .traceID, .spanID, .ecsVersion] {
+            let key = typed.key
+            guard key.utf8CodeUnitCount == range.count else { continue }
+            var same = true
+            for i in 0..<range.count where keyBytes[range.lowerBound + i] != key.utf8Start[i] {
+                same = false
+                break
+            }
+            if same { return true }
+        }
+        return false
     }
 
     /// Writes dotted keys as nested objects, working on the keys' bytes (this is the hot loop of every log sink).
@@ -56,19 +120,26 @@ public enum ECSDocument {
     /// a value and a prefix of later keys (`a` and `a.b`) keeps its value and the longer keys are written flat
     /// (`"a.b"`) under the last object both share, so the document never repeats a member name. A key with an empty
     /// component (`a..b`, `.a`) is written as one flat name.
-    static func writeNested(_ fields: [(key: String, value: Field)], to writer: inout JSONWriter) {
-        var keyBytes: [UInt8] = []
-        keyBytes.reserveCapacity(fields.count * 24)
-        var ranges: [Range<Int>] = []
-        ranges.reserveCapacity(fields.count)
-        for field in fields {
-            var key = field.key
-            let start = keyBytes.count
-            key.withUTF8 { keyBytes.append(contentsOf: $0) }
-            ranges.append(start..<keyBytes.count)
+    private static func writeNested(
+        _ record: LogRecord, _ keyBytes: [UInt8], _ ranges: [Range<Int>], _ sources: [Int],
+        to writer: inout JSONWriter, scratch: inout Scratch
+    ) {
+        var order = scratch.order
+        var components = scratch.components
+        var open = scratch.open
+        scratch.order = []
+        scratch.components = []
+        scratch.open = []
+        order.removeAll(keepingCapacity: true)
+        components.removeAll(keepingCapacity: true)
+        open.removeAll(keepingCapacity: true)
+        defer {
+            scratch.order = order
+            scratch.components = components
+            scratch.open = open
         }
+        order.append(contentsOf: ranges.indices)
         keyBytes.withUnsafeBufferPointer { kb in
-            var order = Array(fields.indices)
             // Insertion sort, stable (equal keys keep input order: the first value of a repeated key wins).
             if order.count > 1 {
                 for i in 1..<order.count {
@@ -82,8 +153,7 @@ public enum ECSDocument {
                 }
             }
             writer.beginObject()
-            var open: [Range<Int>] = []  // the components of the objects open now
-            var components: [Range<Int>] = []
+            // `open`: the components of the objects open now.
             var guardLeaf: (range: Range<Int>, depth: Int)? = nil
             var previous: Range<Int>? = nil
             for index in order {
@@ -102,14 +172,17 @@ public enum ECSDocument {
                 if componentStart == key.upperBound && !components.isEmpty { flat = true }
                 components.append(componentStart..<key.upperBound)
                 if flat {
-                    components = [key]
+                    components.removeAll(keepingCapacity: true)
+                    components.append(key)
                 }
                 // Under a value written at a prefix of this key: keep the rest of the key flat.
                 var isGuarded = false
                 if !flat, let leaf = guardLeaf, key.count > leaf.range.count, kb[key.lowerBound + leaf.range.count] == UInt8(ascii: "."),
                    equal(leaf.range, key.lowerBound..<(key.lowerBound + leaf.range.count), kb) {
                     let shared = leaf.depth - 1
-                    components = Array(components[0..<shared]) + [components[shared].lowerBound..<key.upperBound]
+                    let rest = components[shared].lowerBound..<key.upperBound
+                    components.removeSubrange(shared...)
+                    components.append(rest)
                     isGuarded = true
                 }
                 var common = 0
@@ -127,16 +200,7 @@ public enum ECSDocument {
                     open.append(component)
                 }
                 writer.key(bytes: UnsafeBufferPointer(rebasing: kb[components[components.count - 1]]))
-                switch fields[index].value {
-                case .value(let value): writer.value(value)
-                case .timestamp(let nanoseconds):
-                    var text: [UInt8] = [UInt8(ascii: "\"")]
-                    text.reserveCapacity(32)
-                    RFC3339.append(nanoseconds: nanoseconds, fractionDigits: 6, to: &text)
-                    text.append(UInt8(ascii: "\""))
-                    writer.raw(text)
-                case .hex(let bytes): writer.hexString(bytes)
-                }
+                writeValue(of: sources[index], record, to: &writer)
                 if !isGuarded { guardLeaf = (key, components.count) }
             }
             while !open.isEmpty {
@@ -144,6 +208,22 @@ public enum ECSDocument {
                 open.removeLast()
             }
             writer.endObject()
+        }
+    }
+
+    private static func writeValue(of source: Int, _ record: LogRecord, to writer: inout JSONWriter) {
+        guard let typed = Typed(rawValue: source) else {
+            writer.value(record.attributes[source].value)
+            return
+        }
+        switch typed {
+        case .timestamp: writer.timestamp(nanoseconds: record.timestamp)
+        case .message: writer.string(record.message)
+        case .level: writer.string(record.severityText ?? record.severity?.levelName ?? "")
+        case .traceID: writer.hexString(record.traceID ?? [])
+        case .spanID: writer.hexString(record.spanID ?? [])
+        case .created: writer.timestamp(nanoseconds: record.observedTimestamp)
+        case .ecsVersion: writer.string(ecsVersion)
         }
     }
 

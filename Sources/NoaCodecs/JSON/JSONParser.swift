@@ -1,3 +1,5 @@
+import NoaCore
+
 /// A strict RFC 8259 parser into `JSONValue`. Nesting is limited (`maxDepth`) so a hostile body of ten thousand
 /// `[` can't overflow the stack of the thread serving it.
 public struct JSONParser {
@@ -189,7 +191,7 @@ private struct Parser {
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: input[start..<position])
                 position += 1
-                guard let text = String(validating: slice, as: UTF8.self) else {
+                guard let text = UTF8Text.string(slice) else {
                     throw JSONError(offset: start, reason: "string is not valid UTF-8")
                 }
                 return text
@@ -204,7 +206,7 @@ private struct Parser {
             switch byte {
             case UInt8(ascii: "\""):
                 position += 1
-                guard let text = String(validating: scalars, as: UTF8.self) else {
+                guard let text = UTF8Text.string(scalars) else {
                     throw JSONError(offset: start, reason: "string is not valid UTF-8")
                 }
                 return text

@@ -54,6 +54,12 @@ public struct JSONWriter: Sendable {
         needsComma = false
     }
 
+    /// Ends an NDJSON line: a newline, and the next value starts a new document (no comma).
+    public mutating func endLine() {
+        bytes.append(0x0A)
+        needsComma = false
+    }
+
     /// Writes `"key":` from the key's UTF-8 bytes (no String made).
     public mutating func key(bytes: UnsafeBufferPointer<UInt8>) {
         separate()
@@ -120,6 +126,14 @@ public struct JSONWriter: Sendable {
         bytes.append(contentsOf: json)
     }
 
+    /// An RFC 3339 UTC timestamp string value, written in place.
+    public mutating func timestamp(nanoseconds: Int64, fractionDigits: Int = 6) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        RFC3339.append(nanoseconds: nanoseconds, fractionDigits: fractionDigits, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
     /// Lower-case hex of `value` as a string value (trace and span ids).
     public mutating func hexString<Bytes: Collection>(_ value: Bytes) where Bytes.Element == UInt8 {
         separate()
@@ -132,6 +146,16 @@ public struct JSONWriter: Sendable {
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Whether any byte of `word` is below 0x20, a `"` or a `\\` (the SWAR "has zero byte" test, per byte class).
+    @inline(__always)
+    private static func mayNeedEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        let control = (word &- ones &* 0x20) & ~word & highs  // some byte < 0x20 (or >= 0x80: rechecked bytewise)
+        return control != 0 || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C))
+    }
 
     private mutating func appendDecimal(_ value: Int64) {
         if value < 0 {
@@ -167,7 +191,16 @@ public struct JSONWriter: Sendable {
         bytes.append(UInt8(ascii: "\""))
         do {
             var start = 0
-            for i in 0..<utf8.count {
+            // Eight bytes at a time while none needs escaping (no control byte, quote or backslash): most text.
+            var i = 0
+            if let base = UnsafeRawPointer(utf8.baseAddress) {
+                while i + 8 <= utf8.count {
+                    let word = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    if Self.mayNeedEscape(word) { break }
+                    i += 8
+                }
+            }
+            for i in i..<utf8.count {
                 let byte = utf8[i]
                 guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
                 if start < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i])) }

@@ -103,10 +103,10 @@ public final class FileSink: BatchSink {
     public func write(_ items: [LogRecord]) async throws(SinkError) {
         guard !items.isEmpty else { return }
         var writer = JSONWriter(capacity: 512 * items.count)
+        var scratch = ECSDocument.Scratch()
         for record in items {
-            ECSDocument.write(record, to: &writer)
-            writer.bytes.append(0x0A)
-            writer = JSONWriter(appendingTo: writer.bytes)
+            ECSDocument.write(record, to: &writer, scratch: &scratch)
+            writer.endLine()
         }
         let bytes = writer.bytes
         let now = clock()

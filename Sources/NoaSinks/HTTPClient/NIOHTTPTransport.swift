@@ -79,7 +79,7 @@ public final class NIOHTTPTransport: HTTPTransport {
                     head: head, body: body, timeout: configuration.requestTimeout)
             } catch {
                 pool.release(lease.connection, key: url.authority, reusable: false)
-                if lease.reused, !resent, error.beforeResponse, error.error == .connectionClosed {
+                if lease.reused, !resent, error.beforeResponse, error.error == .connectionClosed, !Task.isCancelled {
                     resent = true
                     continue
                 }

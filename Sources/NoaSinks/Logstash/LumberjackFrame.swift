@@ -1,4 +1,4 @@
-import CZlib
+import NoaCodecs
 
 /// One frame of the Lumberjack v2 protocol (the Beats protocol Logstash's `beats` input and go-lumber speak).
 ///
@@ -140,53 +140,19 @@ public enum Lumberjack {
     // MARK: - zlib (RFC 1950 wrapper, as go-lumber's `compress/zlib` writes it)
 
     static func deflate(_ input: [UInt8], level: Int32) throws(ProtocolError) -> [UInt8] {
-        var stream = z_stream()
-        guard deflateInit2_(&stream, min(max(level, 1), 9), Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
-                            Int32(MemoryLayout<z_stream>.size)) == Z_OK
-        else { throw ProtocolError("zlib deflateInit failed") }
-        defer { deflateEnd(&stream) }
-        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(input.count))) + 16)
-        var input = input
-        let rc = input.withUnsafeMutableBufferPointer { inBuf in
-            output.withUnsafeMutableBufferPointer { outBuf in
-                stream.next_in = inBuf.baseAddress
-                stream.avail_in = uInt(inBuf.count)
-                stream.next_out = outBuf.baseAddress
-                stream.avail_out = uInt(outBuf.count)
-                return CZlib.deflate(&stream, Z_FINISH)
-            }
+        do {
+            return try Gzip.compress(input, level: min(max(level, 1), 9), wrapper: .zlib)
+        } catch {
+            throw ProtocolError("zlib deflate failed (\(error.code))")
         }
-        guard rc == Z_STREAM_END else { throw ProtocolError("zlib deflate failed (\(rc))") }
-        output.removeSubrange(Int(stream.total_out)...)
-        return output
     }
 
     static func inflateBytes(_ input: [UInt8], limit: Int) throws(ProtocolError) -> [UInt8] {
-        var stream = z_stream()
-        guard inflateInit_(&stream, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw ProtocolError("zlib inflateInit failed")
+        do {
+            return try Gzip.decompress(input, limit: limit, wrapper: .zlib)
+        } catch {
+            throw ProtocolError("the compressed frame does not inflate (zlib \(error.code))")
         }
-        defer { inflateEnd(&stream) }
-        var output: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        var input = input
-        let rc: Int32 = input.withUnsafeMutableBufferPointer { inBuf in
-            stream.next_in = inBuf.baseAddress
-            stream.avail_in = uInt(inBuf.count)
-            while true {
-                let code: Int32 = chunk.withUnsafeMutableBufferPointer { outBuf in
-                    stream.next_out = outBuf.baseAddress
-                    stream.avail_out = uInt(outBuf.count)
-                    return CZlib.inflate(&stream, Z_NO_FLUSH)
-                }
-                output.append(contentsOf: chunk[0..<(chunk.count - Int(stream.avail_out))])
-                if output.count > limit { return Z_BUF_ERROR }
-                if code != Z_OK { return code }
-                if stream.avail_in == 0 && stream.avail_out != 0 { return Z_DATA_ERROR }
-            }
-        }
-        guard rc == Z_STREAM_END else { throw ProtocolError("the compressed frame does not inflate (zlib \(rc))") }
-        return output
     }
 
     private static func appendUInt32(_ value: UInt32, _ bytes: inout [UInt8]) {
