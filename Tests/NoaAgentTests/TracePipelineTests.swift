@@ -209,14 +209,15 @@ final class RecordingTransport: HTTPTransport {
             #expect(try await post(receiver, log, path: "/v1/logs").status == 200)
             #expect(try await post(receiver, spanJSON("1112131415161718")).status == 200)
             func files() -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] }
+            func logText() -> String {
+                guard let logFile = files().first(where: { $0.hasPrefix("noa-2") }) else { return "" }
+                return (try? String(contentsOfFile: dir + "/" + logFile, encoding: .utf8)) ?? ""
+            }
             #expect(try await eventually {
-                files().contains { $0.hasPrefix("noa-2") }
+                logText().contains("payment failed")
                     && (try? String(contentsOfFile: dir + "/noa-spans.ndjson", encoding: .utf8))?.contains("1112131415161718") == true
             })
-            let logFile = try #require(files().first { $0.hasPrefix("noa-2") })
-            let text = try String(contentsOfFile: dir + "/" + logFile, encoding: .utf8)
-            #expect(text.contains("payment failed"))
-            #expect(text.contains(Self.traceID))
+            #expect(logText().contains(Self.traceID))
         }
     }
 }
