@@ -40,6 +40,7 @@ import Testing
                 compression: none
                 queue_size: 50
                 queue_spans: 2000
+                max_in_flight: 4
               prom:
                 type: prometheus
                 listen: 127.0.0.1:9464
@@ -58,6 +59,7 @@ import Testing
         #expect(out.compression == false)
         #expect(out.queue.queueSize == 50)
         #expect(out.queue.queueSpans == 2000)
+        #expect(out.queue.maxInFlight == 4)
     }
 
     @Test func problemsNameTheirKey() {

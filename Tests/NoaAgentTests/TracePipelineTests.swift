@@ -36,6 +36,20 @@ final class RecordingTransport: HTTPTransport {
     }
 }
 
+/// A slow destination that remembers how many requests it had on the wire at once.
+final class SlowTransport: HTTPTransport {
+    private let state = Mutex<(now: Int, most: Int, done: Int)>((0, 0, 0))
+    var most: Int { state.withLock { $0.most } }
+    var done: Int { state.withLock { $0.done } }
+
+    func send(_ request: OutboundHTTPRequest) async throws -> OutboundHTTPResponse {
+        state.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+        try? await Task.sleep(for: .milliseconds(300))
+        state.withLock { $0.now -= 1; $0.done += 1 }
+        return OutboundHTTPResponse(status: 200)
+    }
+}
+
 /// The trace pipeline as the topology runs it: real receivers on loopback, real sink runners and exporters over a
 /// recording transport, span metrics on the Prometheus sink.
 @Suite(.serialized) struct TracePipelineTests {
@@ -63,7 +77,7 @@ final class RecordingTransport: HTTPTransport {
 
     /// Runs `body` against a topology whose task host runs, and stops everything after.
     func withTopology(
-        transport: RecordingTransport, _ body: (Topology) async throws -> Void
+        transport: any HTTPTransport, _ body: (Topology) async throws -> Void
     ) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let pool = NIOThreadPool(numberOfThreads: 1)
@@ -168,6 +182,19 @@ final class RecordingTransport: HTTPTransport {
                 if status != 200 { try await Task.sleep(for: .milliseconds(20)) }
             }
             #expect(status == 200)
+        }
+    }
+
+    @Test(arguments: [1, 2]) func aSinkHasUpToMaxInFlightExportsOnTheWire(maxInFlight: Int) async throws {
+        let transport = SlowTransport()
+        try await withTopology(transport: transport) { topology in
+            var sink = OTLPSinkConfig(endpoint: "http://127.0.0.1:1", inputs: ["otlp"])
+            sink.queue = TraceQueueConfig(batchSize: 1, batchTimeout: .milliseconds(1), maxInFlight: maxInFlight)
+            try await topology.apply(config(otlpSink: sink))
+            let receiver = try #require(topology.tracePipeline?.listening.first?.port)
+            for i in 0..<4 { #expect(try await post(receiver, spanJSON(String(format: "%016x", i + 1))).status == 200) }
+            #expect(try await eventually { transport.done == 4 })
+            #expect(transport.most == maxInFlight)
         }
     }
 

@@ -59,11 +59,20 @@ public enum TraceComponentFactory {
         let statistics = SinkStatistics(id: id, signal: "traces", queueDepth: { inlet.count })
         var retry = RetryPolicy()
         retry.maxElapsed = queue.maxElapsedRetry
-        let runner = SinkRunner(
-            id: id, sink: exporter, inlet: inlet,
-            batch: BatchPolicy(maxItems: queue.batchSize, maxBytes: 4 << 20, maxDelay: queue.batchTimeout), retry: retry,
-            statistics: statistics, itemBytes: { $0.estimatedBytes }, logger: logger)
-        return TraceSink(inlet: inlet, budget: budget, statistics: statistics, run: { await runner.run() })
+        // Several runners on one inlet: each takes its own batches, so `maxInFlight` exports are on the wire at
+        // once and a slow round trip no longer caps the rate. Spans have no order to keep, and every envelope is
+        // acknowledged (releasing its span budget) by whichever runner delivered it.
+        let runners = (0..<queue.maxInFlight).map { _ in
+            SinkRunner(
+                id: id, sink: exporter, inlet: inlet,
+                batch: BatchPolicy(maxItems: queue.batchSize, maxBytes: 4 << 20, maxDelay: queue.batchTimeout),
+                retry: retry, statistics: statistics, itemBytes: { $0.estimatedBytes }, logger: logger)
+        }
+        return TraceSink(inlet: inlet, budget: budget, statistics: statistics, run: {
+            await withDiscardingTaskGroup { group in
+                for runner in runners { group.addTask { await runner.run() } }
+            }
+        })
     }
 
     /// A trace source ready to bind.
