@@ -601,6 +601,11 @@ struct WireReader {
         let range = try lengthDelimited()
         if range.isEmpty { return "" }
         let bytes = UnsafeRawBufferPointer(rebasing: raw[range]).assumingMemoryBound(to: UInt8.self)
+        // Nearly every key and value is ASCII, which is valid UTF-8 as it stands: `String(decoding:)` then copies
+        // without the generic validating initialiser's cost (a third of string time, by perf).
+        var ascii: UInt8 = 0
+        for byte in bytes { ascii |= byte }
+        if ascii < 0x80 { return String(decoding: bytes, as: UTF8.self) }
         guard let s = String(validating: bytes, as: UTF8.self) else { throw DecodeError("a string field is not valid UTF-8") }
         return s
     }
