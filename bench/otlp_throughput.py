@@ -14,7 +14,8 @@ After `--warmup` seconds, for `--seconds`: spans delivered to the receiver per s
 (utime+stime from /proc, all threads) per 10k spans and as a share of its one core, and its resident memory
 (VmRSS sampled during the run, and VmHWM). Aim (issue: traces): at least 100k spans/s on one core.
 
-usage: bench/otlp_throughput.py [--agent PATH] [--batch N] [--seconds S] [--clients N] [--gzip-in]
+usage: bench/otlp_throughput.py [--agent PATH] [--batch N] [--seconds S] [--clients N] [--gzip-in] [--no-span-metrics]
+                               [--perf FILE]
 """
 import argparse
 import gzip
@@ -207,7 +208,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--agent", default=os.path.join(HERE, "..", ".build", "release", "noa-agent"))
     parser.add_argument("--batch", type=int, default=100, help="spans per incoming request")
-    parser.add_argument("--clients", type=int, default=3, help="load generator processes")
+    parser.add_argument("--clients", type=int, default=10, help="load generator processes")
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--gzip-in", action="store_true", help="gzip the incoming requests too")
