@@ -6,6 +6,7 @@ import NIOPosix
 import NoaCodecs
 import NoaOTLP
 import NoaPipeline
+import NoaTraces
 import Synchronization
 import Testing
 
@@ -55,12 +56,12 @@ final class SlowTransport: HTTPTransport {
 @Suite(.serialized) struct TracePipelineTests {
     static let traceID = "5b8efff798038103d269b633813fc60c"
 
-    func spanJSON(_ spanID: String, name: String = "GET /users/{id}") -> [UInt8] {
+    func spanJSON(_ spanID: String, name: String = "GET /users/{id}", traceID: String = traceID, status: Int = 2) -> [UInt8] {
         Array("""
             {"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"shop"}}]},
-            "scopeSpans":[{"scope":{"name":"t"},"spans":[{"traceId":"\(Self.traceID)","spanId":"\(spanID)",
+            "scopeSpans":[{"scope":{"name":"t"},"spans":[{"traceId":"\(traceID)","spanId":"\(spanID)",
             "name":"\(name)","kind":2,"startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000250000000",
-            "attributes":[{"key":"http.request.method","value":{"stringValue":"GET"}}],"status":{"code":2}}]}]}]}
+            "attributes":[{"key":"http.request.method","value":{"stringValue":"GET"}}],"status":{"code":\(status)}}]}]}]}
             """.utf8)
     }
 
@@ -195,6 +196,30 @@ final class SlowTransport: HTTPTransport {
             for i in 0..<4 { #expect(try await post(receiver, spanJSON(String(format: "%016x", i + 1))).status == 200) }
             #expect(try await eventually { transport.done == 4 })
             #expect(transport.most == maxInFlight)
+        }
+    }
+
+    @Test func tailSamplingRunsBetweenTheReceiverAndTheSinks() async throws {
+        let transport = RecordingTransport()
+        try await withTopology(transport: transport) { topology in
+            var config = config(otlpSink: OTLPSinkConfig(endpoint: "http://127.0.0.1:1", inputs: ["otlp"]))
+            config.sources[0].config = .otlp(OTLPSourceConfig(
+                listen: ListenAddress(host: "127.0.0.1", port: 0),
+                traces: TraceProcessingConfig(tailSampling: TailSampler.Configuration(
+                    decisionWait: .milliseconds(100), latencyThreshold: nil, ratio: 0))))
+            try await topology.apply(config)
+            let receiver = try #require(topology.tracePipeline?.listening.first?.port)
+            // Two spans of a trace with an error, one span of a trace without: only the first trace is kept.
+            #expect(try await post(receiver, spanJSON("0000000000000001", status: 0)).status == 200)
+            #expect(try await post(receiver, spanJSON("0000000000000002", status: 2)).status == 200)
+            #expect(try await post(receiver, spanJSON("0000000000000003", traceID: "00000000000000000000000000000abc", status: 0)).status == 200)
+            #expect(try await eventually { Set(try transport.deliveredSpanIDs()) == ["0000000000000001", "0000000000000002"] })
+            let prom = try #require(topology.sinks["prom"]?.server.port)
+            let text = try await TestHTTPClient.request(port: prom, path: "/metrics").text
+            #expect(text.contains("noa_sampling_spans_total{component_id=\"otlp\",decision=\"kept\",reason=\"error\"} 2"))
+            #expect(text.contains("noa_sampling_spans_total{component_id=\"otlp\",decision=\"dropped\",reason=\"ratio\"} 1")
+                || text.contains("noa_sampling_spans_total{component_id=\"otlp\",decision=\"dropped\",reason=\"probabilistic\"} 1"))
+            #expect(try transport.deliveredSpanIDs().count == 2)
         }
     }
 
