@@ -10,7 +10,7 @@ TEST_DEBS := prometheus prometheus-node-exporter python3-venv systemd-journal-re
 PYTHON ?= python3
 VENV := .build-venv
 
-.PHONY: generate-otlp all deps test-deps test-debs build release run test unit-test integration-test bench bench-statsd deb clean
+.PHONY: generate-otlp all deps test-deps test-debs build release run test unit-test integration-test bench bench-statsd bench-otlp deb clean
 
 all: build
 
@@ -65,6 +65,10 @@ bench: test-deps release
 # StatsD UDP throughput against collectd, netdata and a bare recvmmsg loop: see bench/README.md.
 bench-statsd: release
 	bench/statsd_throughput.py
+
+# Spans per second through OTLP in -> OTLP out on one core: see bench/README.md.
+bench-otlp: test-deps release
+	$(VENV)/bin/python bench/otlp_throughput.py
 
 # A .deb with the static-stdlib binary, the systemd unit and /etc/noa-agent/agent.yaml.
 deb: release

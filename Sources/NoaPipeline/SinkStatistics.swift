@@ -17,16 +17,21 @@ public final class SinkStatistics: Sendable {
     public let droppedItems = Atomic<Int>(0)
     /// Items waiting in the sink's inlet queue.
     private let queueDepth: @Sendable () -> Int
+    /// The pipeline the sink runs in (`logs`, `traces`): a `file` or `console` sink may run in both, with one
+    /// set of counters in each.
+    public let signal: String?
 
-    public init(id: String, queueDepth: @escaping @Sendable () -> Int = { 0 }) {
+    public init(id: String, signal: String? = nil, queueDepth: @escaping @Sendable () -> Int = { 0 }) {
         self.id = id
+        self.signal = signal
         self.queueDepth = queueDepth
     }
 
     /// Adds this sink's samples; families are shared by every sink, so one producer (`SinkStatisticsSet`) calls
     /// this for all of them and each family is declared once.
     public func add(to batch: inout MetricBatch) {
-        let labels = [Label("component_id", id)]
+        var labels = [Label("component_id", id)]
+        if let signal { labels.append(Label("signal", signal)) }
         batch.add("noa_sink_sent_items_total", .counter, "Items the sink's destination accepted.",
                   value: Double(sentItems.load(ordering: .relaxed)), labels: labels)
         batch.add("noa_sink_requests_total", .counter, "Requests the sink sent.",

@@ -130,6 +130,11 @@ public final class SpanMetrics: MetricProducer {
         var dbOperation = ""
         var cacheResult: String?
         for attribute in span.attributes {
+            // Every key below starts with c, d, h or m: other keys skip the string comparisons.
+            switch attribute.key.utf8.first {
+            case UInt8(ascii: "c"), UInt8(ascii: "d"), UInt8(ascii: "h"), UInt8(ascii: "m"): break
+            default: continue
+            }
             switch attribute.key {
             case "http.request.method", "http.method": key[4] = text(attribute.value)
             case "http.route": key[5] = text(attribute.value)

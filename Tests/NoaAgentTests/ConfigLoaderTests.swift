@@ -36,10 +36,10 @@ import Testing
 
     @Test func builtInDefaultIsValid() throws {
         let config = try ConfigSource.builtIn.load(with: loader).get()
-        #expect(config.sources.map(\.id) == ["host", "statsd", "journal"])
+        #expect(config.sources.map(\.id) == ["host", "statsd", "journal", "otlp", "zipkin"])
         #expect(config.source("journal") == .journald(JournaldSourceConfig(startAt: .tail)))
         #expect(config.sinks.map(\.id) == ["prom", "logs"])
-        #expect(config.sinks.last?.config.inputs == ["journal", "statsd"])
+        #expect(config.sinks.last?.config.inputs == ["journal", "statsd", "otlp", "zipkin"])
         guard case .prometheus(let prom) = config.sinks.first?.config else {
             Issue.record("default sink is not prometheus")
             return

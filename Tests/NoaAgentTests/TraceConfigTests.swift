@@ -40,6 +40,8 @@ import Testing
                 endpoint: http://127.0.0.1:9411/api/v2/spans
                 compression: none
                 queue_size: 50
+                queue_spans: 2000
+                max_in_flight: 4
               prom:
                 type: prometheus
                 listen: 127.0.0.1:9464
@@ -57,6 +59,8 @@ import Testing
         guard case .zipkin(let out) = config.sinks[1].config else { Issue.record("zipkin_out"); return }
         #expect(out.compression == false)
         #expect(out.queue.queueSize == 50)
+        #expect(out.queue.queueSpans == 2000)
+        #expect(out.queue.maxInFlight == 4)
     }
 
     @Test func traceSinksTakeHTTPSWithATLSBlock() throws {
@@ -136,6 +140,7 @@ import Testing
         #expect(built.listen == ListenAddress(host: "127.0.0.1", port: 4318))
         #expect(built.tailStage != nil)
         #expect(built.responder is OTLPHTTPReceiver)
-        #expect(built.producers.count == 4)  // span metrics, sampling counters, receiver counters, OTLP metrics
+        #expect(built.metricProducers.count == 2)  // span metrics, OTLP metrics
+        #expect(built.selfProducers.count == 2)  // sampling counters, receiver counters
     }
 }

@@ -121,3 +121,12 @@ public struct HTTPLogsSourceConfig: Sendable, Equatable {
             logger: logger)
     }
 }
+
+extension FileSinkConfig {
+    /// Where the sink writes spans when it lists a trace source: one OTLP/JSON `TracesData` line per batch in
+    /// `<directory>/<prefix>-spans.ndjson`, renamed to `….ndjson.1` when it would pass `max_size` (100 MiB by
+    /// default). Apart from the log files, so log tooling reading `<prefix>-YYYY-MM-DD.ndjson` never meets a span.
+    public func spanFilePath(dataDir: String) -> String {
+        resolvedDirectory(dataDir: dataDir) + "/" + prefix + "-spans" + FileSinkNaming.suffix
+    }
+}

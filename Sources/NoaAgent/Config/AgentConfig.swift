@@ -95,7 +95,9 @@ public enum SinkConfig: Sendable, Equatable {
     public var accepts: Set<Signal> {
         switch self {
         case .prometheus: return [.metrics]
-        case .elasticsearch, .logstash, .file, .console: return [.logs]
+        case .elasticsearch, .logstash: return [.logs]
+        // Spans go to their own file (OTLP/JSON lines) or to standard output, for debugging.
+        case .file, .console: return [.logs, .traces]
         case .otlp, .zipkin: return [.traces]
         }
     }

@@ -29,7 +29,7 @@ extension ConfigLoader {
 
     func readOTLPSink(_ node: YAMLNode, path: String, _ r: NodeReader) -> OTLPSinkConfig? {
         guard let map = r.mapping(node, path: path, allowed: [
-            "type", "endpoint", "inputs", "headers", "compression", "queue_size", "batch_size", "batch_timeout",
+            "type", "endpoint", "inputs", "headers", "compression", "queue_size", "queue_spans", "max_in_flight", "batch_size", "batch_timeout",
             "max_retry_time", "tls",
         ]) else { return nil }
         var config = OTLPSinkConfig(endpoint: "", inputs: [])
@@ -48,8 +48,7 @@ extension ConfigLoader {
 
     func readZipkinSink(_ node: YAMLNode, path: String, _ r: NodeReader) -> ZipkinSinkConfig? {
         guard let map = r.mapping(node, path: path, allowed: [
-            "type", "endpoint", "inputs", "compression", "queue_size", "batch_size", "batch_timeout", "max_retry_time",
-            "tls",
+            "type", "endpoint", "inputs", "compression", "queue_size", "queue_spans", "max_in_flight", "batch_size", "batch_timeout", "max_retry_time", "tls",
         ]) else { return nil }
         var config = ZipkinSinkConfig(endpoint: "", inputs: [])
         config.endpoint = readEndpoint(map, node, path: path, example: "http://127.0.0.1:9411/api/v2/spans", r) ?? ""
@@ -108,6 +107,16 @@ extension ConfigLoader {
         if let n = map["queue_size"], let text = r.string(n, path: "\(path).queue_size") {
             if let v = Int(text), (1...1_000_000).contains(v) { queue.queueSize = v } else {
                 r.error(n, "\(path).queue_size must be a whole number from 1 to 1000000, not '\(text)'")
+            }
+        }
+        if let n = map["queue_spans"], let text = r.string(n, path: "\(path).queue_spans") {
+            if let v = Int(text), (1...100_000_000).contains(v) { queue.queueSpans = v } else {
+                r.error(n, "\(path).queue_spans must be a whole number from 1 to 100000000, not '\(text)'")
+            }
+        }
+        if let n = map["max_in_flight"], let text = r.string(n, path: "\(path).max_in_flight") {
+            if let v = Int(text), (1...64).contains(v) { queue.maxInFlight = v } else {
+                r.error(n, "\(path).max_in_flight must be a whole number from 1 to 64, not '\(text)'")
             }
         }
         if let n = map["batch_size"], let text = r.string(n, path: "\(path).batch_size") {

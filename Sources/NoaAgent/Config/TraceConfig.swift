@@ -102,18 +102,24 @@ public struct ZipkinSinkConfig: Sendable, Equatable {
     }
 }
 
-/// A trace sink's inlet and batching: the inlet holds `queueSize` requests' worth of span groups; receivers answer
-/// 429 when it is full. Batches go out at `batchSize` groups or after `batchTimeout`; retries give up after
-/// `maxElapsedRetry` (nil: never, while the agent runs).
+/// A trace sink's inlet and batching: the inlet holds up to `queueSize` requests and `queueSpans` spans, whichever
+/// comes first (requests vary from one span to thousands, so the span bound is what bounds memory: about 1 KiB a
+/// span); receivers answer 429 when it is full. Batches go out at `batchSize` groups or after `batchTimeout`;
+/// retries give up after `maxElapsedRetry` (nil: never, while the agent runs); up to `maxInFlight` exports are
+/// sent at once.
 public struct TraceQueueConfig: Sendable, Equatable {
     public var queueSize: Int
+    public var queueSpans: Int
+    public var maxInFlight: Int
     public var batchSize: Int
     public var batchTimeout: Duration
     public var maxElapsedRetry: Duration?
 
-    public init(queueSize: Int = 1000, batchSize: Int = 64, batchTimeout: Duration = .milliseconds(200),
-                maxElapsedRetry: Duration? = nil) {
+    public init(queueSize: Int = 1000, queueSpans: Int = 50_000, batchSize: Int = 64,
+                batchTimeout: Duration = .milliseconds(200), maxElapsedRetry: Duration? = nil, maxInFlight: Int = 2) {
         self.queueSize = queueSize
+        self.queueSpans = queueSpans
+        self.maxInFlight = max(1, maxInFlight)
         self.batchSize = batchSize
         self.batchTimeout = batchTimeout
         self.maxElapsedRetry = maxElapsedRetry

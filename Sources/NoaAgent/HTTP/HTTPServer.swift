@@ -142,6 +142,8 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func write(_ response: HTTPResponse, keepAlive: Bool, head: HTTPRequestHead, context: ChannelHandlerContext) {
         var headers = response.headers
+        // The responder may end the connection too (`Connection: close`), e.g. a receiver whose pipeline stopped.
+        let keepAlive = keepAlive && !headers[canonicalForm: "Connection"].contains { $0.lowercased() == "close" }
         headers.replaceOrAdd(name: "Content-Length", value: "\(response.body.readableBytes)")
         if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
         let responseHead = HTTPResponseHead(version: head.version, status: response.status, headers: headers)

@@ -19,7 +19,11 @@ final class LogPipeline: Sendable {
 
         init(_ config: AgentConfig) {
             dataDir = config.dataDir
-            sinks = config.sinks.filter { $0.config.accepts.contains(.logs) }
+            // A file or console sink given only trace sources belongs to the trace pipeline alone.
+            let logSources = Set(config.sources.filter { $0.config.signals.contains(.logs) }.map(\.id))
+            sinks = config.sinks.filter { named in
+                named.config.accepts.contains(.logs) && named.config.inputs.contains(where: logSources.contains)
+            }
             let wired = Set(sinks.flatMap(\.config.inputs))
             // StatsD is rebuilt by the metric side of the topology; only its event outlet is ours.
             sources = config.sources.filter { named in
@@ -68,7 +72,7 @@ final class LogPipeline: Sendable {
         do {
             for named in spec.sinks {
                 let inlet = BoundedChannel<Envelope<LogRecord>>(capacity: factory.inletCapacity)
-                let statistics = SinkStatistics(id: named.id, queueDepth: { inlet.count })
+                let statistics = SinkStatistics(id: named.id, signal: "logs", queueDepth: { inlet.count })
                 let job = try factory.makeSinkJob(named, inlet, statistics, config.dataDir)
                 let running = RunningSink(
                     id: named.id, inlet: inlet, statistics: statistics, finished: StopSignal(), abort: StopSignal())

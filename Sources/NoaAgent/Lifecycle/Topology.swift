@@ -4,13 +4,15 @@ import NIOPosix
 import NoaCore
 import NoaProcfs
 import NoaPipeline
+import NoaSinks
 import NoaSources
 
 /// The running components built from one `AgentConfig`: metric producers (sources) and the Prometheus listeners
 /// (sinks) that serve them. `apply` moves from one config to the next with as little disruption as it can:
 /// unchanged sources keep their state (cpu counters, stuck mounts), a listener whose address is unchanged keeps its
 /// socket and only swaps what it serves, and new listeners are bound before old ones close, so a reload that
-/// fails to bind leaves the old topology serving.
+/// fails to bind leaves the old topology serving. The log and trace signals run as pipelines of their own
+/// (`LogPipeline`, `TracePipeline`), rebuilt when their part of the config changes.
 final class Topology {
     struct RunningSource {
         var config: SourceConfig
@@ -30,11 +32,15 @@ final class Topology {
     private(set) var sources: [String: RunningSource] = [:]
     private(set) var sinks: [String: RunningSink] = [:]
     private(set) var logPipeline: LogPipeline?
+    private(set) var tracePipeline: TracePipeline?
     private let host: TaskHost
     private let logFactory: LogComponentFactory
+    /// The trace sinks' HTTP client: injected, or a `NIOHTTPTransport` on `group` that `stop` shuts down.
+    private let transport: any HTTPTransport
+    private let ownedTransport: NIOHTTPTransport?
     private let sinkStatistics = SinkStatisticsSet()
     private let pipelineMetrics = ProducerSet(id: "pipelines")
-    /// How long a stopping log pipeline may take to deliver what its sinks hold.
+    /// How long a stopping log or trace pipeline may take to deliver what its sinks hold.
     var drainTimeout: Duration = .seconds(5)
     private let group: any EventLoopGroup
     private let threadPool: NIOThreadPool
@@ -44,8 +50,16 @@ final class Topology {
 
     init(
         group: any EventLoopGroup, threadPool: NIOThreadPool, telemetry: AgentTelemetry, host: TaskHost = TaskHost(),
-        logFactory: LogComponentFactory? = nil, logger: Logger
+        logFactory: LogComponentFactory? = nil, transport: (any HTTPTransport)? = nil, logger: Logger
     ) {
+        if let transport {
+            self.transport = transport
+            self.ownedTransport = nil
+        } else {
+            let live = NIOHTTPTransport(group: group)
+            self.transport = live
+            self.ownedTransport = live
+        }
         self.group = group
         self.threadPool = threadPool
         self.telemetry = telemetry
@@ -70,7 +84,9 @@ final class Topology {
         var started: [RunningSource] = []
         var replaced: [(id: String, old: RunningSource)] = []
         do {
-            for named in config.sources where named.config.signals.contains(.metrics) {
+            // Trace sources are the trace pipeline's (their span and OTLP metrics are served from there).
+            for named in config.sources
+            where named.config.signals.contains(.metrics) && !named.config.signals.contains(.traces) {
                 if let existing = sources[named.id], existing.config == named.config {
                     newSources[named.id] = existing
                     continue
@@ -96,8 +112,7 @@ final class Topology {
         do {
             for named in config.sinks {
                 guard case .prometheus(let prom) = named.config else { continue }
-                var producers: [any MetricProducer] = prom.inputs.compactMap { newSources[$0]?.producer }
-                if prom.selfMetrics { producers += selfMetrics }
+                let producers = producers(for: prom, sources: newSources)
                 if let existing = sinks[named.id], existing.config.listen == prom.listen,
                    existing.config.path == prom.path {
                     existing.endpoint.setProducers(producers)
@@ -135,7 +150,53 @@ final class Topology {
         for (id, source) in sources where newSources[id] == nil { source.stop?() }
         sources = newSources
         sinks = newSinks
+        defer { refreshProducers() }
+        try await applyTraces(config)
         try await applyLogs(config)
+    }
+
+    /// What a Prometheus sink serves: its metric sources, the span and OTLP metrics of its trace sources, and
+    /// the agent's own metrics.
+    private func producers(for prom: PrometheusSinkConfig, sources: [String: RunningSource]) -> [any MetricProducer] {
+        var producers: [any MetricProducer] = []
+        for input in prom.inputs {
+            if let source = sources[input] { producers.append(source.producer) }
+            producers += tracePipeline?.metricProducers[input] ?? []
+        }
+        if prom.selfMetrics { producers += selfMetrics }
+        return producers
+    }
+
+    /// Points the Prometheus sinks at the trace pipeline now running (a rebuilt one has new producers).
+    private func refreshProducers() {
+        for sink in sinks.values { sink.endpoint.setProducers(producers(for: sink.config, sources: sources)) }
+    }
+
+    /// Replaces the trace pipeline when its part of the config changed. Its receivers may listen where the old
+    /// ones do, so the old pipeline stops (draining its sinks) before the new one binds; if the new one can't
+    /// start, the old config's pipeline is started again and the error thrown.
+    private func applyTraces(_ config: AgentConfig) async throws {
+        let spec = TracePipeline.Spec(config)
+        guard tracePipeline?.spec != spec else { return }
+        let old = tracePipeline
+        await old?.stop(drainTimeout: drainTimeout)
+        tracePipeline = nil
+        guard !spec.sources.isEmpty || !spec.sinks.isEmpty else { return }
+        do {
+            tracePipeline = try await TracePipeline.start(
+                config, host: host, transport: transport, group: group, logger: logger)
+        } catch {
+            if let old {
+                var previous = config
+                previous.dataDir = old.spec.dataDir
+                previous.sources = old.spec.sources
+                previous.sinks = old.spec.sinks
+                tracePipeline = try? await TracePipeline.start(
+                    previous, host: host, transport: transport, group: group, logger: logger)
+            }
+            connectEventOutlets()
+            throw TopologyError.tracePipelineFailed(reason: "\(error)")
+        }
     }
 
     /// Replaces the log pipeline when its part of the config changed, and hands sources built on the metric side
@@ -166,11 +227,12 @@ final class Topology {
     }
 
     private func connectEventOutlets() {
-        sinkStatistics.set(logPipeline?.statistics ?? [])
-        pipelineMetrics.set(logPipeline?.producers ?? [])
+        sinkStatistics.set((logPipeline?.statistics ?? []) + (tracePipeline?.statistics ?? []))
+        pipelineMetrics.set((logPipeline?.producers ?? []) + (tracePipeline?.selfProducers ?? []))
         for (id, source) in sources {
             source.setLogOutlet?(logPipeline?.outlets[id])
         }
+        tracePipeline?.setLogOutlets(logPipeline?.outlets ?? [:])
     }
 
     /// Restarts push sources that a failed apply had stopped to make room for their replacement.
@@ -187,13 +249,17 @@ final class Topology {
         }
     }
 
-    /// Stops the sources first (nothing new is accepted), lets the log sinks drain, then closes the listeners
+    /// Stops the sources first (nothing new is accepted), lets the trace sinks and then the log sinks drain (the
+    /// trace receivers feed OTLP logs into the log pipeline, so they close before it), then closes the listeners
     /// (so `/metrics` keeps serving during the drain).
     func stop() async {
         for source in sources.values { source.stop?() }
         sources = [:]
+        await tracePipeline?.stop(drainTimeout: drainTimeout)
+        tracePipeline = nil
         await logPipeline?.stop(drainTimeout: drainTimeout)
         logPipeline = nil
+        ownedTransport?.shutdown()
         for sink in sinks.values { await sink.server.close() }
         sinks = [:]
     }
@@ -216,9 +282,7 @@ final class Topology {
         case .journald, .httpLogs:
             throw TopologyError.sourceFailed(source: named.id, reason: "a log source has no metrics side")
         case .otlp, .zipkin:
-            // The receivers, processors and exporters exist (TraceComponentFactory); their wiring into the
-            // running topology comes with the trace pipeline.
-            throw TopologyError.sourceFailed(source: named.id, reason: "trace sources are not wired into the running topology yet")
+            throw TopologyError.sourceFailed(source: named.id, reason: "a trace source runs in the trace pipeline")
         }
     }
 }
@@ -227,6 +291,7 @@ enum TopologyError: Error, CustomStringConvertible {
     case bindFailed(sink: String, address: String, reason: String)
     case sourceFailed(source: String, reason: String)
     case logPipelineFailed(reason: String)
+    case tracePipelineFailed(reason: String)
 
     var description: String {
         switch self {
@@ -236,6 +301,8 @@ enum TopologyError: Error, CustomStringConvertible {
             return "sources.\(source): \(reason)"
         case .logPipelineFailed(let reason):
             return "the log pipeline could not start: \(reason)"
+        case .tracePipelineFailed(let reason):
+            return "the trace pipeline could not start: \(reason)"
         }
     }
 }

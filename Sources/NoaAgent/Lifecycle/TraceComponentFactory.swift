@@ -17,9 +17,11 @@ public enum TraceComponentFactory {
     /// A trace sink ready to run.
     public struct TraceSink: Sendable {
         public let inlet: BoundedChannel<Envelope<ResourceSpans>>
+        /// The spans the inlet may hold (`queue_spans`), reserved by receivers and released as batches finish.
+        public let budget: QueueBudget
         public let statistics: SinkStatistics
         /// Runs until the inlet is closed and drained.
-        public let run: @Sendable () async -> Void
+        public var run: @Sendable () async -> Void
     }
 
     /// The sink for `named` (an `otlp` or `zipkin` sink), sending through `transport`; nil for other kinds.
@@ -42,22 +44,35 @@ public enum TraceComponentFactory {
         }
     }
 
-    /// A debug sink writing OTLP/JSON lines to `path` (stdout when nil), for a `file`/`console` sink given traces.
-    public static func makeFileSink(id: String, path: String?, queue: TraceQueueConfig = TraceQueueConfig(), logger: Logger) -> TraceSink {
-        sink(id, TraceFileSink(path: path), queue, logger)
+    /// A debug sink writing OTLP/JSON lines to `path` (stdout when nil), for a `file`/`console` sink given traces;
+    /// the file is renamed to `<path>.1` when it would pass `maxBytes`.
+    public static func makeFileSink(
+        id: String, path: String?, maxBytes: Int = 100 << 20, queue: TraceQueueConfig = TraceQueueConfig(), logger: Logger
+    ) -> TraceSink {
+        sink(id, TraceFileSink(path: path, maxBytes: maxBytes), queue, logger)
     }
 
     private static func sink<S: BatchSink>(_ id: String, _ exporter: S, _ queue: TraceQueueConfig, _ logger: Logger) -> TraceSink
     where S.Item == ResourceSpans {
         let inlet = BoundedChannel<Envelope<ResourceSpans>>(capacity: queue.queueSize)
-        let statistics = SinkStatistics(id: id, queueDepth: { inlet.count })
+        let budget = QueueBudget(limit: queue.queueSpans)
+        let statistics = SinkStatistics(id: id, signal: "traces", queueDepth: { inlet.count })
         var retry = RetryPolicy()
         retry.maxElapsed = queue.maxElapsedRetry
-        let runner = SinkRunner(
-            id: id, sink: exporter, inlet: inlet,
-            batch: BatchPolicy(maxItems: queue.batchSize, maxBytes: 4 << 20, maxDelay: queue.batchTimeout), retry: retry,
-            statistics: statistics, itemBytes: { $0.estimatedBytes }, logger: logger)
-        return TraceSink(inlet: inlet, statistics: statistics, run: { await runner.run() })
+        // Several runners on one inlet: each takes its own batches, so `maxInFlight` exports are on the wire at
+        // once and a slow round trip no longer caps the rate. Spans have no order to keep, and every envelope is
+        // acknowledged (releasing its span budget) by whichever runner delivered it.
+        let runners = (0..<queue.maxInFlight).map { _ in
+            SinkRunner(
+                id: id, sink: exporter, inlet: inlet,
+                batch: BatchPolicy(maxItems: queue.batchSize, maxBytes: 4 << 20, maxDelay: queue.batchTimeout),
+                retry: retry, statistics: statistics, itemBytes: { $0.estimatedBytes }, logger: logger)
+        }
+        return TraceSink(inlet: inlet, budget: budget, statistics: statistics, run: {
+            await withDiscardingTaskGroup { group in
+                for runner in runners { group.addTask { await runner.run() } }
+            }
+        })
     }
 
     /// A trace source ready to bind.
@@ -65,17 +80,20 @@ public enum TraceComponentFactory {
         public let listen: ListenAddress
         public let maxBodyBytes: Int
         public let responder: any HTTPResponder
-        /// Span metrics, sampling counters, receiver counters and (OTLP) the merged OTLP metrics.
-        public let producers: [any MetricProducer]
+        /// The source's data for the Prometheus sinks that list it: span metrics and (OTLP) the merged OTLP metrics.
+        public let metricProducers: [any MetricProducer]
+        /// The receiver's and samplers' own counters, served with the agent's self-metrics.
+        public let selfProducers: [any MetricProducer]
         /// With tail sampling: run it (`TailSamplingStage.run`) and `finish` it at shutdown.
         public let tailStage: TailSamplingStage?
     }
 
     /// The source for `named` (`otlp` or `zipkin`); nil for other kinds. `sinkInlets`: the inlets of every trace
-    /// sink wired to it; `logs`: where OTLP logs go (`.discard` when no log sink takes this source).
+    /// sink wired to it; `logs`: where OTLP logs go (`.discard` when no log sink takes this source); `statistics`:
+    /// the receiver's counters, when the caller counts into them too (logs dropped for want of a sink).
     public static func makeSource(
-        _ named: NamedSource, sinkInlets: [BoundedChannel<Envelope<ResourceSpans>>],
-        logs: ReceiverOutlet<LogRecord> = .discard, logger: Logger
+        _ named: NamedSource, sinkInlets: [TraceInlet],
+        logs: ReceiverOutlet<LogRecord> = .discard, statistics: ReceiverStatistics? = nil, logger: Logger
     ) -> TraceSource? {
         let processing: TraceProcessingConfig
         let listen: ListenAddress
@@ -86,23 +104,25 @@ public enum TraceComponentFactory {
         case .hostMetrics, .statsd, .journald, .httpLogs: return nil
         }
         var producers: [any MetricProducer] = []
+        var selfProducers: [any MetricProducer] = []
         let counters = SamplingCounters(id: named.id)
         let spanMetrics = processing.spanMetrics.map { SpanMetrics(id: named.id, configuration: $0) }
         if let spanMetrics { producers.append(spanMetrics) }
-        var downstream = ReceiverOutlet<ResourceSpans>.channels(sinkInlets)
+        var downstream = ReceiverOutlet<ResourceSpans>.inlets(sinkInlets)
         var tailStage: TailSamplingStage?
         if let tail = processing.tailSampling {
             let stage = TailSamplingStage(
-                sampler: TailSampler(configuration: tail, counters: counters), capacity: 1000, downstream: sinkInlets)
+                sampler: TailSampler(configuration: tail, counters: counters), capacity: 1000,
+                downstream: sinkInlets.map(\.channel))
             tailStage = stage
             downstream = .channels([stage.inlet])
         }
-        if processing.headSamplingRatio != nil || processing.tailSampling != nil { producers.append(counters) }
+        if processing.headSamplingRatio != nil || processing.tailSampling != nil { selfProducers.append(counters) }
         let outlet = ReceiverOutlet<ResourceSpans>.traces(
             spanMetrics: spanMetrics, headSampler: processing.headSamplingRatio.map(HeadSampler.init(ratio:)),
             counters: counters, downstream: downstream)
-        let statistics = ReceiverStatistics(id: named.id)
-        producers.append(statistics)
+        let statistics = statistics ?? ReceiverStatistics(id: named.id)
+        selfProducers.append(statistics)
         let responder: any HTTPResponder
         switch named.config {
         case .otlp:
@@ -115,6 +135,8 @@ public enum TraceComponentFactory {
             responder = ZipkinHTTPReceiver(
                 id: named.id, traces: outlet, maxBodyBytes: maxBody, statistics: statistics, logger: logger)
         }
-        return TraceSource(listen: listen, maxBodyBytes: maxBody, responder: responder, producers: producers, tailStage: tailStage)
+        return TraceSource(
+            listen: listen, maxBodyBytes: maxBody, responder: responder, metricProducers: producers,
+            selfProducers: selfProducers, tailStage: tailStage)
     }
 }

@@ -100,16 +100,16 @@ public final class OTLPHTTPReceiver: HTTPResponder {
     // MARK: - Signals
 
     private func receiveTraces(_ body: [UInt8], _ encoding: Encoding) -> HTTPResponse {
-        let request: OTLPExportTraceServiceRequest
+        let decoded: OTLPTraceDecoding
         do {
             switch encoding {
-            case .protobuf: request = try OTLPExportTraceServiceRequest(serializedBytes: body)
-            case .json: request = try OTLPJSON.decodeTraceRequest(body)
+            // Protobuf, the hot path, is read straight into spans; JSON goes through the generated types.
+            case .protobuf: decoded = try OTLPTraceWire.decodeRequest(body)
+            case .json: decoded = try OTLPJSON.decodeTraceRequest(body).toResourceSpans()
             }
         } catch {
             return badRequest("the trace request could not be decoded: \(error)", path: "/v1/traces", encoding)
         }
-        let decoded = request.toResourceSpans()
         switch traces.offer(decoded.resourceSpans) {
         case .accepted: break
         case .full:
@@ -217,6 +217,9 @@ public final class OTLPHTTPReceiver: HTTPResponder {
         failures.log(.warning, key: "busy", "OTLP requests are refused: the pipeline is full or stopping.")
         var response = status(code, code == .tooManyRequests ? "the agent's queue is full, retry later" : "the agent is stopping", encoding)
         response.headers.add(name: "Retry-After", value: String(retryAfterSeconds))
+        // A stopping pipeline (shutdown, or replaced by a reload) will not take this connection's retry:
+        // closing it makes the client reconnect, to the new receiver when there is one.
+        if code == .serviceUnavailable { response.headers.add(name: "Connection", value: "close") }
         return response
     }
 

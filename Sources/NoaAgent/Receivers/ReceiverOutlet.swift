@@ -41,7 +41,45 @@ public struct ReceiverOutlet<Item: Sendable>: Sendable {
     public static var discard: ReceiverOutlet<Item> { ReceiverOutlet { _ in .accepted } }
 }
 
+/// A trace sink's inlet as receivers see it: the channel (bounded in requests) and the sink's span budget
+/// (bounded in spans, released as the sink finishes each request).
+public struct TraceInlet: Sendable {
+    public let channel: BoundedChannel<Envelope<ResourceSpans>>
+    public let budget: QueueBudget
+
+    public init(channel: BoundedChannel<Envelope<ResourceSpans>>, budget: QueueBudget) {
+        self.channel = channel
+        self.budget = budget
+    }
+}
+
 extension ReceiverOutlet where Item == ResourceSpans {
+    /// Like `channels`, with each sink's span budget checked and reserved too: a request goes in only if every
+    /// sink has room for its spans, and the sink's acknowledgement gives the room back.
+    public static func inlets(_ inlets: [TraceInlet]) -> ReceiverOutlet<ResourceSpans> {
+        ReceiverOutlet { groups in
+            if inlets.contains(where: { $0.channel.isClosed }) { return .closed }
+            let spans = groups.spanCount
+            if inlets.contains(where: { $0.channel.count >= $0.channel.capacity || !$0.budget.hasRoom(for: spans) }) {
+                return .full
+            }
+            var refused = false
+            for inlet in inlets {
+                guard inlet.budget.reserve(spans) else {
+                    refused = true
+                    continue
+                }
+                let budget = inlet.budget
+                let envelope = Envelope(groups, acknowledgement: BatchAcknowledgement { _ in budget.release(spans) })
+                if !inlet.channel.trySend(envelope) {
+                    budget.release(spans)
+                    refused = true
+                }
+            }
+            return refused ? .full : .accepted
+        }
+    }
+
     /// The trace path of a receiver: span metrics see every span (before sampling, so request rates are exact),
     /// then head sampling by trace-id ratio, then the sinks' channels. Spans that sampling drops are counted there,
     /// not refused.

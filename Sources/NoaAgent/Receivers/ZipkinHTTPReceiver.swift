@@ -79,6 +79,9 @@ public final class ZipkinHTTPReceiver: HTTPResponder {
                 ? HTTPResponse.text(.tooManyRequests, "the agent's queue is full, retry later\n")
                 : HTTPResponse.text(.serviceUnavailable, "the agent is stopping\n")
             response.headers.add(name: "Retry-After", value: String(retryAfterSeconds))
+            // A stopping pipeline (shutdown, or replaced by a reload) will not take this connection's retry:
+            // closing it makes the client reconnect, to the new receiver when there is one.
+            if refused == .closed { response.headers.add(name: "Connection", value: "close") }
             return response
         }
         statistics.items("traces", "accepted", decoded.acceptedSpans)

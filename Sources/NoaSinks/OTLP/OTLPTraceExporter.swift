@@ -42,17 +42,12 @@ public struct OTLPTraceExporter: BatchSink {
     }
 
     /// The request body for `items`, before compression.
-    public static func encode(_ items: [ResourceSpans]) throws -> [UInt8] {
-        try OTLPExportTraceServiceRequest(items).serializedBytes()
+    public static func encode(_ items: [ResourceSpans]) -> [UInt8] {
+        OTLPTraceWire.encodeRequest(items)
     }
 
     public func write(_ items: [ResourceSpans]) async throws(SinkError) {
-        let plain: [UInt8]
-        do {
-            plain = try Self.encode(items)
-        } catch {
-            throw .permanent("the spans could not be encoded: \(error)")
-        }
+        let plain = Self.encode(items)
         var body = plain
         var requestHeaders = headers
         requestHeaders.append(("Content-Type", "application/x-protobuf"))

@@ -33,13 +33,28 @@ public struct TraceFileSink: BatchSink {
         if stat(path, &status) == 0, Int(status.st_size) + w.bytes.count > maxBytes {
             rename(path, path + ".1")
         }
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        var fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        if fd < 0, errno == ENOENT {
+            // The directory under the data directory is made on first use, as the log file sink does.
+            makeParents(of: path)
+            fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        }
         guard fd >= 0 else {
             // A missing directory or a full disk may clear; let the runner retry with backoff.
             throw .retryable(after: nil, reason: "cannot open \(path): errno \(errno)")
         }
         defer { close(fd) }
         try writeAll(fd, w.bytes)
+    }
+
+    /// `mkdir -p` of the file's directory (mode 0750); failures show as the `open` that follows failing.
+    private func makeParents(of path: String) {
+        var prefix = ""
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).dropLast()
+        for part in parts {
+            prefix += "/" + part
+            _ = mkdir(prefix, 0o750)
+        }
     }
 
     private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(SinkError) {
