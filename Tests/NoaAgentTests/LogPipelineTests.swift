@@ -83,7 +83,7 @@ final class OutletBox: Sendable {
         }
         let started = ContinuousClock.now
         await pipeline.stop(drainTimeout: .milliseconds(300))
-        #expect(ContinuousClock.now - started < .seconds(5), "a sink that stays down is aborted at the drain timeout")
+        #expect(ContinuousClock.now - started < .seconds(20), "a sink that stays down is aborted at the drain timeout, not waited for")
         #expect(up.received.withLock { $0 } == ["m0", "m1", "m2"], "the healthy sink delivered everything it held")
         #expect(statuses.withLock { $0 }.isEmpty, "nothing is acknowledged that the stuck sink did not deliver")
         #expect(!(await fanout.send([LogRecord(timestamp: 0, message: "late")])), "a stopped pipeline takes nothing")
