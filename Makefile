@@ -70,6 +70,10 @@ bench-statsd: release
 bench-otlp: test-deps release
 	$(VENV)/bin/python bench/otlp_throughput.py
 
+# Journal shipping rate against `journalctl -o json`: see bench/README.md.
+bench-journal: test-deps release
+	$(VENV)/bin/python bench/journal_throughput.py
+
 # A .deb with the static-stdlib binary, the systemd unit and /etc/noa-agent/agent.yaml.
 deb: release
 	packaging/build-deb.sh
