@@ -10,7 +10,7 @@ TEST_DEBS := prometheus prometheus-node-exporter python3-venv systemd-journal-re
 PYTHON ?= python3
 VENV := .build-venv
 
-.PHONY: generate-otlp all deps test-deps test-debs build release run test unit-test integration-test bench bench-statsd bench-otlp deb clean
+.PHONY: generate-otlp all deps test-deps test-debs build release run test unit-test integration-test bench bench-statsd bench-otlp bench-journal deb clean
 
 all: build
 
