@@ -113,6 +113,7 @@ struct NoaAgentMain {
                 // For a person at a terminal (`make run`); under systemd the log line above says the same.
                 guard !journal else { return }
                 for (id, address) in endpoints { printErr("noa-agent: sink \(id) serving \(address)") }
+                for (id, address) in agentConfig.receivers { printErr("noa-agent: source \(id) receiving on \(address)") }
             })
         let serviceGroup = ServiceGroup(
             services: [agent, WatchdogService(notifier: notifier)],

@@ -168,3 +168,25 @@ public struct StatsDSourceConfig: Sendable, Equatable {
         self.originUnitLabel = originUnitLabel
     }
 }
+
+extension AgentConfig {
+    /// Where each push source receives, for a person at a terminal (`make run` prints these): StatsD sockets,
+    /// the OTLP, Zipkin and JSON log endpoints.
+    public var receivers: [(id: String, address: String)] {
+        var out: [(id: String, address: String)] = []
+        for named in sources {
+            switch named.config {
+            case .hostMetrics, .journald: continue
+            case .statsd(let config):
+                for address in config.listen { out.append((named.id, "\(address)")) }
+            case .otlp(let config):
+                out.append((named.id, "http://\(config.listen)/v1/traces, /v1/metrics, /v1/logs"))
+            case .zipkin(let config):
+                out.append((named.id, "http://\(config.listen)/api/v2/spans"))
+            case .httpLogs(let config):
+                out.append((named.id, "http://\(config.listen)\(config.path)"))
+            }
+        }
+        return out
+    }
+}
