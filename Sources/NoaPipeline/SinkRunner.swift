@@ -70,9 +70,9 @@ public final class SinkRunner<Sink: BatchSink>: Sendable {
         }
     }
 
-    /// The items' estimated bytes. Through the buffer each item is borrowed: `reduce` or a subscript copied every
-    /// item (a retain and release per reference it holds: four for a log record) just to size it, on the hot path
-    /// of every sink (this code runs unspecialised, through value witnesses).
+    /// The items' estimated bytes, read through the buffer. Each call still copies its item (a retain and release
+    /// per reference: four for a log record): this code runs unspecialised, and the thunk that adapts a concrete
+    /// `itemBytes` closure to the generic item copies its argument. Call it once per item, not more.
     private func byteCount(_ items: [Sink.Item]) -> Int {
         items.withUnsafeBufferPointer { buffer in
             var total = 0
