@@ -44,24 +44,34 @@ public struct JournalCursor: Sendable, Equatable {
     /// Anything else returns nil and takes the general path.
     static func fastRecordID(_ cursor: String) -> String? {
         var cursor = cursor
-        return cursor.withUTF8 { bytes -> String? in
-            guard bytes.count > 6, bytes[0] == UInt8(ascii: "s"), bytes[1] == UInt8(ascii: "=") else { return nil }
-            var i = 2
-            while i < bytes.count, isLowerHex(bytes[i]) { i += 1 }
-            let idEnd = i
-            guard idEnd > 2, idEnd - 2 <= 32, i + 2 < bytes.count, bytes[i] == UInt8(ascii: ";"),
-                bytes[i + 1] == UInt8(ascii: "i"), bytes[i + 2] == UInt8(ascii: "=")
-            else { return nil }
-            i += 3
-            let seqStart = i
-            while i < bytes.count, isLowerHex(bytes[i]) { i += 1 }
-            guard i > seqStart, i - seqStart <= 16, i == bytes.count || bytes[i] == UInt8(ascii: ";") else { return nil }
-            var out = [UInt8]()
-            out.reserveCapacity(idEnd - 2 + 1 + i - seqStart)
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[2..<idEnd]))
-            out.append(UInt8(ascii: "-"))
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[seqStart..<i]))
-            return String(decoding: out, as: UTF8.self)
+        return cursor.withUTF8 { fastRecordID(bytes: $0) }
+    }
+
+    /// `recordID` from the cursor's bytes (an entry's, without making the cursor a String first).
+    static func recordID(bytes: UnsafeBufferPointer<UInt8>) -> String {
+        fastRecordID(bytes: bytes) ?? recordID(for: String(decoding: bytes, as: UTF8.self))
+    }
+
+    static func fastRecordID(bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard bytes.count > 6, bytes[0] == UInt8(ascii: "s"), bytes[1] == UInt8(ascii: "=") else { return nil }
+        var i = 2
+        while i < bytes.count, isLowerHex(bytes[i]) { i += 1 }
+        let idEnd = i
+        guard idEnd > 2, idEnd - 2 <= 32, i + 2 < bytes.count, bytes[i] == UInt8(ascii: ";"),
+            bytes[i + 1] == UInt8(ascii: "i"), bytes[i + 2] == UInt8(ascii: "=")
+        else { return nil }
+        i += 3
+        let seqStart = i
+        while i < bytes.count, isLowerHex(bytes[i]) { i += 1 }
+        guard i > seqStart, i - seqStart <= 16, i == bytes.count || bytes[i] == UInt8(ascii: ";") else { return nil }
+        // Written straight into the String's storage: one allocation.
+        let idCount = idEnd - 2
+        let seqCount = i - seqStart
+        return String(unsafeUninitializedCapacity: idCount + 1 + seqCount) { out in
+            for k in 0..<idCount { out[k] = bytes[2 + k] }
+            out[idCount] = UInt8(ascii: "-")
+            for k in 0..<seqCount { out[idCount + 1 + k] = bytes[seqStart + k] }
+            return idCount + 1 + seqCount
         }
     }
 

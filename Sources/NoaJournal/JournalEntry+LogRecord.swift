@@ -86,7 +86,7 @@ private let syslogLevelNames = ["emerg", "alert", "crit", "err", "warning", "not
 
 extension JournalEntry {
     /// The entry's stable document id: see `JournalCursor.recordID(for:)`.
-    public var recordID: String { JournalCursor.recordID(for: cursor) }
+    public var recordID: String { withCursorBytes { JournalCursor.recordID(bytes: $0) } }
 
     /// The entry as a `LogRecord` with ECS attributes.
     ///

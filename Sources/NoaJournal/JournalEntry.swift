@@ -2,86 +2,108 @@
 ///
 /// Fields are kept exactly as libsystemd returns them: in its order, repeated names repeated, values as raw bytes
 /// (a field may be binary, non-UTF-8 or hold newlines), so nothing is lost between the reader and a sink.
+///
+/// The cursor and the fields are kept as the reader child's frame carries them (see `JournalFrame`), in a slice of
+/// the bytes they arrived in: an entry decoded from the pipe costs no allocation and no copy, only a reference to
+/// the read it came from (the agent decodes hundreds of thousands of entries a second). Such an entry keeps that
+/// whole read alive; the pipeline maps entries to log records at once and lets them go.
 public struct JournalEntry: Sendable, Equatable {
-    /// The `sd_journal_get_cursor` string (`s=…;i=…;b=…;m=…;t=…;x=…`): where to resume after this entry.
-    public var cursor: String
     /// `__REALTIME_TIMESTAMP`: microseconds since the Unix epoch, when journald received the entry.
     public var realtime: UInt64
     /// `__MONOTONIC_TIMESTAMP`: microseconds since boot `bootID`.
     public var monotonic: UInt64
     /// `_BOOT_ID` of the entry's monotonic timestamp.
     public var bootID: JournalID128
-    /// Every field's name and value bytes, back to back, and where each field's parts start and end. One buffer per
-    /// entry instead of a String and an array per field: the agent decodes hundreds of thousands of entries a second.
-    private var storage: [UInt8]
-    private var bounds: [FieldBounds]
-
-    struct FieldBounds: Sendable, Equatable {
-        var nameStart: Int32
-        var valueStart: Int32
-        var end: Int32
-    }
+    /// `u32 cursor length, cursor, u32 field count`, then per field `u32 name length, name, u32 value length,
+    /// value` (little-endian): the tail of an entry frame. Valid by construction: the decoder checked every length.
+    private var storage: ArraySlice<UInt8>
 
     public init(cursor: String, realtime: UInt64, monotonic: UInt64, bootID: JournalID128, fields: [JournalField]) {
-        self.cursor = cursor
         self.realtime = realtime
         self.monotonic = monotonic
         self.bootID = bootID
-        self.storage = []
-        self.bounds = []
-        self.fields = fields
+        self.storage = JournalEntry.encode(cursor: cursor, fields: fields)[...]
     }
 
-    /// Builds an entry field by field (the frame decoder and the reader), without a `JournalField` per field.
-    init(cursor: String, realtime: UInt64, monotonic: UInt64, bootID: JournalID128, capacity: Int, fieldCount: Int) {
-        self.cursor = cursor
+    /// An entry over frame bytes the decoder has checked (`storage` as described above).
+    init(realtime: UInt64, monotonic: UInt64, bootID: JournalID128, checkedStorage: ArraySlice<UInt8>) {
         self.realtime = realtime
         self.monotonic = monotonic
         self.bootID = bootID
-        self.storage = []
-        self.storage.reserveCapacity(capacity)
-        self.bounds = []
-        self.bounds.reserveCapacity(fieldCount)
+        self.storage = checkedStorage
     }
 
-    mutating func appendField(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
-        let nameStart = Int32(storage.count)
-        storage.append(contentsOf: name)
-        let valueStart = Int32(storage.count)
-        storage.append(contentsOf: value)
-        bounds.append(FieldBounds(nameStart: nameStart, valueStart: valueStart, end: Int32(storage.count)))
+    static func encode(cursor: String, fields: [JournalField]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var cursor = cursor
+        cursor.withUTF8 { text in
+            bytes.appendLE(UInt32(text.count))
+            bytes.append(contentsOf: text)
+        }
+        bytes.appendLE(UInt32(fields.count))
+        for field in fields {
+            var name = field.name
+            name.withUTF8 { text in
+                bytes.appendLE(UInt32(text.count))
+                bytes.append(contentsOf: text)
+            }
+            bytes.appendLE(UInt32(field.value.count))
+            bytes.append(contentsOf: field.value)
+        }
+        return bytes
+    }
+
+    /// The `sd_journal_get_cursor` string (`s=…;i=…;b=…;m=…;t=…;x=…`): where to resume after this entry.
+    public var cursor: String {
+        get { withCursorBytes { String(decoding: $0, as: UTF8.self) } }
+        set { storage = JournalEntry.encode(cursor: newValue, fields: fields)[...] }
+    }
+
+    /// Calls `body` with the cursor's bytes, without making a String.
+    public func withCursorBytes<T>(_ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+        storage.withUnsafeBytes { raw in
+            let count = Int(JournalEntry.u32(raw, 0))
+            return body(UnsafeRawBufferPointer(rebasing: raw[4..<(4 + count)]).assumingMemoryBound(to: UInt8.self))
+        }
     }
 
     /// The entry's data fields (`MESSAGE`, `_PID`, …), without the `__`-prefixed address fields above.
     public var fields: [JournalField] {
         get {
-            bounds.map { b in
-                JournalField(
-                    String(decoding: storage[Int(b.nameStart)..<Int(b.valueStart)], as: UTF8.self),
-                    Array(storage[Int(b.valueStart)..<Int(b.end)]))
-            }
+            var out: [JournalField] = []
+            out.reserveCapacity(fieldCount)
+            forEachField { name, value in out.append(JournalField(String(decoding: name, as: UTF8.self), Array(value))) }
+            return out
         }
-        set {
-            storage = []
-            bounds = []
-            for field in newValue {
-                Array(field.name.utf8).withUnsafeBytes { name in
-                    field.value.withUnsafeBytes { value in appendField(name: name, value: value) }
-                }
+        set { storage = JournalEntry.encode(cursor: cursor, fields: newValue)[...] }
+    }
+
+    public var fieldCount: Int {
+        storage.withUnsafeBytes { raw in Int(JournalEntry.u32(raw, 4 + Int(JournalEntry.u32(raw, 0)))) }
+    }
+
+    /// Calls `body` with each field's name and value bytes, in entry order, without copying them.
+    public func forEachField(_ body: (_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Void) {
+        storage.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+            var offset = 4 + Int(JournalEntry.u32(raw, 0))
+            let count = Int(JournalEntry.u32(raw, offset))
+            offset += 4
+            for _ in 0..<count {
+                let nameCount = Int(JournalEntry.u32(raw, offset))
+                let name = UnsafeBufferPointer(start: base + offset + 4, count: nameCount)
+                offset += 4 + nameCount
+                let valueCount = Int(JournalEntry.u32(raw, offset))
+                let value = UnsafeBufferPointer(start: base + offset + 4, count: valueCount)
+                offset += 4 + valueCount
+                body(name, value)
             }
         }
     }
 
-    public var fieldCount: Int { bounds.count }
-
-    /// Calls `body` with each field's name and value bytes, in entry order, without copying them.
-    public func forEachField(_ body: (_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Void) {
-        storage.withUnsafeBufferPointer { all in
-            for b in bounds {
-                body(UnsafeBufferPointer(rebasing: all[Int(b.nameStart)..<Int(b.valueStart)]),
-                     UnsafeBufferPointer(rebasing: all[Int(b.valueStart)..<Int(b.end)]))
-            }
-        }
+    @inline(__always)
+    private static func u32(_ raw: UnsafeRawBufferPointer, _ offset: Int) -> UInt32 {
+        UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
 
     /// The first value of field `name`, if the entry has it.

@@ -111,12 +111,18 @@ public enum JournalFrameError: Error, Equatable, Sendable, CustomStringConvertib
     }
 }
 
-/// Decodes `JournalFrame`s from a byte stream delivered in arbitrary chunks: `append` what arrived, then call
-/// `next()` until it returns nil (a partial frame stays buffered for the next chunk).
+/// Decodes `JournalFrame`s from a byte stream delivered in arbitrary chunks: `append` (or `fill`) what arrived,
+/// then call `next()` until it returns nil (a partial frame stays buffered for the next chunk).
+///
+/// Entries are slices of the buffer they were decoded from (no copy per entry). Once one has been handed out, the
+/// buffer is never written again: the next chunk starts a new buffer holding the undecoded rest, so an entry's
+/// bytes never change under it and appending never copies a buffer an entry still shares.
 public struct JournalFrameDecoder: Sendable {
     private var buffer: [UInt8] = []
     /// Where the first undecoded byte is in `buffer`; consumed bytes are dropped in bulk, not per frame.
     private var start = 0
+    /// Whether an entry handed out refers to `buffer`.
+    private var shared = false
     public let maximumLength: Int
 
     public init(maximumLength: Int = JournalFrame.defaultMaximumLength) {
@@ -127,17 +133,46 @@ public struct JournalFrameDecoder: Sendable {
     public var bufferedCount: Int { buffer.count - start }
 
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        compact()
+        compact(adding: bytes.count)
         buffer.append(contentsOf: bytes)
     }
 
     public mutating func append(_ bytes: some Sequence<UInt8>) {
-        compact()
+        compact(adding: bytes.underestimatedCount)
         buffer.append(contentsOf: bytes)
     }
 
-    private mutating func compact() {
-        if start > 0 && start >= buffer.count / 2 {
+    /// Appends up to `capacity` bytes that `read` writes into the buffer directly (a `read(2)` from the pipe) and
+    /// returns what `read` returned: the byte count, or 0 or less for end of stream or an error (nothing added).
+    public mutating func fill(capacity: Int, _ read: (UnsafeMutableRawBufferPointer) -> Int) -> Int {
+        let rest = buffer.count - start
+        var result = 0
+        let fresh = buffer.withUnsafeBufferPointer { old in
+            [UInt8](unsafeUninitializedCapacity: rest + capacity) { out, initialized in
+                if rest > 0 {
+                    _ = UnsafeMutableBufferPointer(rebasing: out[0..<rest]).initialize(fromContentsOf: old[start...])
+                }
+                result = read(UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: out[rest...])))
+                initialized = rest + max(0, result)
+            }
+        }
+        buffer = fresh
+        start = 0
+        shared = false
+        return result
+    }
+
+    /// Makes room for more bytes: a buffer entries share is replaced by a new one with the undecoded rest;
+    /// otherwise consumed bytes are dropped once they are half of it.
+    private mutating func compact(adding: Int) {
+        if shared {
+            var fresh: [UInt8] = []
+            fresh.reserveCapacity(buffer.count - start + adding)
+            fresh.append(contentsOf: buffer[start...])
+            buffer = fresh
+            start = 0
+            shared = false
+        } else if start > 0 && start >= buffer.count / 2 {
             buffer.removeSubrange(0..<start)
             start = 0
         }
@@ -151,46 +186,61 @@ public struct JournalFrameDecoder: Sendable {
         guard buffer.count - start - 4 >= length else { return nil }
         let body = (start + 4)..<(start + 4 + length)
         // withUnsafeBytes rethrows untyped errors: carry the typed one out in a Result.
-        let frame = try buffer.withUnsafeBytes { all in
+        let decoded = try buffer.withUnsafeBytes { all in
             Result { () throws(JournalFrameError) in try JournalFrameDecoder.decode(UnsafeRawBufferPointer(rebasing: all[body])) }
         }.get()
         start += 4 + length
+        let frame: JournalFrame
+        switch decoded {
+        case .position(let cursor):
+            frame = .position(cursor: cursor)
+        case .entry(let realtime, let monotonic, let bootID, let tail):
+            frame = .entry(JournalEntry(
+                realtime: realtime, monotonic: monotonic, bootID: bootID,
+                checkedStorage: buffer[(body.lowerBound + tail)..<body.upperBound]))
+            shared = true
+        }
         if start == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
+            if shared { buffer = [] } else { buffer.removeAll(keepingCapacity: true) }
             start = 0
+            shared = false
         }
         return frame
     }
 
-    /// Decodes one frame's bytes (after its length).
-    static func decode(_ frame: UnsafeRawBufferPointer) throws(JournalFrameError) -> JournalFrame {
+    enum Decoded {
+        case position(String?)
+        /// An entry; its cursor and fields are the frame's bytes from offset `tail` on.
+        case entry(realtime: UInt64, monotonic: UInt64, bootID: JournalID128, tail: Int)
+    }
+
+    /// Checks one frame's bytes (after its length) and decodes its fixed part.
+    static func decode(_ frame: UnsafeRawBufferPointer) throws(JournalFrameError) -> Decoded {
         var reader = ByteReader(frame)
         let kind = try reader.u8("kind")
         switch kind {
         case JournalFrame.positionKind:
             let cursor = try reader.text("cursor")
             try reader.finish()
-            return .position(cursor: cursor.isEmpty ? nil : cursor)
+            return .position(cursor.isEmpty ? nil : cursor)
         case JournalFrame.entryKind:
             let realtime = try reader.u64("realtime")
             let monotonic = try reader.u64("monotonic")
             let high = try reader.u64BE("boot id")
             let low = try reader.u64BE("boot id")
-            let cursor = try reader.text("cursor")
+            let tail = reader.offset
+            let cursor = try reader.lengthPrefixed("cursor")
+            guard UTF8Text.isValid(cursor.assumingMemoryBound(to: UInt8.self)) else { throw .invalidText("cursor") }
             let count = Int(try reader.u32("field count"))
-            // Each field takes at least 8 bytes: a count larger than that can't be honest; don't reserve for it.
+            // Each field takes at least 8 bytes: a count larger than that can't be honest.
             guard count <= reader.remaining / 8 else { throw .truncated("field list") }
-            var entry = JournalEntry(
-                cursor: cursor, realtime: realtime, monotonic: monotonic, bootID: JournalID128(high: high, low: low),
-                capacity: reader.remaining, fieldCount: count)
             for _ in 0..<count {
                 let name = try reader.lengthPrefixed("field name")
                 guard UTF8Text.isValid(name.assumingMemoryBound(to: UInt8.self)) else { throw .invalidText("field name") }
-                let value = try reader.lengthPrefixed("field value")
-                entry.appendField(name: name, value: value)
+                _ = try reader.lengthPrefixed("field value")
             }
             try reader.finish()
-            return .entry(entry)
+            return .entry(realtime: realtime, monotonic: monotonic, bootID: JournalID128(high: high, low: low), tail: tail)
         default:
             throw .unknownKind(kind)
         }
@@ -215,17 +265,15 @@ private struct ByteReader {
     mutating func u8(_ what: String) throws(JournalFrameError) -> UInt8 { try take(1, what)[0] }
 
     mutating func u32(_ what: String) throws(JournalFrameError) -> UInt32 {
-        let raw = try take(4, what)
-        return raw.enumerated().reduce(0) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+        UInt32(littleEndian: try take(4, what).loadUnaligned(as: UInt32.self))
     }
 
     mutating func u64(_ what: String) throws(JournalFrameError) -> UInt64 {
-        let raw = try take(8, what)
-        return raw.enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        UInt64(littleEndian: try take(8, what).loadUnaligned(as: UInt64.self))
     }
 
     mutating func u64BE(_ what: String) throws(JournalFrameError) -> UInt64 {
-        try take(8, what).reduce(0) { $0 << 8 | UInt64($1) }
+        UInt64(bigEndian: try take(8, what).loadUnaligned(as: UInt64.self))
     }
 
     /// A u32 length, then that many bytes (not copied).

@@ -15,9 +15,9 @@ import Glibc
 /// the cursor of the last entry it received: those entries were already handed to `deliver`, so a restart neither
 /// loses nor repeats one. (Entries inside the truncated part of a file are gone; libsystemd skips them.)
 ///
-/// `deliver` contract: it is called on the reader thread with each chunk of entries decoded from one pipe read, in
-/// journal order, never concurrently. It may block as long as it likes: the child then blocks on the full pipe and
-/// stops reading, so the journal stays the buffer. A chunk given to `deliver` counts as handed on whatever it
+/// `deliver` contract: it is called on the reader thread with each chunk of entries (at most `chunkEntries`, as
+/// many as the pipe held), in journal order, never concurrently. It may block as long as it likes: the child then
+/// blocks on the full pipe and stops reading, so the journal stays the buffer. A chunk given to `deliver` counts as handed on whatever it
 /// returns; it returns `false` to stop reading (the child is then killed and the thread ends). `stop()` waits for a
 /// `deliver` call in progress, so a `deliver` that blocks for back-pressure must return when its consumer shuts
 /// down.
@@ -38,11 +38,13 @@ public final class JournaldReaderProcess: Sendable {
         public var readBufferSize: Int
         /// The pipe's capacity (F_SETPIPE_SZ; capped by /proc/sys/fs/pipe-max-size).
         public var pipeSize: Int
+        /// The most entries one `deliver` call gets. Fewer when the pipe holds fewer now: see `pump`.
+        public var chunkEntries: Int
 
         public init(
             options: JournalReaderOptions, executable: String = "/proc/self/exe", subcommand: [String] = ["journal-reader"],
             initialBackoff: Duration = .milliseconds(100), maximumBackoff: Duration = .seconds(30),
-            readBufferSize: Int = 256 << 10, pipeSize: Int = 1 << 20
+            readBufferSize: Int = 256 << 10, pipeSize: Int = 1 << 20, chunkEntries: Int = 1000
         ) {
             self.options = options
             self.executable = executable
@@ -51,6 +53,7 @@ public final class JournaldReaderProcess: Sendable {
             self.maximumBackoff = maximumBackoff
             self.readBufferSize = readBufferSize
             self.pipeSize = pipeSize
+            self.chunkEntries = chunkEntries
         }
     }
 
@@ -277,29 +280,34 @@ public final class JournaldReaderProcess: Sendable {
     }
 
     /// Reads and decodes the child's output and delivers it, until the child's end closes or something stops it.
+    ///
+    /// A chunk is filled up to `chunkEntries` from what the pipe holds *now*: while it is short and more output is
+    /// already waiting, the thread reads again instead of delivering. One pipe read holds a few hundred entries,
+    /// and handing each read on alone made the sinks gather several small batches into one (copying every record)
+    /// and woke them more often; waiting for output that isn't there yet would only add latency, so it never does.
     private func pump(_ fd: Int32) -> PumpOutcome {
         var decoder = JournalFrameDecoder()
-        var buffer = [UInt8](repeating: 0, count: max(4096, configuration.readBufferSize))
+        let readSize = max(4096, configuration.readBufferSize)
+        let chunkEntries = max(1, configuration.chunkEntries)
         var delivered = 0
+        var chunk: [JournalEntry] = []
+        chunk.reserveCapacity(chunkEntries)
+
+        /// Hands `chunk` on; false when the consumer is done.
+        func flush() -> Bool {
+            guard let last = chunk.last else { return true }
+            let more = deliver(chunk)
+            delivered += chunk.count
+            state.withLock { $0.resume = .after(cursor: last.cursor) }
+            chunk.removeAll(keepingCapacity: true)
+            return more
+        }
+
         while true {
-            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&fds, 2, -1)
-            if ready < 0 {
-                if errno == EINTR { continue }
-                return .broken("poll: \(JournalError.describe(errno))", delivered: delivered)
-            }
-            if fds[1].revents != 0 { return .stopRequested }
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
-                return .broken("read: \(JournalError.describe(errno))", delivered: delivered)
-            }
-            if n == 0 { return .childEnded(delivered: delivered) }
-            buffer.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-            var chunk: [JournalEntry] = []
+            // Decode what is buffered, up to a full chunk (the rest stays in the decoder).
             var failure: JournalFrameError?
             do {
-                while let frame = try decoder.next() {
+                while chunk.count < chunkEntries, let frame = try decoder.next() {
                     switch frame {
                     case .entry(let entry): chunk.append(entry)
                     case .position(let cursor):
@@ -309,13 +317,38 @@ public final class JournaldReaderProcess: Sendable {
             } catch {
                 failure = error  // deliver the whole frames before the bad one, then restart after them
             }
-            if let last = chunk.last {
-                let more = deliver(chunk)
-                delivered += chunk.count
-                state.withLock { $0.resume = .after(cursor: last.cursor) }
-                if !more { return .consumerDone }
+            if let failure {
+                guard flush() else { return .consumerDone }
+                return .broken("undecodable output: \(failure)", delivered: delivered)
             }
-            if let failure { return .broken("undecodable output: \(failure)", delivered: delivered) }
+            if chunk.count >= chunkEntries {
+                guard flush() else { return .consumerDone }
+                continue
+            }
+            // Short of a chunk: read more if it is there now; block only when nothing is pending.
+            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&fds, 2, chunk.isEmpty ? -1 : 0)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                _ = flush()
+                return .broken("poll: \(JournalError.describe(errno))", delivered: delivered)
+            }
+            if fds[1].revents != 0 { return .stopRequested }
+            if ready == 0 {
+                guard flush() else { return .consumerDone }
+                continue
+            }
+            // Straight into the decoder's buffer, which the decoded entries then share (no copy per entry).
+            let n = decoder.fill(capacity: readSize) { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                _ = flush()
+                return .broken("read: \(JournalError.describe(errno))", delivered: delivered)
+            }
+            if n == 0 {
+                guard flush() else { return .consumerDone }
+                return .childEnded(delivered: delivered)
+            }
         }
     }
 

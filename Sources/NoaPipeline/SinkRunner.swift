@@ -49,7 +49,7 @@ public final class SinkRunner<Sink: BatchSink>: Sendable {
         while let first = await inlet.receive() {
             var envelopes = [first]
             var items = first.items.count
-            var bytes = first.items.reduce(0) { $0 + itemBytes($1) }
+            var bytes = byteCount(first.items)
             let deadline = ContinuousClock.now + batch.maxDelay
             // An envelope of at least half a batch goes alone: gathering would copy it to gain little.
             while items < batch.maxItems / 2 && bytes < batch.maxBytes / 2 {
@@ -64,9 +64,35 @@ public final class SinkRunner<Sink: BatchSink>: Sendable {
                 guard let next else { break }
                 envelopes.append(next)
                 items += next.items.count
-                bytes += next.items.reduce(0) { $0 + itemBytes($1) }
+                bytes += byteCount(next.items)
             }
             guard await deliver(envelopes) else { return }
+        }
+    }
+
+    /// The items' estimated bytes, read through the buffer. Each call still copies its item (a retain and release
+    /// per reference: four for a log record): this code runs unspecialised, and the thunk that adapts a concrete
+    /// `itemBytes` closure to the generic item copies its argument. Call it once per item, not more.
+    private func byteCount(_ items: [Sink.Item]) -> Int {
+        items.withUnsafeBufferPointer { buffer in
+            var total = 0
+            for index in buffer.indices { total += itemBytes(buffer[index]) }
+            return total
+        }
+    }
+
+    /// Where the write starting at `start` ends: at most `maxItems` items and `maxBytes` (but at least one item).
+    private func chunkEnd(_ items: [Sink.Item], from start: Int) -> Int {
+        items.withUnsafeBufferPointer { buffer in
+            var end = start
+            var bytes = 0
+            while end < buffer.count, end - start < batch.maxItems {
+                let size = itemBytes(buffer[end])
+                guard end == start || bytes + size <= batch.maxBytes else { break }
+                bytes += size
+                end += 1
+            }
+            return end
         }
     }
 
@@ -107,12 +133,7 @@ public final class SinkRunner<Sink: BatchSink>: Sendable {
         var rejectedOwners = Set<Int>()
         var start = 0
         while start < items.count {
-            var end = start
-            var bytes = 0
-            while end < items.count, end - start < batch.maxItems, end == start || bytes + itemBytes(items[end]) <= batch.maxBytes {
-                bytes += itemBytes(items[end])
-                end += 1
-            }
+            let end = chunkEnd(items, from: start)
             guard let rejected = await write(start..<end, of: items) else { return false }
             for index in rejected { rejectedOwners.insert(owners.isEmpty ? 0 : owners[index]) }
             start = end

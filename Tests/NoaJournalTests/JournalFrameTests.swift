@@ -66,6 +66,56 @@ struct JournalFrameTests {
         #expect(try decoder.next() == Self.frames[1])
     }
 
+    /// Entries share the buffer they were decoded from: reading on (in place or into a new buffer) must never
+    /// change an entry already handed out.
+    @Test func entriesStayIntactWhileTheDecoderReadsOn() throws {
+        let first = Self.frames[1].encoded
+        let second = Self.frames[0].encoded
+        var decoder = JournalFrameDecoder()
+        decoder.append(first + second.prefix(5))
+        let entry = try decoder.next()
+        #expect(entry == Self.frames[1])
+        #expect(try decoder.next() == nil)
+        decoder.append(second.dropFirst(5))
+        #expect(try decoder.next() == Self.frames[0])
+        // A fill after a partial frame, straight into the decoder's buffer.
+        let stream = Array((first + second).prefix(first.count + 3))
+        var filled = JournalFrameDecoder()
+        var offset = 0
+        var out: [JournalFrame] = []
+        for size in [first.count - 10, 20, 4096] {
+            let n = filled.fill(capacity: size) { target in
+                let count = min(size, stream.count - offset)
+                target.copyMemory(from: UnsafeRawBufferPointer(start: stream.withUnsafeBytes { $0.baseAddress! } + offset, count: count))
+                offset += count
+                return count
+            }
+            #expect(n >= 0)
+            while let frame = try filled.next() { out.append(frame) }
+        }
+        #expect(out == [Self.frames[1]])
+        #expect(filled.bufferedCount == 3)
+        #expect(filled.fill(capacity: 16) { _ in 0 } == 0)
+        #expect(filled.bufferedCount == 3)
+        filled.append(second.dropFirst(3))
+        #expect(try filled.next() == Self.frames[0])
+        #expect(entry == Self.frames[1])
+    }
+
+    @Test func anEntryEditsItsCursorAndFields() {
+        guard case .entry(var entry) = Self.frames[1] else { return }
+        #expect(entry.fieldCount == 6)
+        #expect(entry.withCursorBytes { Array($0) } == Array(entry.cursor.utf8))
+        entry.cursor = "s=1;i=2"
+        #expect(entry.cursor == "s=1;i=2")
+        #expect(entry.fields.count == 6)
+        #expect(entry.first("REPEAT") == Array("a".utf8))
+        entry.fields = [JournalField("A", "b")]
+        #expect(entry.cursor == "s=1;i=2")
+        #expect(entry.fields == [JournalField("A", "b")])
+        #expect(entry.recordID == "1-2")
+    }
+
     /// Hand-built frames that the decoder must refuse with the right error.
     static let malformed: [(String, [UInt8], JournalFrameError)] = {
         func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * UInt32($0))) } }

@@ -19,12 +19,13 @@ struct JournaldReaderProcessTests {
 
     static func process(
         _ directory: String, start: JournalStartPosition = .head, follow: Bool = false, filter: JournalFilter = JournalFilter(),
-        collector: Collector, beforeDeliver: @escaping @Sendable ([JournalEntry]) -> Bool = { _ in true }
+        chunkEntries: Int = 1000, collector: Collector,
+        beforeDeliver: @escaping @Sendable ([JournalEntry]) -> Bool = { _ in true }
     ) throws -> JournaldReaderProcess {
         let configuration = JournaldReaderProcess.Configuration(
             options: JournalReaderOptions(directory: directory, start: start, filter: filter, follow: follow),
             executable: try JournalFixture.agentBinary(), initialBackoff: .milliseconds(10), maximumBackoff: .milliseconds(200),
-            readBufferSize: 16 << 10, pipeSize: 64 << 10)
+            readBufferSize: 16 << 10, pipeSize: 64 << 10, chunkEntries: chunkEntries)
         return try JournaldReaderProcess(configuration: configuration, logger: Logger(label: "test")) { chunk in
             let more = beforeDeliver(chunk)
             collector.entries.withLock { $0 += chunk }
@@ -45,6 +46,26 @@ struct JournaldReaderProcessTests {
         #expect(reader.restarts == 0)
         #expect(reader.lastExit == .exited(status: 0))
         #expect(collector.entries.withLock { $0.last?.cursor }.map { reader.resumePosition == .after(cursor: $0) } == true)
+    }
+
+    /// Chunks gather several pipe reads when the pipe holds more, but never exceed `chunkEntries`.
+    @Test func chunksHoldAtMostChunkEntries() throws {
+        let dir = try JournalFixture.makeDirectory()
+        defer { JournalFixture.removeDirectory(dir) }
+        try JournalFixture.writeSequence(0..<3000, to: dir + "/remote.journal")
+        let collector = Collector()
+        let sizes = Mutex<[Int]>([])
+        let reader = try Self.process(dir, chunkEntries: 700, collector: collector) { chunk in
+            sizes.withLock { $0.append(chunk.count) }
+            return true
+        }
+        try reader.start()
+        #expect(JournalFixture.eventually { reader.isFinished })
+        reader.stop()
+        #expect(collector.seqs == Array(0..<3000))
+        let all = sizes.withLock { $0 }
+        #expect(all.allSatisfy { $0 >= 1 && $0 <= 700 })
+        #expect(all.reduce(0, +) == 3000)
     }
 
     @Test func filtersReachTheChild() throws {

@@ -60,8 +60,9 @@ final class JournaldSource: MetricProducer {
         self.tracker = tracker
         let batchSize = config.batchSize
         let counters = self.counters
+        // Chunks of up to one batch, as full as the pipe allows: fewer, fuller envelopes reach the sinks.
         self.reader = try JournaldReaderProcess(
-            configuration: .init(options: options, executable: executable), logger: logger
+            configuration: .init(options: options, executable: executable, chunkEntries: batchSize), logger: logger
         ) { entries in
             let now = clock()
             var start = 0

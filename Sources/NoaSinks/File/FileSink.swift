@@ -104,9 +104,13 @@ public final class FileSink: BatchSink {
         guard !items.isEmpty else { return }
         var writer = JSONWriter(capacity: 512 * items.count)
         var scratch = ECSDocument.Scratch()
-        for record in items {
-            ECSDocument.write(record, to: &writer, scratch: &scratch)
-            writer.endLine()
+        // Through the buffer each record is borrowed; `for record in items` copied it (a retain and release per
+        // string and array it holds).
+        items.withUnsafeBufferPointer { records in
+            for index in records.indices {
+                ECSDocument.write(records[index], to: &writer, scratch: &scratch)
+                writer.endLine()
+            }
         }
         let bytes = writer.bytes
         let now = clock()
