@@ -86,7 +86,7 @@ def timed_command(argv):
 def sent(port, sink="out"):
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
         text = response.read().decode()
-    match = re.search(r'noa_sink_sent_items_total\{component_id="%s"\} (\d+)' % sink, text)
+    match = re.search(r'noa_sink_sent_items_total\{component_id="%s"[^}]*\} (\d+)' % sink, text)
     return int(match.group(1)) if match else 0
 
 
