@@ -5,8 +5,8 @@ import NoaCore
 ///
 /// Why not the generated swift-protobuf types on this path: decoding into them and converting to `Span` spent most
 /// of its time in reference counting, allocation and generic metadata lookups (two thirds of the agent's CPU at
-/// 60k spans/s, by `perf`). The generated types stay for the other OTLP signals, the JSON mapping and the tests,
-/// which check this reader and writer against them (same model out, same bytes out).
+/// 60k spans/s, by `perf`). The generated types stay in the `NoaOTLPReference` test target, where the tests check
+/// this reader and writer against them (same model out, same bytes out).
 ///
 /// The reader has the semantics of `OTLPExportTraceServiceRequest(serializedBytes:)` followed by
 /// `toResourceSpans()`: unknown fields (and known ones with an unexpected wire type) are skipped, the last value of a repeated scalar wins, a repeated resource,
