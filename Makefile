@@ -81,14 +81,14 @@ deb: release
 clean:
 	rm -rf .build $(VENV) dist
 
-# Regenerates Sources/NoaOTLP/Generated from Protos/ (the OTLP .proto files, written from the OTLP specification).
+# Regenerates Sources/NoaOTLPReference/Generated from Protos/ (the OTLP .proto files, written from the OTLP specification).
 # Run only when a .proto changes; the generated code is committed, so builds need neither protoc nor the plugin.
 # Needs Debian's protoc (protobuf-compiler) and protoc-gen-swift of the same swift-protobuf version the package
 # uses (1.39.0), built once in a scratch package: `swift build -c release --product protoc-gen-swift`.
 PROTOC_GEN_SWIFT ?= /tmp/protoc-gen/.build/release/protoc-gen-swift
 generate-otlp:
 	$(call install_debs,protobuf-compiler)
-	rm -f Sources/NoaOTLP/Generated/*.pb.swift
+	rm -f Sources/NoaOTLPReference/Generated/*.pb.swift
 	cd Protos && protoc --plugin=protoc-gen-swift=$(PROTOC_GEN_SWIFT) \
 		--swift_opt=Visibility=Public --swift_opt=FileNaming=PathToUnderscores \
-		--swift_out=../Sources/NoaOTLP/Generated $$(find opentelemetry -name '*.proto' | sort)
+		--swift_out=../Sources/NoaOTLPReference/Generated $$(find opentelemetry -name '*.proto' | sort)

@@ -45,11 +45,17 @@ let package = Package(
             name: "NoaPipeline",
             dependencies: ["NoaCore", .product(name: "Logging", package: "swift-log")]
         ),
-        // OTLP: protobuf types generated once from Protos/ (`make generate-otlp`) and committed, conversions to and
-        // from the NoaCore span/log model, and OTLP/JSON.
+        // OTLP: hand-written protobuf readers and writers (traces, metrics, logs, responses) and OTLP/JSON, straight
+        // into and out of the agent's models. No SwiftProtobuf: it brought FoundationEssentials into the binary.
         .target(
             name: "NoaOTLP",
-            dependencies: ["NoaCore", "NoaCodecs", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+            dependencies: ["NoaCore", "NoaCodecs"]
+        ),
+        // Tests only: the protobuf types generated once from Protos/ (`make generate-otlp`) and committed, and their
+        // conversions to the agent's models: the reference the hand-written codec in NoaOTLP is tested against.
+        .target(
+            name: "NoaOTLPReference",
+            dependencies: ["NoaOTLP", "NoaCore", "NoaCodecs", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         // Trace processing that needs no I/O: head and tail sampling, span metrics.
         .target(
@@ -114,7 +120,10 @@ let package = Package(
         .testTarget(name: "NoaCoreTests", dependencies: ["NoaCore", "NoaCodecs"]),
         .testTarget(
             name: "NoaOTLPTests",
-            dependencies: ["NoaOTLP", "NoaCore", "NoaCodecs", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: [
+                "NoaOTLP", "NoaOTLPReference", "NoaCore", "NoaCodecs",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "NoaTracesTests", dependencies: ["NoaTraces", "NoaCore"]),
@@ -124,7 +133,7 @@ let package = Package(
         .testTarget(
             name: "NoaSinksTests",
             dependencies: [
-                "NoaSinks", "NoaPipeline", "NoaCodecs", "NoaCore", "NoaOTLP",
+                "NoaSinks", "NoaPipeline", "NoaCodecs", "NoaCore", "NoaOTLP", "NoaOTLPReference",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
@@ -136,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "NoaAgentTests",
             dependencies: [
-                "NoaAgent", "NoaSources", "NoaCodecs", "NoaOTLP", "NoaPipeline", "NoaTraces",
+                "NoaAgent", "NoaSources", "NoaCodecs", "NoaOTLP", "NoaOTLPReference", "NoaPipeline", "NoaTraces",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,9 +1,9 @@
-import FoundationEssentials
 import NoaCodecs
 import NoaCore
 
-/// OTLP/JSON request decoding (the OTLP specification's JSON encoding of the protobuf messages), into the generated
-/// protobuf types so the JSON and protobuf paths share one conversion to the span, metric and log models.
+/// OTLP/JSON request decoding (the OTLP specification's JSON encoding of the protobuf messages), into the same
+/// types the protobuf readers produce (`OTLPTraceDecoding`, `OTLPMetricsRequest`, `OTLPLogsRequest`), so both encodings
+/// share what follows.
 ///
 /// It follows the specification where it departs from the generic protobuf JSON mapping: trace and span ids are hex
 /// strings (not base64); enums are integers (names are accepted too); keys are lowerCamelCase (the original
@@ -22,40 +22,52 @@ public enum OTLPJSON {
 
     // MARK: - Requests
 
-    public static func decodeTraceRequest(_ body: [UInt8]) throws(DecodeError) -> OTLPExportTraceServiceRequest {
+    /// The spans of a JSON `ExportTraceServiceRequest`; invalid spans are left out and counted (partial success),
+    /// empty scopes and resources dropped, as the protobuf reader does.
+    public static func decodeTraceRequest(_ body: [UInt8]) throws(DecodeError) -> OTLPTraceDecoding {
         let root = try parse(body)
-        var request = OTLPExportTraceServiceRequest()
+        var result = OTLPTraceDecoding(resourceSpans: [], acceptedSpans: 0, rejectedSpans: 0, firstIssue: nil)
         for (i, rs) in try array(root, "resourceSpans", "resource_spans", path: "").enumerated() {
             let path = "resourceSpans[\(i)]"
-            var out = OTLPResourceSpans()
-            if let r = member(rs, "resource") { out.resource = try resource(r, path: path + ".resource") }
-            out.schemaURL = try string(rs, "schemaUrl", "schema_url", path: path)
+            var resource = Resource()
+            if let r = member(rs, "resource") { resource = try self.resource(r, path: path + ".resource") }
+            let schemaURL = try string(rs, "schemaUrl", "schema_url", path: path)
+            var scopes: [ScopeSpans] = []
             for (j, ss) in try array(rs, "scopeSpans", "scope_spans", path: path).enumerated() {
                 let spath = "\(path).scopeSpans[\(j)]"
-                var scopeSpans = OTLPScopeSpans()
-                if let s = member(ss, "scope") { scopeSpans.scope = try scope(s, path: spath + ".scope") }
-                scopeSpans.schemaURL = try string(ss, "schemaUrl", "schema_url", path: spath)
+                var scope = InstrumentationScope()
+                if let s = member(ss, "scope") { scope = try self.scope(s, path: spath + ".scope") }
+                let scopeSchemaURL = try string(ss, "schemaUrl", "schema_url", path: spath)
+                var spans: [Span] = []
                 for (k, sp) in try array(ss, "spans", path: spath).enumerated() {
-                    scopeSpans.spans.append(try span(sp, path: "\(spath).spans[\(k)]"))
+                    switch try span(sp, path: "\(spath).spans[\(k)]") {
+                    case .success(let span): spans.append(span)
+                    case .failure(let issue):
+                        result.rejectedSpans += 1
+                        if result.firstIssue == nil { result.firstIssue = issue }
+                    }
                 }
-                out.scopeSpans.append(scopeSpans)
+                guard !spans.isEmpty else { continue }
+                result.acceptedSpans += spans.count
+                scopes.append(ScopeSpans(scope: scope, schemaURL: scopeSchemaURL, spans: spans))
             }
-            request.resourceSpans.append(out)
+            guard !scopes.isEmpty else { continue }
+            result.resourceSpans.append(ResourceSpans(resource: resource, schemaURL: schemaURL, scopeSpans: scopes))
         }
-        return request
+        return result
     }
 
-    public static func decodeLogsRequest(_ body: [UInt8]) throws(DecodeError) -> OTLPExportLogsServiceRequest {
+    public static func decodeLogsRequest(_ body: [UInt8]) throws(DecodeError) -> OTLPLogsRequest {
         let root = try parse(body)
-        var request = OTLPExportLogsServiceRequest()
+        var request = OTLPLogsRequest()
         for (i, rl) in try array(root, "resourceLogs", "resource_logs", path: "").enumerated() {
             let path = "resourceLogs[\(i)]"
-            var out = OTLPResourceLogs()
+            var out = OTLPLogsRequest.ResourceLogs()
             if let r = member(rl, "resource") { out.resource = try resource(r, path: path + ".resource") }
             out.schemaURL = try string(rl, "schemaUrl", "schema_url", path: path)
             for (j, sl) in try array(rl, "scopeLogs", "scope_logs", path: path).enumerated() {
                 let spath = "\(path).scopeLogs[\(j)]"
-                var scopeLogs = OTLPScopeLogs()
+                var scopeLogs = OTLPLogsRequest.ScopeLogs()
                 if let s = member(sl, "scope") { scopeLogs.scope = try scope(s, path: spath + ".scope") }
                 scopeLogs.schemaURL = try string(sl, "schemaUrl", "schema_url", path: spath)
                 for (k, lr) in try array(sl, "logRecords", "log_records", path: spath).enumerated() {
@@ -68,17 +80,17 @@ public enum OTLPJSON {
         return request
     }
 
-    public static func decodeMetricsRequest(_ body: [UInt8]) throws(DecodeError) -> OTLPExportMetricsServiceRequest {
+    public static func decodeMetricsRequest(_ body: [UInt8]) throws(DecodeError) -> OTLPMetricsRequest {
         let root = try parse(body)
-        var request = OTLPExportMetricsServiceRequest()
+        var request = OTLPMetricsRequest()
         for (i, rm) in try array(root, "resourceMetrics", "resource_metrics", path: "").enumerated() {
             let path = "resourceMetrics[\(i)]"
-            var out = OTLPResourceMetrics()
+            var out = OTLPMetricsRequest.ResourceMetrics()
             if let r = member(rm, "resource") { out.resource = try resource(r, path: path + ".resource") }
             out.schemaURL = try string(rm, "schemaUrl", "schema_url", path: path)
             for (j, sm) in try array(rm, "scopeMetrics", "scope_metrics", path: path).enumerated() {
                 let spath = "\(path).scopeMetrics[\(j)]"
-                var scopeMetrics = OTLPScopeMetrics()
+                var scopeMetrics = OTLPMetricsRequest.ScopeMetrics()
                 if let s = member(sm, "scope") { scopeMetrics.scope = try scope(s, path: spath + ".scope") }
                 scopeMetrics.schemaURL = try string(sm, "schemaUrl", "schema_url", path: spath)
                 for (k, m) in try array(sm, "metrics", path: spath).enumerated() {
@@ -113,19 +125,20 @@ public enum OTLPJSON {
 
     // MARK: - Messages
 
-    static func span(_ v: JSONValue, path: String) throws(DecodeError) -> OTLPSpan {
+    /// A span, or why it is invalid (ids of the wrong length or all zero); a malformed body throws.
+    static func span(_ v: JSONValue, path: String) throws(DecodeError) -> Result<Span, OTLPSpanIssue> {
         try requireObject(v, path: path)
-        var s = OTLPSpan()
-        s.traceID = try hexID(v, "traceId", "trace_id", length: 16, path: path)
-        s.spanID = try hexID(v, "spanId", "span_id", length: 8, path: path)
-        s.parentSpanID = try hexID(v, "parentSpanId", "parent_span_id", length: 8, path: path)
+        let traceID = try hexID(v, "traceId", "trace_id", length: 16, path: path)
+        let spanID = try hexID(v, "spanId", "span_id", length: 8, path: path)
+        let parentSpanID = try hexID(v, "parentSpanId", "parent_span_id", length: 8, path: path)
+        var s = Span(traceID: .invalid, spanID: .invalid, name: "", kind: .unspecified, startTimeUnixNano: 0, endTimeUnixNano: 0)
         s.traceState = try string(v, "traceState", "trace_state", path: path)
         s.flags = UInt32(truncatingIfNeeded: try uint(v, "flags", path: path))
         s.name = try string(v, "name", path: path)
-        s.kind = OTLPSpan.SpanKind(rawValue: try enumValue(v, "kind", names: [
+        s.kind = SpanKind(rawValue: Int32(truncatingIfNeeded: try enumValue(v, "kind", names: [
             "SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER",
             "SPAN_KIND_CONSUMER",
-        ], path: path)) ?? .unspecified
+        ], path: path))) ?? .unspecified
         s.startTimeUnixNano = try uint(v, "startTimeUnixNano", "start_time_unix_nano", path: path)
         s.endTimeUnixNano = try uint(v, "endTimeUnixNano", "end_time_unix_nano", path: path)
         s.attributes = try keyValues(v, "attributes", path: path)
@@ -133,7 +146,7 @@ public enum OTLPJSON {
         for (i, e) in try array(v, "events", path: path).enumerated() {
             let epath = "\(path).events[\(i)]"
             try requireObject(e, path: epath)
-            var event = OTLPSpan.Event()
+            var event = SpanEvent(timeUnixNano: 0, name: "")
             event.timeUnixNano = try uint(e, "timeUnixNano", "time_unix_nano", path: epath)
             event.name = try string(e, "name", path: epath)
             event.attributes = try keyValues(e, "attributes", path: epath)
@@ -141,39 +154,70 @@ public enum OTLPJSON {
             s.events.append(event)
         }
         s.droppedEventsCount = try uint32(v, "droppedEventsCount", "dropped_events_count", path: path)
+        var brokenLinks: UInt32 = 0
         for (i, l) in try array(v, "links", path: path).enumerated() {
             let lpath = "\(path).links[\(i)]"
             try requireObject(l, path: lpath)
-            var link = OTLPSpan.Link()
-            link.traceID = try hexID(l, "traceId", "trace_id", length: 16, path: lpath)
-            link.spanID = try hexID(l, "spanId", "span_id", length: 8, path: lpath)
+            let linkTrace = try hexID(l, "traceId", "trace_id", length: 16, path: lpath)
+            let linkSpan = try hexID(l, "spanId", "span_id", length: 8, path: lpath)
+            var link = SpanLink(traceID: .invalid, spanID: .invalid)
             link.traceState = try string(l, "traceState", "trace_state", path: lpath)
             link.attributes = try keyValues(l, "attributes", path: lpath)
             link.droppedAttributesCount = try uint32(l, "droppedAttributesCount", "dropped_attributes_count", path: lpath)
             link.flags = UInt32(truncatingIfNeeded: try uint(l, "flags", path: lpath))
+            // A link with a broken id points nowhere; it is counted as dropped instead of failing the span.
+            guard let t = traceIDValue(linkTrace), let sp = spanIDValue(linkSpan) else {
+                brokenLinks += 1
+                continue
+            }
+            link.traceID = t
+            link.spanID = sp
             s.links.append(link)
         }
         s.droppedLinksCount = try uint32(v, "droppedLinksCount", "dropped_links_count", path: path)
+        if brokenLinks > 0 { s.droppedLinksCount &+= brokenLinks }
         if let st = member(v, "status") {
             let spath = path + ".status"
             try requireObject(st, path: spath)
-            var status = OTLPStatus()
-            status.message = try string(st, "message", path: spath)
-            status.code = OTLPStatus.StatusCode(rawValue: try enumValue(st, "code", names: [
+            s.status.message = try string(st, "message", path: spath)
+            s.status.code = SpanStatus.Code(rawValue: Int32(truncatingIfNeeded: try enumValue(st, "code", names: [
                 "STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR",
-            ], path: spath)) ?? .unset
-            s.status = status
+            ], path: spath))) ?? .unset
         }
-        return s
+        guard let t = traceIDValue(traceID), t.isValid else { return .failure(.badTraceID(byteCount: traceID.count)) }
+        guard let sp = spanIDValue(spanID), sp.isValid else { return .failure(.badSpanID(byteCount: spanID.count)) }
+        if !parentSpanID.isEmpty {
+            guard let p = spanIDValue(parentSpanID) else { return .failure(.badParentSpanID(byteCount: parentSpanID.count)) }
+            // An all-zero parent is how some SDKs write "no parent".
+            s.parentSpanID = p.isValid ? p : nil
+        }
+        s.traceID = t
+        s.spanID = sp
+        return .success(s)
     }
 
-    static func logRecord(_ v: JSONValue, path: String) throws(DecodeError) -> OTLPLogRecord {
+    static func traceIDValue(_ bytes: [UInt8]) -> TraceID? {
+        guard bytes.count == 16 else { return nil }
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for i in 0..<8 { high = high << 8 | UInt64(bytes[i]) }
+        for i in 8..<16 { low = low << 8 | UInt64(bytes[i]) }
+        return TraceID(high: high, low: low)
+    }
+
+    static func spanIDValue(_ bytes: [UInt8]) -> SpanID? {
+        guard bytes.count == 8 else { return nil }
+        var value: UInt64 = 0
+        for b in bytes { value = value << 8 | UInt64(b) }
+        return SpanID(value)
+    }
+
+    static func logRecord(_ v: JSONValue, path: String) throws(DecodeError) -> OTLPLogsRequest.Record {
         try requireObject(v, path: path)
-        var r = OTLPLogRecord()
+        var r = OTLPLogsRequest.Record()
         r.timeUnixNano = try uint(v, "timeUnixNano", "time_unix_nano", path: path)
         r.observedTimeUnixNano = try uint(v, "observedTimeUnixNano", "observed_time_unix_nano", path: path)
-        let severity = try enumValue(v, "severityNumber", "severity_number", names: [], path: path)
-        r.severityNumber = OTLPSeverityNumber(rawValue: severity) ?? .unspecified
+        r.severityNumber = Int32(truncatingIfNeeded: try enumValue(v, "severityNumber", "severity_number", names: [], path: path))
         r.severityText = try string(v, "severityText", "severity_text", path: path)
         if let body = member(v, "body") { r.body = try anyValue(body, path: path + ".body") }
         r.attributes = try keyValues(v, "attributes", path: path)
@@ -185,33 +229,31 @@ public enum OTLPJSON {
         return r
     }
 
-    static func metric(_ v: JSONValue, path: String) throws(DecodeError) -> OTLPMetric {
+    static func metric(_ v: JSONValue, path: String) throws(DecodeError) -> OTLPMetricsRequest.Metric {
         try requireObject(v, path: path)
-        var m = OTLPMetric()
+        var m = OTLPMetricsRequest.Metric()
         m.name = try string(v, "name", path: path)
-        m.description_p = try string(v, "description", path: path)
+        m.description = try string(v, "description", path: path)
         m.unit = try string(v, "unit", path: path)
         let temporalityNames = ["AGGREGATION_TEMPORALITY_UNSPECIFIED", "AGGREGATION_TEMPORALITY_DELTA", "AGGREGATION_TEMPORALITY_CUMULATIVE"]
+        func temporality(_ v: JSONValue, path: String) throws(DecodeError) -> OTLPMetricsRequest.Temporality {
+            let n = try enumValue(v, "aggregationTemporality", "aggregation_temporality", names: temporalityNames, path: path)
+            return OTLPMetricsRequest.Temporality(rawValue: Int32(truncatingIfNeeded: n)) ?? .unspecified
+        }
         if let g = member(v, "gauge") {
-            var gauge = OTLPGauge()
-            gauge.dataPoints = try numberPoints(g, path: path + ".gauge")
-            m.gauge = gauge
+            m.data = .gauge(try numberPoints(g, path: path + ".gauge"))
         } else if let s = member(v, "sum") {
-            var sum = OTLPSum()
-            sum.dataPoints = try numberPoints(s, path: path + ".sum")
-            sum.aggregationTemporality = OTLPAggregationTemporality(rawValue: try enumValue(
-                s, "aggregationTemporality", "aggregation_temporality", names: temporalityNames, path: path + ".sum")) ?? .unspecified
-            sum.isMonotonic = try bool(s, "isMonotonic", "is_monotonic", path: path + ".sum")
-            m.sum = sum
+            m.data = .sum(
+                try numberPoints(s, path: path + ".sum"), temporality: try temporality(s, path: path + ".sum"),
+                monotonic: try bool(s, "isMonotonic", "is_monotonic", path: path + ".sum"))
         } else if let h = member(v, "histogram") {
             let hpath = path + ".histogram"
-            var histogram = OTLPHistogram()
-            histogram.aggregationTemporality = OTLPAggregationTemporality(rawValue: try enumValue(
-                h, "aggregationTemporality", "aggregation_temporality", names: temporalityNames, path: hpath)) ?? .unspecified
+            let histogramTemporality = try temporality(h, path: hpath)
+            var points: [OTLPMetricsRequest.HistogramPoint] = []
             for (i, p) in try array(h, "dataPoints", "data_points", path: hpath).enumerated() {
                 let ppath = "\(hpath).dataPoints[\(i)]"
                 try requireObject(p, path: ppath)
-                var point = OTLPHistogramDataPoint()
+                var point = OTLPMetricsRequest.HistogramPoint()
                 point.attributes = try keyValues(p, "attributes", path: ppath)
                 point.startTimeUnixNano = try uint(p, "startTimeUnixNano", "start_time_unix_nano", path: ppath)
                 point.timeUnixNano = try uint(p, "timeUnixNano", "time_unix_nano", path: ppath)
@@ -227,32 +269,32 @@ public enum OTLPJSON {
                     point.explicitBounds.append(try double(b, path: "\(ppath).explicitBounds[\(j)]"))
                 }
                 point.flags = try uint32(p, "flags", path: ppath)
-                histogram.dataPoints.append(point)
+                points.append(point)
             }
-            m.histogram = histogram
+            m.data = .histogram(points, temporality: histogramTemporality)
         } else if member(v, "exponentialHistogram") != nil || member(v, "exponential_histogram") != nil {
             // Kept as a type marker only: the Prometheus merge does not take exponential histograms (counted there).
-            m.exponentialHistogram = OTLPExponentialHistogram()
+            m.data = .exponentialHistogram(points: 0)
         } else if member(v, "summary") != nil {
-            m.summary = OTLPSummary()
+            m.data = .summary(points: 0)
         }
         return m
     }
 
-    static func numberPoints(_ v: JSONValue, path: String) throws(DecodeError) -> [OTLPNumberDataPoint] {
-        var points: [OTLPNumberDataPoint] = []
+    static func numberPoints(_ v: JSONValue, path: String) throws(DecodeError) -> [OTLPMetricsRequest.NumberPoint] {
+        var points: [OTLPMetricsRequest.NumberPoint] = []
         for (i, p) in try array(v, "dataPoints", "data_points", path: path).enumerated() {
             let ppath = "\(path).dataPoints[\(i)]"
             try requireObject(p, path: ppath)
-            var point = OTLPNumberDataPoint()
+            var point = OTLPMetricsRequest.NumberPoint()
             point.attributes = try keyValues(p, "attributes", path: ppath)
             point.startTimeUnixNano = try uint(p, "startTimeUnixNano", "start_time_unix_nano", path: ppath)
             point.timeUnixNano = try uint(p, "timeUnixNano", "time_unix_nano", path: ppath)
             if let d = member(p, "asDouble", "as_double") {
-                point.asDouble = try double(d, path: ppath + ".asDouble")
+                point.value = try double(d, path: ppath + ".asDouble")
             } else if let n = member(p, "asInt", "as_int") {
                 guard let i = n.int64Value else { throw DecodeError(ppath + ".asInt", "must be an integer") }
-                point.asInt = i
+                point.value = Double(i)
             }
             point.flags = try uint32(p, "flags", path: ppath)
             points.append(point)
@@ -260,17 +302,17 @@ public enum OTLPJSON {
         return points
     }
 
-    static func resource(_ v: JSONValue, path: String) throws(DecodeError) -> OTLPResource {
+    static func resource(_ v: JSONValue, path: String) throws(DecodeError) -> Resource {
         try requireObject(v, path: path)
-        var r = OTLPResource()
+        var r = Resource()
         r.attributes = try keyValues(v, "attributes", path: path)
         r.droppedAttributesCount = try uint32(v, "droppedAttributesCount", "dropped_attributes_count", path: path)
         return r
     }
 
-    static func scope(_ v: JSONValue, path: String) throws(DecodeError) -> OTLPInstrumentationScope {
+    static func scope(_ v: JSONValue, path: String) throws(DecodeError) -> InstrumentationScope {
         try requireObject(v, path: path)
-        var s = OTLPInstrumentationScope()
+        var s = InstrumentationScope()
         s.name = try string(v, "name", path: path)
         s.version = try string(v, "version", path: path)
         s.attributes = try keyValues(v, "attributes", path: path)
@@ -278,21 +320,22 @@ public enum OTLPJSON {
         return s
     }
 
-    static func keyValues(_ v: JSONValue, _ name: String, path: String) throws(DecodeError) -> [OTLPKeyValue] {
-        var out: [OTLPKeyValue] = []
+    static func keyValues(_ v: JSONValue, _ name: String, path: String) throws(DecodeError) -> [Attribute] {
+        var out: [Attribute] = []
         for (i, item) in try array(v, name, path: path).enumerated() {
             let ipath = "\(path).\(name)[\(i)]"
             try requireObject(item, path: ipath)
-            var kv = OTLPKeyValue()
-            kv.key = try string(item, "key", path: ipath)
-            if let value = member(item, "value") { kv.value = try anyValue(value, path: ipath + ".value") }
-            out.append(kv)
+            let key = try string(item, "key", path: ipath)
+            var value = AttributeValue.string("")
+            if let v = member(item, "value") { value = try anyValue(v, path: ipath + ".value") }
+            out.append(Attribute(key, value))
         }
         return out
     }
 
-    static func anyValue(_ v: JSONValue, path: String) throws(DecodeError) -> OTLPAnyValue {
-        var out = OTLPAnyValue()
+    /// An `AnyValue`; one with no value set (OTLP calls it empty) is an empty string, as in the protobuf reader.
+    static func anyValue(_ v: JSONValue, path: String) throws(DecodeError) -> AttributeValue {
+        var out = AttributeValue.string("")
         guard case .object(let members) = v else {
             if v == .null { return out }
             throw DecodeError(path, "must be an object")
@@ -301,30 +344,28 @@ public enum OTLPJSON {
             switch key {
             case "stringValue", "string_value":
                 guard let s = value.stringValue else { throw DecodeError(path + "." + key, "must be a string") }
-                out.value = .stringValue(s)
+                out = .string(s)
             case "boolValue", "bool_value":
                 guard let b = value.boolValue else { throw DecodeError(path + "." + key, "must be true or false") }
-                out.value = .boolValue(b)
+                out = .bool(b)
             case "intValue", "int_value":
                 guard let i = value.int64Value else { throw DecodeError(path + "." + key, "must be an integer") }
-                out.value = .intValue(i)
+                out = .int(i)
             case "doubleValue", "double_value":
-                out.value = .doubleValue(try double(value, path: path + "." + key))
+                out = .double(try double(value, path: path + "." + key))
             case "bytesValue", "bytes_value":
                 guard let s = value.stringValue, let bytes = Base64.decode(s) else {
                     throw DecodeError(path + "." + key, "must be base64")
                 }
-                out.value = .bytesValue(Data(bytes))
+                out = .bytes(bytes)
             case "arrayValue", "array_value":
-                var array = OTLPArrayValue()
+                var values: [AttributeValue] = []
                 for (i, item) in try self.array(value, "values", path: path + "." + key).enumerated() {
-                    array.values.append(try anyValue(item, path: "\(path).\(key).values[\(i)]"))
+                    values.append(try anyValue(item, path: "\(path).\(key).values[\(i)]"))
                 }
-                out.value = .arrayValue(array)
+                out = .array(values)
             case "kvlistValue", "kvlist_value":
-                var list = OTLPKeyValueList()
-                list.values = try keyValues(value, "values", path: path + "." + key)
-                out.value = .kvlistValue(list)
+                out = .map(try keyValues(value, "values", path: path + "." + key))
             default:
                 continue
             }
@@ -417,8 +458,8 @@ public enum OTLPJSON {
     /// A trace or span id as hex (OTLP/JSON writes ids as hex, not base64). Any even number of digits is decoded
     /// here; a wrong length is the span's problem, rejected per span (partial success) like a protobuf id of the
     /// wrong size, not the whole request's.
-    static func hexID(_ v: JSONValue, _ name: String, _ alt: String, length: Int, path: String) throws(DecodeError) -> Data {
-        guard let value = member(v, name, alt) else { return Data() }
+    static func hexID(_ v: JSONValue, _ name: String, _ alt: String, length: Int, path: String) throws(DecodeError) -> [UInt8] {
+        guard let value = member(v, name, alt) else { return [] }
         guard let s = value.stringValue else { throw DecodeError(join(path, name), "must be a hex string") }
         let utf8 = Array(s.utf8)
         guard utf8.count % 2 == 0, utf8.count <= 2 * length + 64 else {
@@ -431,7 +472,7 @@ public enum OTLPJSON {
             }
             bytes[i] = hi << 4 | lo
         }
-        return Data(bytes)
+        return bytes
     }
 
     static func hexNibble(_ c: UInt8) -> UInt8? {

@@ -54,7 +54,7 @@ public final class OTLPMetricsStore: MetricProducer {
     /// Merges every data point of `request`. Returns how many points were rejected (unsupported types, series over
     /// the limit, a name already used with another type), for OTLP's partial success.
     @discardableResult
-    public func merge(_ request: OTLPExportMetricsServiceRequest) -> (rejected: Int, firstIssue: String?) {
+    public func merge(_ request: OTLPMetricsRequest) -> (rejected: Int, firstIssue: String?) {
         var rejected = 0
         var firstIssue: String?
         func reject(_ n: Int, _ why: String) {
@@ -67,30 +67,30 @@ public final class OTLPMetricsStore: MetricProducer {
                 for sm in rm.scopeMetrics {
                     for metric in sm.metrics {
                         let base = Self.sanitize(metric.name, allowColon: true)
-                        let help = metric.description_p
+                        let help = metric.description
                         switch metric.data {
-                        case .gauge(let g)?:
-                            for p in g.dataPoints {
+                        case .gauge(let points)?:
+                            for p in points {
                                 let ok = state.update(
                                     name: base, help: help, kind: .gauge, labels: resourceLabels + Self.labels(p.attributes),
-                                    maxSeries: maxSeries) { $0.value = p.number }
+                                    maxSeries: maxSeries) { $0.value = p.value }
                                 if !ok { reject(1, "series limit or type conflict for \(base)") }
                             }
-                        case .sum(let s)?:
-                            let delta = s.aggregationTemporality == .delta
-                            let kind: Kind = s.isMonotonic ? .counter : .gauge
-                            let name = s.isMonotonic && !base.hasSuffix("_total") ? base + "_total" : base
-                            for p in s.dataPoints {
+                        case .sum(let points, let temporality, let monotonic)?:
+                            let delta = temporality == .delta
+                            let kind: Kind = monotonic ? .counter : .gauge
+                            let name = monotonic && !base.hasSuffix("_total") ? base + "_total" : base
+                            for p in points {
                                 let ok = state.update(
                                     name: name, help: help, kind: kind, labels: resourceLabels + Self.labels(p.attributes),
                                     maxSeries: maxSeries) { series in
-                                    series.value = delta ? series.value + p.number : p.number
+                                    series.value = delta ? series.value + p.value : p.value
                                 }
                                 if !ok { reject(1, "series limit or type conflict for \(name)") }
                             }
-                        case .histogram(let h)?:
-                            let delta = h.aggregationTemporality == .delta
-                            for p in h.dataPoints {
+                        case .histogram(let points, let temporality)?:
+                            let delta = temporality == .delta
+                            for p in points {
                                 guard p.bucketCounts.count == p.explicitBounds.count + 1 || p.bucketCounts.isEmpty else {
                                     reject(1, "histogram \(metric.name): bucket_counts must be one longer than explicit_bounds")
                                     continue
@@ -101,22 +101,22 @@ public final class OTLPMetricsStore: MetricProducer {
                                     if delta && series.bounds == p.explicitBounds && series.buckets.count == p.bucketCounts.count {
                                         for i in series.buckets.indices { series.buckets[i] &+= p.bucketCounts[i] }
                                         series.count &+= p.count
-                                        series.sum += p.hasSum ? p.sum : 0
+                                        series.sum += p.sum ?? 0
                                     } else {
                                         series.bounds = p.explicitBounds
                                         series.buckets = p.bucketCounts
                                         series.count = p.count
-                                        series.sum = p.hasSum ? p.sum : 0
+                                        series.sum = p.sum ?? 0
                                     }
                                 }
                                 if !ok { reject(1, "series limit or type conflict for \(base)") }
                             }
-                        case .exponentialHistogram(let e)?:
-                            state.unsupported += max(1, e.dataPoints.count)
-                            reject(max(1, e.dataPoints.count), "exponential histograms are not supported (\(metric.name))")
-                        case .summary(let s)?:
-                            state.unsupported += max(1, s.dataPoints.count)
-                            reject(max(1, s.dataPoints.count), "summaries are not supported (\(metric.name))")
+                        case .exponentialHistogram(let n)?:
+                            state.unsupported += max(1, n)
+                            reject(max(1, n), "exponential histograms are not supported (\(metric.name))")
+                        case .summary(let n)?:
+                            state.unsupported += max(1, n)
+                            reject(max(1, n), "summaries are not supported (\(metric.name))")
                         case nil:
                             break
                         }
@@ -128,17 +128,17 @@ public final class OTLPMetricsStore: MetricProducer {
     }
 
     /// Data points in a request (for received counters).
-    public static func pointCount(_ request: OTLPExportMetricsServiceRequest) -> Int {
+    public static func pointCount(_ request: OTLPMetricsRequest) -> Int {
         var n = 0
         for rm in request.resourceMetrics {
             for sm in rm.scopeMetrics {
                 for m in sm.metrics {
                     switch m.data {
-                    case .gauge(let g)?: n += g.dataPoints.count
-                    case .sum(let s)?: n += s.dataPoints.count
-                    case .histogram(let h)?: n += h.dataPoints.count
-                    case .exponentialHistogram(let e)?: n += max(1, e.dataPoints.count)
-                    case .summary(let s)?: n += max(1, s.dataPoints.count)
+                    case .gauge(let points)?: n += points.count
+                    case .sum(let points, _, _)?: n += points.count
+                    case .histogram(let points, _)?: n += points.count
+                    case .exponentialHistogram(let points)?: n += max(1, points)
+                    case .summary(let points)?: n += max(1, points)
                     case nil: break
                     }
                 }
@@ -180,15 +180,15 @@ public final class OTLPMetricsStore: MetricProducer {
 
     // MARK: - Naming
 
-    static func resourceLabels(_ resource: OTLPResource) -> [Label] {
+    static func resourceLabels(_ resource: Resource) -> [Label] {
         var service: String?
         var namespace: String?
         var instance: String?
         for kv in resource.attributes {
             switch kv.key {
-            case "service.name": service = kv.value.text
-            case "service.namespace": namespace = kv.value.text
-            case "service.instance.id": instance = kv.value.text
+            case "service.name": service = kv.value.stringValue
+            case "service.namespace": namespace = kv.value.stringValue
+            case "service.instance.id": instance = kv.value.stringValue
             default: break
             }
         }
@@ -198,14 +198,14 @@ public final class OTLPMetricsStore: MetricProducer {
         return labels
     }
 
-    static func labels(_ attributes: [OTLPKeyValue]) -> [Label] {
+    static func labels(_ attributes: [Attribute]) -> [Label] {
         attributes.map { kv in
             let value: String
-            switch kv.value.value {
-            case .stringValue(let s)?: value = s
-            case .intValue(let i)?: value = String(i)
-            case .doubleValue(let d)?: value = String(d)
-            case .boolValue(let b)?: value = b ? "true" : "false"
+            switch kv.value {
+            case .string(let s): value = s
+            case .int(let i): value = String(i)
+            case .double(let d): value = String(d)
+            case .bool(let b): value = b ? "true" : "false"
             default: value = ""
             }
             return Label(sanitize(kv.key, allowColon: false), value)
@@ -260,22 +260,5 @@ extension OTLPMetricsStore.State {
         index[key] = series.count
         series.append(s)
         return true
-    }
-}
-
-extension OTLPNumberDataPoint {
-    fileprivate var number: Double {
-        switch value {
-        case .asDouble(let d)?: return d
-        case .asInt(let i)?: return Double(i)
-        case nil: return 0
-        }
-    }
-}
-
-extension OTLPAnyValue {
-    fileprivate var text: String? {
-        if case .stringValue(let s)? = value { return s }
-        return nil
     }
 }

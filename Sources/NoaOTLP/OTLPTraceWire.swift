@@ -5,8 +5,8 @@ import NoaCore
 ///
 /// Why not the generated swift-protobuf types on this path: decoding into them and converting to `Span` spent most
 /// of its time in reference counting, allocation and generic metadata lookups (two thirds of the agent's CPU at
-/// 60k spans/s, by `perf`). The generated types stay for the other OTLP signals, the JSON mapping and the tests,
-/// which check this reader and writer against them (same model out, same bytes out).
+/// 60k spans/s, by `perf`). The generated types stay in the `NoaOTLPReference` test target, where the tests check
+/// this reader and writer against them (same model out, same bytes out).
 ///
 /// The reader has the semantics of `OTLPExportTraceServiceRequest(serializedBytes:)` followed by
 /// `toResourceSpans()`: unknown fields (and known ones with an unexpected wire type) are skipped, the last value of a repeated scalar wins, a repeated resource,
@@ -65,7 +65,7 @@ public enum OTLPTraceWire {
         decoding.resourceSpans.append(ResourceSpans(resource: resource, schemaURL: schemaURL, scopeSpans: scopes))
     }
 
-    private static func readResource(_ r: inout WireReader, into resource: inout Resource) throws(DecodeError) {
+    static func readResource(_ r: inout WireReader, into resource: inout Resource) throws(DecodeError) {
         while let (field, wire) = try r.tag() {
             switch (field, wire) {
             case (1, 2):
@@ -77,7 +77,7 @@ public enum OTLPTraceWire {
         }
     }
 
-    private static func readScope(_ r: inout WireReader, into scope: inout InstrumentationScope) throws(DecodeError) {
+    static func readScope(_ r: inout WireReader, into scope: inout InstrumentationScope) throws(DecodeError) {
         while let (field, wire) = try r.tag() {
             switch (field, wire) {
             case (1, 2): scope.name = try r.string()
@@ -218,7 +218,7 @@ public enum OTLPTraceWire {
         return link
     }
 
-    private static func readKeyValue(_ r: inout WireReader) throws(DecodeError) -> Attribute {
+    static func readKeyValue(_ r: inout WireReader) throws(DecodeError) -> Attribute {
         var key = ""
         var value: AttributeValue = .string("")
         while let (field, wire) = try r.tag() {
@@ -234,7 +234,7 @@ public enum OTLPTraceWire {
     }
 
     /// `merging`: the value a repeated `value` field merges into (protobuf's rule for a repeated singular message).
-    private static func readAnyValue(_ r: inout WireReader, merging previous: AttributeValue? = nil) throws(DecodeError) -> AttributeValue {
+    static func readAnyValue(_ r: inout WireReader, merging previous: AttributeValue? = nil) throws(DecodeError) -> AttributeValue {
         var value = previous ?? .string("")
         while let (field, wire) = try r.tag() {
             switch (field, wire) {

@@ -6,6 +6,7 @@ import NIOPosix
 import NoaCodecs
 import NoaCore
 import NoaOTLP
+import NoaOTLPReference
 import NoaPipeline
 import NoaTraces
 import SwiftProtobuf

@@ -5,6 +5,7 @@ import NIOPosix
 @testable import NoaAgent
 import NoaCodecs
 import NoaOTLP
+import NoaOTLPReference
 import NoaPipeline
 import NoaTraces
 import Synchronization

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import NoaCore
 import NoaOTLP
+import NoaOTLPReference
 import SwiftProtobuf
 import Testing
 

@@ -2,6 +2,7 @@ import Dispatch
 import FoundationEssentials
 import NoaCore
 @testable import NoaOTLP
+import NoaOTLPReference
 import SwiftProtobuf
 import Testing
 

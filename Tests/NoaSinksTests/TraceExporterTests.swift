@@ -5,6 +5,7 @@ import Logging
 import NoaCodecs
 import NoaCore
 import NoaOTLP
+import NoaOTLPReference
 import NoaPipeline
 import SwiftProtobuf
 import Synchronization
@@ -156,6 +157,6 @@ let testLogger = RateLimitedLogger(logger: Logger(label: "test"))
         let lines = bytes[0..<max(0, n)].split(separator: 0x0A)
         #expect(lines.count == 2)
         let request = try OTLPJSON.decodeTraceRequest(Array(lines[0]))
-        #expect(request.toResourceSpans().resourceSpans == traceGroups())
+        #expect(request.resourceSpans == traceGroups())
     }
 }

@@ -4,7 +4,6 @@ import NIOHTTP1
 import NoaCodecs
 import NoaCore
 import NoaOTLP
-import SwiftProtobuf
 
 /// OTLP/HTTP (the OpenTelemetry Protocol specification, "OTLP/HTTP"): `POST /v1/traces`, `/v1/metrics` and
 /// `/v1/logs` with protobuf (`application/x-protobuf`) or JSON (`application/json`) bodies, optionally gzip.
@@ -103,9 +102,8 @@ public final class OTLPHTTPReceiver: HTTPResponder {
         let decoded: OTLPTraceDecoding
         do {
             switch encoding {
-            // Protobuf, the hot path, is read straight into spans; JSON goes through the generated types.
             case .protobuf: decoded = try OTLPTraceWire.decodeRequest(body)
-            case .json: decoded = try OTLPJSON.decodeTraceRequest(body).toResourceSpans()
+            case .json: decoded = try OTLPJSON.decodeTraceRequest(body)
             }
         } catch {
             return badRequest("the trace request could not be decoded: \(error)", path: "/v1/traces", encoding)
@@ -124,20 +122,15 @@ public final class OTLPHTTPReceiver: HTTPResponder {
         if let issue = decoded.firstIssue {
             failures.log(.warning, key: "traces.invalid", "Spans were rejected as invalid.", metadata: ["reason": "\(issue.message)"])
         }
-        var response = OTLPExportTraceServiceResponse()
-        if decoded.rejectedSpans > 0 {
-            response.partialSuccess.rejectedSpans = Int64(decoded.rejectedSpans)
-            response.partialSuccess.errorMessage = decoded.firstIssue?.message ?? ""
-        }
-        return ok(response, rejectedKey: "rejectedSpans", rejected: decoded.rejectedSpans,
+        return ok(rejectedKey: "rejectedSpans", rejected: decoded.rejectedSpans,
                   message: decoded.firstIssue?.message ?? "", encoding)
     }
 
     private func receiveLogs(_ body: [UInt8], _ encoding: Encoding) -> HTTPResponse {
-        let request: OTLPExportLogsServiceRequest
+        let request: OTLPLogsRequest
         do {
             switch encoding {
-            case .protobuf: request = try OTLPExportLogsServiceRequest(serializedBytes: body)
+            case .protobuf: request = try OTLPLogsWire.decodeRequest(body)
             case .json: request = try OTLPJSON.decodeLogsRequest(body)
             }
         } catch {
@@ -155,20 +148,15 @@ public final class OTLPHTTPReceiver: HTTPResponder {
         }
         statistics.items("logs", "accepted", decoded.records.count)
         statistics.items("logs", "rejected", decoded.rejected)
-        var response = OTLPExportLogsServiceResponse()
-        if decoded.rejected > 0 {
-            response.partialSuccess.rejectedLogRecords = Int64(decoded.rejected)
-            response.partialSuccess.errorMessage = decoded.firstIssue ?? ""
-        }
-        return ok(response, rejectedKey: "rejectedLogRecords", rejected: decoded.rejected,
+        return ok(rejectedKey: "rejectedLogRecords", rejected: decoded.rejected,
                   message: decoded.firstIssue ?? "", encoding)
     }
 
     private func receiveMetrics(_ body: [UInt8], _ encoding: Encoding) -> HTTPResponse {
-        let request: OTLPExportMetricsServiceRequest
+        let request: OTLPMetricsRequest
         do {
             switch encoding {
-            case .protobuf: request = try OTLPExportMetricsServiceRequest(serializedBytes: body)
+            case .protobuf: request = try OTLPMetricsWire.decodeRequest(body)
             case .json: request = try OTLPJSON.decodeMetricsRequest(body)
             }
         } catch {
@@ -184,22 +172,16 @@ public final class OTLPHTTPReceiver: HTTPResponder {
         }
         statistics.items("metrics", "accepted", points - rejected)
         statistics.items("metrics", "rejected", rejected)
-        var response = OTLPExportMetricsServiceResponse()
-        if rejected > 0 {
-            response.partialSuccess.rejectedDataPoints = Int64(rejected)
-            response.partialSuccess.errorMessage = message
-        }
-        return ok(response, rejectedKey: "rejectedDataPoints", rejected: rejected, message: message, encoding)
+        return ok(rejectedKey: "rejectedDataPoints", rejected: rejected, message: message, encoding)
     }
 
     // MARK: - Responses
 
-    private func ok(
-        _ message: some SwiftProtobuf.Message, rejectedKey: String, rejected: Int, message text: String, _ encoding: Encoding
-    ) -> HTTPResponse {
+    /// The signal's `Export*ServiceResponse`: a partial success only when something was rejected.
+    private func ok(rejectedKey: String, rejected: Int, message text: String, _ encoding: Encoding) -> HTTPResponse {
         switch encoding {
         case .protobuf:
-            let bytes: [UInt8] = (try? message.serializedBytes()) ?? []
+            let bytes = rejected > 0 ? OTLPResponseWire.encode(rejected: Int64(rejected), errorMessage: text) : []
             return HTTPResponse(
                 status: .ok, headers: ["Content-Type": "application/x-protobuf"], body: ByteBuffer(bytes: bytes))
         case .json:

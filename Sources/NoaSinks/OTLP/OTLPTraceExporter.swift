@@ -3,7 +3,6 @@ import NoaCodecs
 import NoaCore
 import NoaOTLP
 import NoaPipeline
-import SwiftProtobuf
 import Synchronization
 
 /// Sends span batches to an OTLP/HTTP endpoint (Jaeger, Tempo, an OpenTelemetry Collector): one
@@ -64,12 +63,11 @@ public struct OTLPTraceExporter: BatchSink {
             OutboundHTTPRequest(method: "POST", url: url, headers: requestHeaders, body: body), with: transport,
             destination: url)
         try HTTPStatusMapping.check(response, destination: url)
-        if let answer = try? OTLPExportTraceServiceResponse(serializedBytes: response.body), answer.hasPartialSuccess,
-           answer.partialSuccess.rejectedSpans > 0 {
-            partialRejections.add(Int(answer.partialSuccess.rejectedSpans))
+        if let answer = OTLPResponseWire.decode(response.body), answer.rejected > 0 {
+            partialRejections.add(Int(clamping: answer.rejected))
             failures.log(
                 .warning, key: "partial", "The OTLP endpoint rejected some spans.",
-                metadata: ["rejected": "\(answer.partialSuccess.rejectedSpans)", "reason": "\(answer.partialSuccess.errorMessage)"])
+                metadata: ["rejected": "\(answer.rejected)", "reason": "\(answer.errorMessage)"])
         }
     }
 }

@@ -1,21 +1,8 @@
 import FoundationEssentials
 import NoaCore
+import NoaOTLP
 
-/// Why an OTLP span could not be taken: OTLP/HTTP answers these in `partial_success`, so the client knows how many
-/// of its spans were rejected and why.
-public enum OTLPSpanIssue: Error, Equatable, Sendable {
-    case badTraceID(byteCount: Int)
-    case badSpanID(byteCount: Int)
-    case badParentSpanID(byteCount: Int)
-
-    public var message: String {
-        switch self {
-        case .badTraceID(let n): return "trace_id must be 16 bytes and not all zero, got \(n) bytes"
-        case .badSpanID(let n): return "span_id must be 8 bytes and not all zero, got \(n) bytes"
-        case .badParentSpanID(let n): return "parent_span_id must be empty or 8 bytes, got \(n) bytes"
-        }
-    }
-}
+// The span model to and from swift-protobuf's generated types: the reference `OTLPTraceWire` is tested against.
 
 extension TraceID {
     /// From an OTLP `bytes` field; nil unless exactly 16 bytes.
@@ -137,15 +124,6 @@ extension Span {
         }
         return out
     }
-}
-
-/// The outcome of turning an OTLP trace request into NoaCore spans: what was taken and what was rejected.
-public struct OTLPTraceDecoding: Sendable {
-    public var resourceSpans: [ResourceSpans]
-    public var acceptedSpans: Int
-    public var rejectedSpans: Int
-    /// The first rejection's reason, for `partial_success.error_message`.
-    public var firstIssue: OTLPSpanIssue?
 }
 
 extension OTLPExportTraceServiceRequest {

@@ -1,13 +1,9 @@
 import FoundationEssentials
 import NoaCodecs
 import NoaCore
+import NoaOTLP
 
-/// The outcome of turning an OTLP logs request into log records.
-public struct OTLPLogsDecoding: Sendable {
-    public var records: [LogRecord]
-    public var rejected: Int
-    public var firstIssue: String?
-}
+// The log records swift-protobuf's generated types gave before `OTLPLogsWire`: the reference it is tested against.
 
 extension OTLPExportLogsServiceRequest {
     /// One `LogRecord` per OTLP log record. The log pipeline's records are flat (Elasticsearch stores one document

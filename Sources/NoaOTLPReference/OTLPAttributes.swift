@@ -1,8 +1,10 @@
 import FoundationEssentials
 import NoaCore
+import NoaOTLP
 
 // Conversions between OTLP's common types (AnyValue, KeyValue, Resource, InstrumentationScope) and NoaCore's.
-// FoundationEssentials is imported only for `Data`, the type swift-protobuf uses for `bytes` fields.
+// FoundationEssentials is imported only for `Data`, the type swift-protobuf uses for `bytes` fields. This target
+// is linked by the tests only.
 
 extension AttributeValue {
     /// The NoaCore value of an OTLP `AnyValue`; an unset value becomes an empty string (OTLP calls it empty).
