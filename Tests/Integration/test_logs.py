@@ -207,3 +207,39 @@ sinks:
         properties = template["template"]["mappings"]["properties"]
         assert properties["@timestamp"]["type"] in ("date", "date_nanos")
         assert properties["log"]["properties"]["level"]["type"] == "keyword"
+
+
+def test_a_reload_that_changes_the_log_sinks_loses_and_repeats_nothing(tmp_path, agent_factory):
+    import signal as signals
+    journal = tmp_path / "journal"
+    write_journal(str(journal), 0, 3000)
+    text = f"""
+data_dir: {tmp_path}/data
+sources:
+  journal: {{type: journald, directory: {journal}, start_at: head, batch_size: 100}}
+  self: {{type: host_metrics, collectors: [loadavg]}}
+sinks:
+  files: {{type: file, inputs: [journal], prefix: first}}
+  prom: {{type: prometheus, listen: "127.0.0.1:{free_port()}", inputs: [self]}}
+"""
+    agent = agent_factory(text).start()
+    logs = tmp_path / "data" / "logs"
+    deadline = time.time() + 30
+    while len(read_docs(str(logs), "first")) < 500 and time.time() < deadline:
+        assert agent.process.poll() is None, agent.log()[-3000:]
+        time.sleep(0.05)
+    # The file sink changes: the log pipeline drains, stops, and starts again from the checkpoint.
+    agent.write_config(text.replace("prefix: first", "prefix: second"))
+    agent.signal(signals.SIGHUP)
+    write_journal(str(journal), 3000, 500, file_name="b.journal")
+    deadline = time.time() + 30
+    seqs = []
+    while time.time() < deadline:
+        docs = read_docs(str(logs), "first") + read_docs(str(logs), "second")
+        seqs = [int(d["journald"]["custom"]["noa_seq"]) for d in docs]
+        if len(seqs) >= 3500:
+            break
+        time.sleep(0.1)
+    assert sorted(seqs) == list(range(3500)), f"{len(seqs)} documents, {len(set(seqs))} distinct"
+    assert read_docs(str(logs), "second"), "the reloaded sink wrote"
+    assert "The config was reloaded." in agent.log()
