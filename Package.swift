@@ -117,7 +117,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "NoaCoreTests", dependencies: ["NoaCore", "NoaCodecs"]),
+        .testTarget(name: "NoaCoreTests", dependencies: ["NoaCore", "NoaCodecs"], exclude: ["Fixtures/make_zipkin_golden.py"]),
         .testTarget(
             name: "NoaOTLPTests",
             dependencies: [
