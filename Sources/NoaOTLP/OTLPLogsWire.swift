@@ -9,57 +9,26 @@ public enum OTLPLogsWire {
 
     /// The log records of a serialized `ExportLogsServiceRequest`, not yet flattened (`toLogRecords()`).
     public static func decodeRequest(_ bytes: [UInt8]) throws(DecodeError) -> OTLPLogsRequest {
-        let result: Result<OTLPLogsRequest, DecodeError> = bytes.withUnsafeBytes { raw in
-            var reader = WireReader(raw, 0, raw.count)
-            var data = OTLPLogsRequest()
-            do throws(DecodeError) {
-                while let (field, wire) = try reader.tag() {
-                    if field == 1, wire == 2 {
-                        var sub = try reader.message()
-                        data.resourceLogs.append(try readResourceLogs(&sub))
-                    } else {
-                        try reader.skip(field, wire)
-                    }
-                }
-            } catch {
-                return .failure(error)
-            }
-            return .success(data)
+        var data = OTLPLogsRequest()
+        try WireReader.readRequest(bytes) { (sub: inout WireReader) throws(DecodeError) in
+            data.resourceLogs.append(try readResourceLogs(&sub))
         }
-        return try result.get()
+        return data
     }
 
     static func readResourceLogs(_ r: inout WireReader) throws(DecodeError) -> Data.ResourceLogs {
         var out = Data.ResourceLogs()
-        while let (field, wire) = try r.tag() {
-            switch (field, wire) {
-            case (1, 2):
-                var sub = try r.message()
-                try OTLPTraceWire.readResource(&sub, into: &out.resource)
-            case (2, 2):
-                var sub = try r.message()
-                out.scopeLogs.append(try readScopeLogs(&sub))
-            case (3, 2): out.schemaURL = try r.string()
-            default: try r.skip(field, wire)
-            }
-        }
+        out.schemaURL = try r.readGroup(
+            header: { (sub: inout WireReader) throws(DecodeError) in try OTLPTraceWire.readResource(&sub, into: &out.resource) },
+            child: { (sub: inout WireReader) throws(DecodeError) in out.scopeLogs.append(try readScopeLogs(&sub)) })
         return out
     }
 
     static func readScopeLogs(_ r: inout WireReader) throws(DecodeError) -> Data.ScopeLogs {
         var out = Data.ScopeLogs()
-        while let (field, wire) = try r.tag() {
-            switch (field, wire) {
-            case (1, 2):
-                var sub = try r.message()
-                try OTLPTraceWire.readScope(&sub, into: &out.scope)
-            case (2, 2):
-                var sub = try r.message()
-                out.logRecords.append(try readRecord(&sub))
-            case (3, 2): out.schemaURL = try r.string()
-            default: try r.skip(field, wire)
-            }
-        }
+        out.schemaURL = try r.readGroup(
+            header: { (sub: inout WireReader) throws(DecodeError) in try OTLPTraceWire.readScope(&sub, into: &out.scope) },
+            child: { (sub: inout WireReader) throws(DecodeError) in out.logRecords.append(try readRecord(&sub)) })
         return out
     }
 

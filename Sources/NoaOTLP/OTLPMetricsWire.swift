@@ -23,57 +23,26 @@ public enum OTLPMetricsWire {
 
     /// The metrics of a serialized `ExportMetricsServiceRequest`.
     public static func decodeRequest(_ bytes: [UInt8]) throws(DecodeError) -> OTLPMetricsRequest {
-        let result: Result<OTLPMetricsRequest, DecodeError> = bytes.withUnsafeBytes { raw in
-            var reader = WireReader(raw, 0, raw.count)
-            var data = OTLPMetricsRequest()
-            do throws(DecodeError) {
-                while let (field, wire) = try reader.tag() {
-                    if field == 1, wire == 2 {
-                        var sub = try reader.message()
-                        data.resourceMetrics.append(try readResourceMetrics(&sub))
-                    } else {
-                        try reader.skip(field, wire)
-                    }
-                }
-            } catch {
-                return .failure(error)
-            }
-            return .success(data)
+        var data = OTLPMetricsRequest()
+        try WireReader.readRequest(bytes) { (sub: inout WireReader) throws(DecodeError) in
+            data.resourceMetrics.append(try readResourceMetrics(&sub))
         }
-        return try result.get()
+        return data
     }
 
     static func readResourceMetrics(_ r: inout WireReader) throws(DecodeError) -> Data.ResourceMetrics {
         var out = Data.ResourceMetrics()
-        while let (field, wire) = try r.tag() {
-            switch (field, wire) {
-            case (1, 2):
-                var sub = try r.message()
-                try OTLPTraceWire.readResource(&sub, into: &out.resource)
-            case (2, 2):
-                var sub = try r.message()
-                out.scopeMetrics.append(try readScopeMetrics(&sub))
-            case (3, 2): out.schemaURL = try r.string()
-            default: try r.skip(field, wire)
-            }
-        }
+        out.schemaURL = try r.readGroup(
+            header: { (sub: inout WireReader) throws(DecodeError) in try OTLPTraceWire.readResource(&sub, into: &out.resource) },
+            child: { (sub: inout WireReader) throws(DecodeError) in out.scopeMetrics.append(try readScopeMetrics(&sub)) })
         return out
     }
 
     static func readScopeMetrics(_ r: inout WireReader) throws(DecodeError) -> Data.ScopeMetrics {
         var out = Data.ScopeMetrics()
-        while let (field, wire) = try r.tag() {
-            switch (field, wire) {
-            case (1, 2):
-                var sub = try r.message()
-                try OTLPTraceWire.readScope(&sub, into: &out.scope)
-            case (2, 2):
-                var sub = try r.message()
-                out.metrics.append(try readMetric(&sub))
-            case (3, 2): out.schemaURL = try r.string()
-            default: try r.skip(field, wire)
-            }
-        }
+        out.schemaURL = try r.readGroup(
+            header: { (sub: inout WireReader) throws(DecodeError) in try OTLPTraceWire.readScope(&sub, into: &out.scope) },
+            child: { (sub: inout WireReader) throws(DecodeError) in out.metrics.append(try readMetric(&sub)) })
         return out
     }
 

@@ -25,42 +25,21 @@ public enum OTLPTraceWire {
 
     /// The spans of a serialized `ExportTraceServiceRequest`; invalid spans counted apart.
     public static func decodeRequest(_ bytes: [UInt8]) throws(DecodeError) -> OTLPTraceDecoding {
-        let result: Result<OTLPTraceDecoding, DecodeError> = bytes.withUnsafeBytes { raw in
-            var reader = WireReader(raw, 0, raw.count)
-            var decoding = OTLPTraceDecoding(resourceSpans: [], acceptedSpans: 0, rejectedSpans: 0, firstIssue: nil)
-            do throws(DecodeError) {
-                while let (field, wire) = try reader.tag() {
-                    if field == 1, wire == 2 {
-                        var sub = try reader.message()
-                        try readResourceSpans(&sub, into: &decoding)
-                    } else {
-                        try reader.skip(field, wire)
-                    }
-                }
-            } catch {
-                return .failure(error)
-            }
-            return .success(decoding)
+        var decoding = OTLPTraceDecoding(resourceSpans: [], acceptedSpans: 0, rejectedSpans: 0, firstIssue: nil)
+        try WireReader.readRequest(bytes) { (sub: inout WireReader) throws(DecodeError) in
+            try readResourceSpans(&sub, into: &decoding)
         }
-        return try result.get()
+        return decoding
     }
 
     private static func readResourceSpans(_ r: inout WireReader, into decoding: inout OTLPTraceDecoding) throws(DecodeError) {
         var resource = Resource()
-        var schemaURL = ""
         var scopes: [ScopeSpans] = []
-        while let (field, wire) = try r.tag() {
-            switch (field, wire) {
-            case (1, 2):
-                var sub = try r.message()
-                try readResource(&sub, into: &resource)
-            case (2, 2):
-                var sub = try r.message()
+        let schemaURL = try r.readGroup(
+            header: { (sub: inout WireReader) throws(DecodeError) in try readResource(&sub, into: &resource) },
+            child: { (sub: inout WireReader) throws(DecodeError) in
                 if let scope = try readScopeSpans(&sub, &decoding) { scopes.append(scope) }
-            case (3, 2): schemaURL = try r.string()
-            default: try r.skip(field, wire)
-            }
-        }
+            })
         guard !scopes.isEmpty else { return }
         decoding.resourceSpans.append(ResourceSpans(resource: resource, schemaURL: schemaURL, scopeSpans: scopes))
     }
@@ -93,25 +72,17 @@ public enum OTLPTraceWire {
 
     private static func readScopeSpans(_ r: inout WireReader, _ decoding: inout OTLPTraceDecoding) throws(DecodeError) -> ScopeSpans? {
         var scope = InstrumentationScope()
-        var schemaURL = ""
         var spans: [Span] = []
-        while let (field, wire) = try r.tag() {
-            switch (field, wire) {
-            case (1, 2):
-                var sub = try r.message()
-                try readScope(&sub, into: &scope)
-            case (2, 2):
-                var sub = try r.message()
+        let schemaURL = try r.readGroup(
+            header: { (sub: inout WireReader) throws(DecodeError) in try readScope(&sub, into: &scope) },
+            child: { (sub: inout WireReader) throws(DecodeError) in
                 switch try readSpan(&sub) {
                 case .success(let span): spans.append(span)
                 case .failure(let issue):
                     decoding.rejectedSpans += 1
                     if decoding.firstIssue == nil { decoding.firstIssue = issue }
                 }
-            case (3, 2): schemaURL = try r.string()
-            default: try r.skip(field, wire)
-            }
-        }
+            })
         guard !spans.isEmpty else { return nil }
         decoding.acceptedSpans += spans.count
         return ScopeSpans(scope: scope, schemaURL: schemaURL, spans: spans)
@@ -538,6 +509,54 @@ struct WireReader {
     }
 
     typealias DecodeError = OTLPTraceWire.DecodeError
+
+    /// Reads a whole `Export*ServiceRequest`: each message of its one repeated field (1, the resource groups) is
+    /// handed to `group`; any other field is skipped.
+    @inline(__always)
+    static func readRequest(
+        _ bytes: [UInt8], _ group: (inout WireReader) throws(DecodeError) -> Void
+    ) throws(DecodeError) {
+        let result: Result<Void, DecodeError> = bytes.withUnsafeBytes { raw in
+            var reader = WireReader(raw, 0, raw.count)
+            do throws(DecodeError) {
+                while let (field, wire) = try reader.tag() {
+                    if field == 1, wire == 2 {
+                        var sub = try reader.message()
+                        try group(&sub)
+                    } else {
+                        try reader.skip(field, wire)
+                    }
+                }
+            } catch {
+                return .failure(error)
+            }
+            return .success(())
+        }
+        try result.get()
+    }
+
+    /// Reads the shape every level of a request shares (`ResourceSpans`/`ScopeSpans` and their metrics and logs
+    /// twins): field 1 the resource or scope (to `header`), field 2 each child (to `child`), field 3 `schema_url`,
+    /// which is returned.
+    @inline(__always)
+    mutating func readGroup(
+        header: (inout WireReader) throws(DecodeError) -> Void, child: (inout WireReader) throws(DecodeError) -> Void
+    ) throws(DecodeError) -> String {
+        var schemaURL = ""
+        while let (field, wire) = try tag() {
+            switch (field, wire) {
+            case (1, 2):
+                var sub = try message()
+                try header(&sub)
+            case (2, 2):
+                var sub = try message()
+                try child(&sub)
+            case (3, 2): schemaURL = try string()
+            default: try skip(field, wire)
+            }
+        }
+        return schemaURL
+    }
 
     /// The next field's number and wire type; nil at the end of the message.
     @inline(__always)
