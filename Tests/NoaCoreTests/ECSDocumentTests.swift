@@ -55,3 +55,18 @@ import Testing
         #expect(RFC3339.format(nanoseconds: nanoseconds, fractionDigits: digits) == expected)
     }
 }
+
+@Suite struct CalendarDaysTests {
+    @Test(arguments: [
+        (Int64(1970), Int64(1), Int64(1), Int64?(0)), (2000, 2, 29, 11_016), (1900, 2, 29, nil), (2026, 13, 1, nil),
+        (2026, 4, 31, nil), (1969, 12, 31, -1), (2024, 2, 29, 19_782),
+    ])
+    func daysFromACalendarDateAreTheInverseOfCivil(year: Int64, month: Int64, day: Int64, expected: Int64?) {
+        let days = RFC3339.days(year: year, month: month, day: day)
+        #expect(days == expected)
+        if let days {
+            let civil = RFC3339.civil(fromDays: days)
+            #expect(civil.year == year && civil.month == month && civil.day == day)
+        }
+    }
+}

@@ -35,6 +35,28 @@ public enum RFC3339 {
         bytes.append(UInt8(ascii: "Z"))
     }
 
+    /// Days since 1970-01-01 of a calendar date (Howard Hinnant's `days_from_civil`), or nil when the date does not
+    /// exist (month outside 1-12, day outside the month, leap years counted).
+    public static func days(year: Int64, month: Int64, day: Int64) -> Int64? {
+        guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year) else { return nil }
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = month > 2 ? month - 3 : month + 9
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// The length of a month of the proleptic Gregorian calendar (1-12).
+    public static func daysIn(month: Int64, year: Int64) -> Int64 {
+        switch month {
+        case 2: return (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
     /// The day `days` after 1970-01-01 in the proleptic Gregorian calendar (Howard Hinnant's `civil_from_days`).
     public static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = days + 719_468

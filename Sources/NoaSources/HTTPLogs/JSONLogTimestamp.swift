@@ -1,3 +1,4 @@
+import NoaCodecs
 /// Timestamps as JSON loggers write them, to nanoseconds since the epoch.
 ///
 /// - Strings: RFC 3339 (`2026-11-27T16:40:49.123Z`, `…+02:00`, a space instead of `T`, up to 9 fraction digits),
@@ -61,7 +62,7 @@ public enum JSONLogTimestamp {
         guard let year = digits(4), expect([0x2D]), let month = digits(2), expect([0x2D]), let day = digits(2),
               expect([UInt8(ascii: "T"), UInt8(ascii: "t"), 0x20]),
               let hour = digits(2), expect([0x3A]), let minute = digits(2), expect([0x3A]), let second = digits(2),
-              (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
+              (1...12).contains(month), day >= 1, day <= RFC3339.daysIn(month: month, year: year),
               hour < 24, minute < 60, second <= 60
         else { return nil }
         var fraction: Int64 = 0
@@ -89,27 +90,8 @@ public enum JSONLogTimestamp {
             return nil
         }
         guard i == b.count else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        guard let days = RFC3339.days(year: year, month: month, day: day) else { return nil }
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + min(second, 59) - offsetSeconds
         return seconds * 1_000_000_000 + fraction
-    }
-
-    private static func daysIn(month: Int64, year: Int64) -> Int64 {
-        switch month {
-        case 2: return (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    /// Howard Hinnant's `days_from_civil`.
-    private static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = month > 2 ? month - 3 : month + 9
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
     }
 }
