@@ -46,6 +46,18 @@ public final class StopSignal: Sendable {
     }
 }
 
+extension StopSignal {
+    /// Waits until the signal fires or `deadline` passes, whichever is first (a drain with a time limit).
+    public func wait(until deadline: ContinuousClock.Instant) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.wait() }
+            group.addTask { try? await Task.sleep(until: deadline) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+}
+
 /// Runs `work` until it returns or `abort` fires, whichever is first; on abort the work's task is cancelled
 /// (a sink runner then stops without acknowledging what it had not delivered).
 public func run(_ work: @escaping @Sendable () async -> Void, abortingOn abort: StopSignal) async {

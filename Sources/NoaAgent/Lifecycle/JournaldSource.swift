@@ -83,12 +83,7 @@ final class JournaldSource: MetricProducer {
     /// Saves the checkpoint once a second while it moves.
     private func flushPeriodically() async {
         while !stopFlusher.isFired {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { try? await Task.sleep(for: .seconds(1)) }
-                group.addTask { [stopFlusher] in await stopFlusher.wait() }
-                await group.next()
-                group.cancelAll()
-            }
+            await stopFlusher.wait(until: .now + .seconds(1))
             save()
         }
         flusherDone.fire()

@@ -117,12 +117,7 @@ enum HTTPLogsSource {
                 await server.close()
                 queue.close()
                 // What was accepted goes on to the sinks, unless they stay full past the deadline.
-                await withTaskGroup(of: Void.self) { group in
-                    group.addTask { await forwarded.wait() }
-                    group.addTask { try? await Task.sleep(until: deadline) }
-                    await group.next()
-                    group.cancelAll()
-                }
+                await forwarded.wait(until: deadline)
             },
             stop: { await forwarded.wait() })
     }

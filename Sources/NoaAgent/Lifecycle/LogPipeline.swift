@@ -128,14 +128,7 @@ final class LogPipeline: Sendable {
         for sink in sinks { sink.inlet.close() }
         for handle in sourceHandles { await handle.stop() }
         for sink in sinks {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await sink.finished.wait() }
-                group.addTask {
-                    try? await Task.sleep(until: deadline)
-                }
-                await group.next()
-                group.cancelAll()
-            }
+            await sink.finished.wait(until: deadline)
             sink.abort.fire()
             await sink.finished.wait()
         }

@@ -207,7 +207,7 @@ final class TracePipeline: Sendable {
         for source in sources { await source.server.close() }
         for source in sources {
             source.tailStage?.finish()
-            await Self.wait(for: source.tailFinished, until: deadline)
+            await source.tailFinished.wait(until: deadline)
         }
         for sink in sinks { sink.inlet.close() }
         // Closed inlets release a tail stage blocked on a full one; abort whatever still runs.
@@ -216,18 +216,9 @@ final class TracePipeline: Sendable {
             await source.tailFinished.wait()
         }
         for sink in sinks {
-            await Self.wait(for: sink.finished, until: deadline)
+            await sink.finished.wait(until: deadline)
             sink.abort.fire()
             await sink.finished.wait()
-        }
-    }
-
-    private static func wait(for signal: StopSignal, until deadline: ContinuousClock.Instant) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await signal.wait() }
-            group.addTask { try? await Task.sleep(until: deadline) }
-            await group.next()
-            group.cancelAll()
         }
     }
 }
