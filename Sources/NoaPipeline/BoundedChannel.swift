@@ -177,6 +177,23 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
         }
     }
 
+    /// The next element if one arrives within `timeout`, else nil. An element taken just as the timer fires is
+    /// still returned, never dropped.
+    public func receive(within timeout: Duration) async -> Element? {
+        await withTaskGroup(of: Element?.self) { group in
+            group.addTask { await self.receive() }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            var received: Element?
+            if let first = await group.next(), let first { received = first }
+            group.cancelAll()
+            for await late in group where late != nil { received = late }
+            return received
+        }
+    }
+
     /// Moves the first waiting sender's element into the freed slot; returns how to wake that sender.
     private static func admitWaitingSender(_ state: inout State) -> (() -> Void)? {
         guard !state.waitingSenders.isEmpty else { return nil }

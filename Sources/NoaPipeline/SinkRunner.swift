@@ -59,7 +59,7 @@ public final class SinkRunner<Sink: BatchSink>: Sendable {
                 } else {
                     let remaining = deadline - ContinuousClock.now
                     guard remaining > .zero, !inlet.isClosed || inlet.count > 0 else { break }
-                    next = await receive(within: remaining)
+                    next = await inlet.receive(within: remaining)
                 }
                 guard let next else { break }
                 envelopes.append(next)
@@ -93,23 +93,6 @@ public final class SinkRunner<Sink: BatchSink>: Sendable {
                 end += 1
             }
             return end
-        }
-    }
-
-    /// The next envelope if one arrives within `timeout`. An envelope that arrives as the timer fires is
-    /// still returned, never dropped.
-    private func receive(within timeout: Duration) async -> Envelope<Sink.Item>? {
-        await withTaskGroup(of: Envelope<Sink.Item>?.self) { group in
-            group.addTask { [inlet] in await inlet.receive() }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            var received: Envelope<Sink.Item>?
-            if let first = await group.next(), let first { received = first }
-            group.cancelAll()
-            for await late in group where late != nil { received = late }
-            return received
         }
     }
 

@@ -42,7 +42,7 @@ public final class TailSamplingStage: Sendable {
                 // Wait for the next batch or the tick, whichever comes first.
                 let remaining = nextTick - clock.now
                 if remaining > .zero {
-                    let next = await receive(within: remaining)
+                    let next = await inlet.receive(within: remaining)
                     if let next { await forward(sampler.sampler.add(next.items, now: now())) }
                 }
             }
@@ -61,26 +61,5 @@ public final class TailSamplingStage: Sendable {
         guard !groups.isEmpty else { return }
         for channel in downstream { try? await channel.send(Envelope(groups)) }
     }
-
-    private func receive(within timeout: Duration) async -> Envelope<ResourceSpans>? {
-        await withTaskGroup(of: Envelope<ResourceSpans>?.self) { group in
-            group.addTask { [inlet] in await inlet.receive() }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            if first != nil { return first }
-            // The sleeper won; the receiver may still have taken an envelope as it was cancelled.
-            return await group.next() ?? nil
-        }
-    }
 }
 
-extension Duration {
-    fileprivate var nanoseconds: Int64 {
-        let c = components
-        return c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000
-    }
-}
