@@ -46,23 +46,9 @@ public struct OTLPTraceExporter: BatchSink {
     }
 
     public func write(_ items: [ResourceSpans]) async throws(SinkError) {
-        let plain = Self.encode(items)
-        var body = plain
-        var requestHeaders = headers
-        requestHeaders.append(("Content-Type", "application/x-protobuf"))
-        if let compressor {
-            do {
-                body = try compressor.compress(plain)
-                requestHeaders.append(("Content-Encoding", "gzip"))
-            } catch {
-                // Compression failing is a local problem; the uncompressed body is still valid.
-                failures.log(.warning, key: "gzip", "A trace batch could not be compressed; it is sent uncompressed.")
-            }
-        }
-        let response = try await HTTPStatusMapping.send(
-            OutboundHTTPRequest(method: "POST", url: url, headers: requestHeaders, body: body), with: transport,
-            destination: url)
-        try HTTPStatusMapping.check(response, destination: url)
+        let response = try await HTTPStatusMapping.post(
+            Self.encode(items), contentType: "application/x-protobuf", headers: headers, compressor: compressor,
+            to: url, via: transport, failures: failures)
         if let answer = OTLPResponseWire.decode(response.body), answer.rejected > 0 {
             partialRejections.add(Int(clamping: answer.rejected))
             failures.log(

@@ -26,21 +26,8 @@ public struct ZipkinExporter: BatchSink {
     }
 
     public func write(_ items: [ResourceSpans]) async throws(SinkError) {
-        let plain = ZipkinV2.encode(items)
-        var body = plain
-        var requestHeaders = headers
-        requestHeaders.append(("Content-Type", "application/json"))
-        if let compressor {
-            do {
-                body = try compressor.compress(plain)
-                requestHeaders.append(("Content-Encoding", "gzip"))
-            } catch {
-                failures.log(.warning, key: "gzip", "A Zipkin batch could not be compressed; it is sent uncompressed.")
-            }
-        }
-        let response = try await HTTPStatusMapping.send(
-            OutboundHTTPRequest(method: "POST", url: url, headers: requestHeaders, body: body), with: transport,
-            destination: url)
-        try HTTPStatusMapping.check(response, destination: url)
+        _ = try await HTTPStatusMapping.post(
+            ZipkinV2.encode(items), contentType: "application/json", headers: headers, compressor: compressor,
+            to: url, via: transport, failures: failures)
     }
 }
