@@ -1,4 +1,5 @@
 import NIOCore
+import NoaCodecs
 import NIOHTTP1
 import NIOPosix
 
@@ -155,6 +156,36 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         if !keepAlive {
             let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
             done.whenComplete { _ in loopContext.value.close(promise: nil) }
+        }
+    }
+}
+
+/// Why a request body could not be read (each receiver answers in its own format: 413, 400, 415).
+public enum HTTPBodyError: Error, Sendable, Equatable {
+    /// Over the limit, as sent or after inflating.
+    case tooLarge(limit: Int)
+    /// `Content-Encoding: gzip` that does not inflate.
+    case corrupt(String)
+    case unsupportedEncoding(String)
+}
+
+extension HTTPRequest {
+    /// The body as the receivers read it: inflated when `Content-Encoding` is `gzip` (or `x-gzip`), at most
+    /// `limit` bytes after inflating, so a small compressed body can't expand without bound.
+    public func decodedBody(limit: Int) -> Result<[UInt8], HTTPBodyError> {
+        let bytes = Array(body.readableBytesView)
+        switch headers.first(name: "Content-Encoding")?.lowercased() {
+        case nil, "", "identity":
+            return bytes.count > limit ? .failure(.tooLarge(limit: limit)) : .success(bytes)
+        case "gzip", "x-gzip":
+            do {
+                return .success(try Gzip.decompress(bytes, limit: limit))
+            } catch {
+                // zlib's buffer error (-5) is how the decompressor reports passing the limit.
+                return .failure(error.code == -5 ? .tooLarge(limit: limit) : .corrupt("\(error)"))
+            }
+        case let other?:
+            return .failure(.unsupportedEncoding(other))
         }
     }
 }

@@ -113,28 +113,16 @@ public final class HTTPLogsReceiver: HTTPResponder {
             return answer(.unsupportedMediaType,
                           message: "Content-Type must be application/x-ndjson or application/json, not '\(contentType)'")
         }
-        var body = request.body
-        var bytes = body.readBytes(length: body.readableBytes) ?? []
-        let encoding = request.headers.first(name: "Content-Encoding")?.lowercased() ?? "identity"
-        switch encoding {
-        case "identity", "":
-            if bytes.count > maxDecodedBytes {
-                return answer(.payloadTooLarge, message: "request body over \(maxDecodedBytes) bytes")
-            }
-        case "gzip", "x-gzip":
-            do {
-                bytes = try Gzip.decompress(bytes, limit: maxDecodedBytes)
-            } catch {
-                // zlib's Z_BUF_ERROR (-5) is what the decompressor reports when the output passes the limit.
-                if error.code == -5 {
-                    return answer(.payloadTooLarge, message: "decompressed body over \(maxDecodedBytes) bytes")
-                }
-                failures.log(.warning, key: "gzip", "A log push had a body that is not valid gzip.",
-                             metadata: ["error": "\(error)"])
-                return answer(.badRequest, message: "the body is not valid gzip (\(error))")
-            }
-        default:
-            return answer(.unsupportedMediaType, message: "Content-Encoding must be gzip or identity, not '\(encoding)'")
+        let bytes: [UInt8]
+        switch request.decodedBody(limit: maxDecodedBytes) {
+        case .success(let decoded): bytes = decoded
+        case .failure(.tooLarge):
+            return answer(.payloadTooLarge, message: "request body over \(maxDecodedBytes) bytes, decompressed")
+        case .failure(.corrupt(let why)):
+            failures.log(.warning, key: "gzip", "A log push had a body that is not valid gzip.", metadata: ["error": "\(why)"])
+            return answer(.badRequest, message: "the body is not valid gzip (\(why))")
+        case .failure(.unsupportedEncoding(let other)):
+            return answer(.unsupportedMediaType, message: "Content-Encoding must be gzip or identity, not '\(other)'")
         }
 
         let now = clock()

@@ -72,21 +72,14 @@ public final class OTLPHTTPReceiver: HTTPResponder {
         } else {
             return .text(.unsupportedMediaType, "Content-Type must be application/x-protobuf or application/json\n")
         }
-        var body = Array(request.body.readableBytesView)
-        switch request.headers.first(name: "Content-Encoding")?.lowercased() {
-        case nil, "identity":
-            break
-        case "gzip":
-            do {
-                body = try Gzip.decompress(body, limit: maxBodyBytes)
-            } catch {
-                // zlib's buffer error is how the limit shows; anything else is a corrupt stream.
-                if error.code == -5, body.count > 0 {
-                    return status(.payloadTooLarge, "the inflated body is over \(maxBodyBytes) bytes", encoding)
-                }
-                return badRequest("the gzip body could not be inflated (\(error))", path: path, encoding)
-            }
-        case let other?:
+        let body: [UInt8]
+        switch request.decodedBody(limit: maxBodyBytes) {
+        case .success(let bytes): body = bytes
+        case .failure(.tooLarge):
+            return status(.payloadTooLarge, "the inflated body is over \(maxBodyBytes) bytes", encoding)
+        case .failure(.corrupt(let why)):
+            return badRequest("the gzip body could not be inflated (\(why))", path: path, encoding)
+        case .failure(.unsupportedEncoding(let other)):
             return status(.unsupportedMediaType, "Content-Encoding \(other) is not supported (use gzip)", encoding)
         }
         switch path {

@@ -47,17 +47,12 @@ public final class ZipkinHTTPReceiver: HTTPResponder {
         guard contentType.hasPrefix("application/json") else {
             return .text(.unsupportedMediaType, "Content-Type must be application/json (Zipkin v2 JSON)\n")
         }
-        var body = Array(request.body.readableBytesView)
-        switch request.headers.first(name: "Content-Encoding")?.lowercased() {
-        case nil, "identity": break
-        case "gzip":
-            do {
-                body = try Gzip.decompress(body, limit: maxBodyBytes)
-            } catch {
-                if error.code == -5 { return .text(.payloadTooLarge, "the inflated body is over \(maxBodyBytes) bytes\n") }
-                return badRequest("the gzip body could not be inflated (\(error))")
-            }
-        case let other?:
+        let body: [UInt8]
+        switch request.decodedBody(limit: maxBodyBytes) {
+        case .success(let bytes): body = bytes
+        case .failure(.tooLarge): return .text(.payloadTooLarge, "the inflated body is over \(maxBodyBytes) bytes\n")
+        case .failure(.corrupt(let why)): return badRequest("the gzip body could not be inflated (\(why))")
+        case .failure(.unsupportedEncoding(let other)):
             return .text(.unsupportedMediaType, "Content-Encoding \(other) is not supported (use gzip)\n")
         }
         let decoded: ZipkinV2.Decoded
