@@ -32,14 +32,25 @@ public struct Fanout<Item: Sendable>: Sendable {
         return true
     }
 
-    /// Sends only if every inlet has room now (receivers answer 429/503 otherwise, and the client retries).
-    /// Inlets are checked first, then filled; should one fill up in between, the batch still went to the
-    /// others and the caller is told it was refused: a retry may then repeat it at those sinks, which is the
-    /// at-least-once side of the trade, never a loss.
+    /// What became of an offer: taken by every sink, refused for lack of room (a receiver answers 429 and the
+    /// client retries), or refused because the pipeline is stopping (503).
+    public enum Offer: Sendable, Equatable {
+        case accepted, full, closed
+    }
+
+    /// Sends only if every inlet has room now, never waiting. Inlets are checked first, then filled; should one
+    /// fill up in between, the batch still went to the others and the caller is told it was refused: a retry
+    /// may then repeat it at those sinks, which is the at-least-once side of the trade, never a loss.
+    public func offer(_ items: [Item]) -> Offer {
+        if inlets.contains(where: \.isClosed) { return .closed }
+        if inlets.contains(where: { $0.count >= $0.capacity }) { return .full }
+        var refused = false
+        for inlet in inlets where !inlet.trySend(Envelope(items)) { refused = true }
+        return refused ? .full : .accepted
+    }
+
+    /// `offer` for a caller that only needs to know whether the batch was taken.
     public func trySend(_ items: [Item]) -> Bool {
-        guard inlets.allSatisfy({ !$0.isClosed && $0.count < $0.capacity }) else { return false }
-        var all = true
-        for inlet in inlets where !inlet.trySend(Envelope(items)) { all = false }
-        return all
+        offer(items) == .accepted
     }
 }

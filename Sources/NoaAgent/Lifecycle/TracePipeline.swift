@@ -243,8 +243,7 @@ final class LogOutletSlot: Sendable {
                 self.statistics.items("logs", "dropped_no_sink", records.count)
                 return .accepted
             }
-            if current.inlets.contains(where: \.isClosed) { return .closed }
-            return current.trySend(records) ? .accepted : .full
+            return current.offer(records)
         }
     }
 }

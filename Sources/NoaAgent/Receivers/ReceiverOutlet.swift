@@ -5,13 +5,8 @@ import NoaTraces
 /// Where a push receiver hands what it accepted, without waiting: an HTTP receiver must answer now, and answers
 /// 429/503 with `Retry-After` when there is no room, so the client backs off and retries instead of losing data.
 public struct ReceiverOutlet<Item: Sendable>: Sendable {
-    public enum Offer: Sendable, Equatable {
-        case accepted
-        /// No room now: answer 429 and let the client retry.
-        case full
-        /// The pipeline is shutting down: answer 503.
-        case closed
-    }
+    /// `.accepted`; `.full`: no room now, answer 429 and let the client retry; `.closed`: shutting down, 503.
+    public typealias Offer = Fanout<Item>.Offer
 
     private let offerItems: @Sendable ([Item]) -> Offer
 
@@ -28,13 +23,8 @@ public struct ReceiverOutlet<Item: Sendable>: Sendable {
     /// check and the send, the request is refused and the channels that took it deliver it twice when the client
     /// retries: at least once, never lost.
     public static func channels(_ channels: [BoundedChannel<Envelope<Item>>]) -> ReceiverOutlet<Item> {
-        ReceiverOutlet { items in
-            if channels.contains(where: \.isClosed) { return .closed }
-            if channels.contains(where: { $0.count >= $0.capacity }) { return .full }
-            var refused = false
-            for channel in channels where !channel.trySend(Envelope(items)) { refused = true }
-            return refused ? .full : .accepted
-        }
+        let fanout = Fanout(channels)
+        return ReceiverOutlet { items in fanout.offer(items) }
     }
 
     /// An outlet that drops everything it is given (a source wired to no sink).
