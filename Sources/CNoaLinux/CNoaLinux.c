@@ -31,6 +31,7 @@ int noa_adjtimex_read(noa_timex *out) {
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
+#include <time.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +115,7 @@ uint64_t noa_socket_inode(int fd) {
 struct noa_rx_batch {
     unsigned count, size, control_size;
     int received;
+    int drained;  /* the last read was short: the queue was empty, poll before reading again */
     struct mmsghdr *messages;
     struct iovec *iovecs;
     unsigned char *buffers;
@@ -162,12 +164,29 @@ static int noa_rx_try(noa_rx_batch *b, int fd) {
     return recvmmsg(fd, b->messages, b->count, MSG_DONTWAIT, NULL);
 }
 
-int noa_rx_batch_receive(noa_rx_batch *b, int fd, int wake_fd) {
+int noa_rx_batch_receive(noa_rx_batch *b, int fd, int wake_fd, int wait_us) {
     b->received = 0;
     for (;;) {
-        int n = noa_rx_try(b, fd);
-        if (n > 0) { b->received = n; return n; }
-        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return -1;
+        if (b->drained && wait_us > 0) {
+            /* The queue was just emptied: pause, so that the next read finds a burst rather than one datagram,
+               and read without polling first. On a busy socket this is the only wake-up per pause; the eventfd
+               still ends the pause at once on stop. */
+            struct pollfd wake = {.fd = wake_fd, .events = POLLIN};
+            struct timespec pause = {.tv_sec = wait_us / 1000000, .tv_nsec = (long)(wait_us % 1000000) * 1000};
+            if (ppoll(&wake, 1, &pause, NULL) > 0) return 0;
+            b->drained = 0;
+        }
+        if (!b->drained) {
+            int n = noa_rx_try(b, fd);
+            if (n > 0) {
+                b->received = n;
+                b->drained = (unsigned)n < b->count;
+                return n;
+            }
+            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return -1;
+        }
+        /* Nothing queued (even after a pause): sleep until something arrives, then read it at once. */
+        b->drained = 0;
         struct pollfd fds[2] = {{.fd = fd, .events = POLLIN}, {.fd = wake_fd, .events = POLLIN}};
         int ready = poll(fds, 2, -1);
         if (ready < 0) {

@@ -190,6 +190,7 @@ import Testing
                 type: statsd
                 listen: [udp://127.0.0.1:8125, tcp://127.0.0.1:8125, unixgram:///run/noa-agent/statsd.sock]
                 receive_buffer: 8MiB
+                batch_wait: 5ms
                 max_series: 5000
                 origin_unit_label: unit
             sinks:
@@ -203,6 +204,7 @@ import Testing
         #expect(statsd.listen == [.udp(host: "127.0.0.1", port: 8125), .tcp(host: "127.0.0.1", port: 8125),
                                   .unixgram(path: "/run/noa-agent/statsd.sock")])
         #expect(statsd.receiveBufferBytes == 8 << 20)
+        #expect(statsd.batchWait == .milliseconds(5))
         #expect(statsd.maxSeries == 5000)
         #expect(statsd.originUnitLabel == "unit")
     }
@@ -218,6 +220,7 @@ import Testing
                 listen: [udp://localhost:8125, carrier-pigeon://x]
                 mapping_file: \(mapping)
                 max_series: -1
+                batch_wait: 1s
             sinks:
               prom: {type: prometheus, inputs: [statsd]}
             """
@@ -229,6 +232,7 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("agent.yaml:4:14: sources.statsd.listen:") })
         #expect(lines.contains { $0.hasPrefix("agent.yaml:4:36: sources.statsd.listen:") })
         #expect(lines.contains { $0.hasPrefix("agent.yaml:6:17: sources.statsd.max_series must be a positive") })
+        #expect(lines.contains { $0.hasPrefix("agent.yaml:7:17: sources.statsd.batch_wait must be at most 100ms") })
         #expect(lines.contains { $0.hasPrefix("\(mapping):3:3:") })
     }
 }

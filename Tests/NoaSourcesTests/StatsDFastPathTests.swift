@@ -10,12 +10,14 @@ import Testing
         String(decoding: ExpositionEncoder(format: .text).encode(aggregator.gather().families), as: UTF8.self)
     }
 
-    static func viaPipeline(_ lines: [String], mapper: StatsDMapper?) -> (String, StatsDAggregator) {
+    static func viaPipeline(
+        _ lines: [String], mapper: StatsDMapper?, separator: String = "\n"
+    ) -> (String, StatsDAggregator) {
         let aggregator = StatsDAggregator(id: "s", mapper: mapper, now: { 100 })
         let pipeline = StatsDPipeline(id: "s", aggregator: aggregator)
         // Several lines per datagram, as clients send them.
         for chunk in stride(from: 0, to: lines.count, by: 7) {
-            let payload = lines[chunk..<min(chunk + 7, lines.count)].joined(separator: "\n")
+            let payload = lines[chunk..<min(chunk + 7, lines.count)].joined(separator: separator)
             Array(payload.utf8).withUnsafeBytes { pipeline.ingest($0, origin: StatsDOrigin(transport: .udp)) }
         }
         return (exposition(aggregator), aggregator)
@@ -54,8 +56,13 @@ import Testing
             return Int(truncatingIfNeeded: state >> 33)
         }
         let lines = (0..<400).map { _ in Self.shapes[next() % Self.shapes.count] }
-        let (fast, _) = Self.viaPipeline(lines, mapper: nil)
-        #expect(fast == Self.viaParserOnly(lines, mapper: nil))
+        let expected = Self.viaParserOnly(lines, mapper: nil)
+        // CR LF, blank lines and a trailing newline split lines the same way.
+        for separator in ["\n", "\r\n", "\n\n"] {
+            let (fast, _) = Self.viaPipeline(lines.map { separator == "\n\n" ? $0 + "\n" : $0 }, mapper: nil,
+                                             separator: separator)
+            #expect(fast == expected, "separator \(Array(separator.utf8))")
+        }
     }
 
     @Test func mappedNamesMatchToo() throws {
@@ -79,10 +86,55 @@ import Testing
         ("a.b:1|c", true), ("a.b:12.5|ms", true), ("a:1|g", true), ("a:+1|g", false), ("a:-1|c", false),
         ("a:1|c|@0.1", false), ("a:1|c|#t:v", false), ("a,t=v:1|c", false), ("a:1|s", false), ("a:1:2|d", false),
         (":1|c", false), ("a:|c", false), ("a:1|", false), ("a:1|mss", false), ("é:1|c", false), ("a:1e3|g", false),
+        ("a:1|c\r\n", true), ("a:1|c\n", true), ("a:1|cx", false), ("a:1.2.3|g", false), ("a:.5|g", true),
+        ("a:1234567890123456789|c", true), ("a b:1|c", false), ("a:1 |c", false),
     ])
     func plainLineRecognition(line: String, plain: Bool) {
         let bytes = Array(line.utf8)
-        let result = bytes.withUnsafeBufferPointer { StatsDPlainLine.scan($0, 0, $0.count) }
+        let result = bytes.withUnsafeBufferPointer { StatsDPlainLine.scan($0, 0) }
         #expect((result != nil) == plain)
+        if let result {
+            // The hash computed while scanning is the table's hash of the name.
+            let name = bytes.withUnsafeBufferPointer { StatsDFastTable.hash(UnsafeBufferPointer(rebasing: $0[..<result.nameEnd]), result.type) }
+            #expect(result.hash == name)
+            #expect(result.next == bytes.count)
+            let number = Double(String(decoding: bytes[(result.nameEnd + 1)...].prefix { $0 != 0x7C }, as: UTF8.self))
+            #expect(result.value == number)
+        }
+    }
+
+    /// `scanKnown` (word at a time, no byte checks) agrees with `scan` on every line `scan` takes, whatever the
+    /// name's length and wherever the line ends relative to an eight-byte word and to the buffer's end.
+    @Test func scanKnownAgreesWithScan() {
+        for length in 1...40 {
+            let name = String((0..<length).map { Character(UnicodeScalar(UInt8(97 + $0 % 26))) })
+            for suffix in [":1|c", ":12.5|ms", ":7|g\n", ":3|h\r\n", ":1|d\nnext:1|c"] {
+                for padding in 0..<9 {
+                    let bytes = Array((String(repeating: "\n", count: padding) + name + suffix).utf8)
+                    bytes.withUnsafeBufferPointer { buffer in
+                        let slow = StatsDPlainLine.scan(buffer, padding)
+                        let fast = StatsDPlainLine.scanKnown(buffer, padding)
+                        #expect(slow != nil, "\(name)\(suffix)")
+                        #expect(fast?.hash == slow?.hash && fast?.nameEnd == slow?.nameEnd && fast?.next == slow?.next
+                            && fast?.end == slow?.end && fast?.value == slow?.value && fast?.type == slow?.type,
+                            "\(name)\(suffix) at \(padding)")
+                        let nameHash = StatsDFastTable.hash(
+                            UnsafeBufferPointer(rebasing: buffer[padding..<(padding + length)]), slow?.type ?? .counter)
+                        #expect(slow?.hash == nameHash)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Names that differ only in their last bytes (the common `app.requests.1`, `.2`, ...) spread over the
+    /// table's slots: a hash whose low bits ignored those bytes made every such name probe the same chain.
+    @Test func similarNamesSpreadOverTheSlots() {
+        var slots = Set<UInt64>()
+        for n in 0..<1000 {
+            let name = Array("bench.counter.\(n)".utf8)
+            slots.insert(name.withUnsafeBufferPointer { StatsDFastTable.hash($0, .counter) } & 32767)
+        }
+        #expect(slots.count > 950)
     }
 }

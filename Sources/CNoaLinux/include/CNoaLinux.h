@@ -41,10 +41,13 @@ typedef struct noa_rx_batch noa_rx_batch;
 noa_rx_batch *noa_rx_batch_create(unsigned count, unsigned size, int with_credentials);
 void noa_rx_batch_destroy(noa_rx_batch *batch);
 
-/// Receives up to `count` datagrams from `fd`. Never spins: it tries a non-blocking recvmmsg first and, when
-/// nothing is queued, polls `fd` and `wake_fd` (an eventfd) without a timeout. Returns the number of messages
-/// received (>= 1), 0 when `wake_fd` became readable (stop requested), or -1 with errno set.
-int noa_rx_batch_receive(noa_rx_batch *batch, int fd, int wake_fd);
+/// Receives up to `count` datagrams from `fd`. Never spins: it reads with a non-blocking recvmmsg and, when
+/// nothing is queued, polls `fd` and `wake_fd` (an eventfd) without a timeout. When `wait_us` > 0, each time a
+/// read empties the queue (it returns fewer than `count`) the next call first sleeps `wait_us` microseconds (cut
+/// short by `wake_fd`), so one wake-up drains everything that arrived meanwhile: on a busy socket the wake-ups,
+/// not the copies, are most of a receiver's CPU. Returns the number of messages received (>= 1), 0 when
+/// `wake_fd` became readable (stop requested), or -1 with errno set.
+int noa_rx_batch_receive(noa_rx_batch *batch, int fd, int wake_fd, int wait_us);
 
 /// Message `i` of the last receive: its bytes, length, whether the kernel truncated it (MSG_TRUNC: the datagram
 /// was larger than the buffer), and the sender pid from SCM_CREDENTIALS (-1 when absent).

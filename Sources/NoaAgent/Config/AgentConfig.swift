@@ -149,6 +149,9 @@ public struct StatsDSourceConfig: Sendable, Equatable {
     public var mappingText: String?
     /// The UDP/Unix receive buffer to ask the kernel for.
     public var receiveBufferBytes: Int
+    /// How long a datagram listener waits after emptying its socket before reading again (see
+    /// `StatsDListenerOptions.batchWait`); zero reads as soon as anything arrives.
+    public var batchWait: Duration
     public var maxSeries: Int
     public var maxSeriesPerMetric: Int
     /// Label carrying the sender's systemd unit on the Unix datagram socket (off when nil).
@@ -156,13 +159,15 @@ public struct StatsDSourceConfig: Sendable, Equatable {
 
     public init(
         listen: [StatsDListenAddress] = [.udp(host: "127.0.0.1", port: 8125)], mappingFile: String? = nil,
-        mappingText: String? = nil, receiveBufferBytes: Int = 32 << 20, maxSeries: Int = 100_000,
+        mappingText: String? = nil, receiveBufferBytes: Int = 32 << 20, batchWait: Duration = .milliseconds(2),
+        maxSeries: Int = 100_000,
         maxSeriesPerMetric: Int = 10_000, originUnitLabel: String? = nil
     ) {
         self.listen = listen
         self.mappingFile = mappingFile
         self.mappingText = mappingText
         self.receiveBufferBytes = receiveBufferBytes
+        self.batchWait = batchWait
         self.maxSeries = maxSeries
         self.maxSeriesPerMetric = maxSeriesPerMetric
         self.originUnitLabel = originUnitLabel

@@ -191,7 +191,7 @@ public struct ConfigLoader: Sendable {
 
     private func readStatsD(_ node: YAMLNode, path: String, _ r: NodeReader) -> StatsDSourceConfig? {
         guard let map = r.mapping(node, path: path, allowed: [
-            "type", "listen", "mapping_file", "receive_buffer", "max_series", "max_series_per_metric",
+            "type", "listen", "mapping_file", "receive_buffer", "batch_wait", "max_series", "max_series_per_metric",
             "origin_unit_label",
         ]) else { return nil }
         var config = StatsDSourceConfig()
@@ -225,6 +225,11 @@ public struct ConfigLoader: Sendable {
         }
         if let n = map["receive_buffer"], let size = r.size(n, path: "\(path).receive_buffer") {
             config.receiveBufferBytes = size
+        }
+        if let n = map["batch_wait"], let wait = r.duration(n, path: "\(path).batch_wait") {
+            if wait <= .milliseconds(100) { config.batchWait = wait } else {
+                r.error(n, "\(path).batch_wait must be at most 100ms: the socket holds what arrives meanwhile")
+            }
         }
         for (key, assign) in [("max_series", \StatsDSourceConfig.maxSeries),
                               ("max_series_per_metric", \StatsDSourceConfig.maxSeriesPerMetric)] {

@@ -34,6 +34,7 @@ final class StatsDSource: MetricProducer {
         self.pipeline = pipeline
         var listenerOptions = StatsDListenerOptions()
         listenerOptions.receiveBufferBytes = config.receiveBufferBytes
+        listenerOptions.batchWait = config.batchWait
         var listeners: [any StatsDListener] = []
         for address in config.listen {
             let listener = StatsDListeners.make(id: id, address: address, ingest: pipeline, options: listenerOptions)

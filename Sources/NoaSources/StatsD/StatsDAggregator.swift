@@ -38,7 +38,7 @@ public struct StatsDAggregatorOptions: Sendable {
 /// - DogStatsD tags become labels (names sanitised; a mapping's labels win over tags unless `honor_labels`).
 ///
 /// A series idle longer than its mapping's TTL (0 = forever, the default) is removed at the next `gather`. One lock
-/// is taken per sample; the mapping of each (name, type) is resolved once and cached.
+/// is taken per sample (per run of fast-path lines); the mapping of each (name, type) is resolved once and cached.
 public final class StatsDAggregator: MetricProducer {
     public let id: String
     private let mapper: StatsDMapper
@@ -63,14 +63,31 @@ public final class StatsDAggregator: MetricProducer {
         state.withLock { $0.ingest(sample, extraLabels: extraLabels, now: time, mapper: mapper, options: options) }
     }
 
-    /// The fast path for a plain `name:value|type` line: true when `name` was aggregated before and this value
-    /// went to its series; false when the caller must parse the line and call `ingest(_:extraLabels:fastName:)`.
-    /// `value` must be a finite, non-negative number and `type` not a set.
-    public func ingestFast(name: UnsafeBufferPointer<UInt8>, type: StatsDMetricType, value: Double) -> Bool {
-        let hash = StatsDFastTable.hash(name, type)
+    /// The fast path: aggregates the plain `name:value|type` lines (see `StatsDPlainLine`) of names aggregated
+    /// before, from `start` on, in order, under one lock and with one clock read, and stops at the first line it
+    /// cannot take. Returns where that line starts (`bytes.count` when it took every line); the caller parses that
+    /// line, calls `ingest(_:extraLabels:fastName:)` for it, and comes back for the lines after it. Empty lines
+    /// are skipped.
+    public func ingestPlainLines(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, maxLineLength: Int) -> Int {
         let time = now()
-        let bytes = BorrowedBytes(name)
-        return state.withLock { $0.ingestFast(name: bytes.buffer, hash: hash, type: type, value: value, now: time) }
+        let borrowed = BorrowedBytes(bytes)
+        return state.withLock { state in
+            let b = borrowed.buffer
+            var start = start
+            while start < b.count {
+                if b[start] == 0x0A {
+                    start &+= 1
+                    continue
+                }
+                guard let plain = StatsDPlainLine.scanKnown(b, start), plain.end &- start <= maxLineLength,
+                      state.ingestFast(
+                        name: UnsafeBufferPointer(rebasing: b[start..<plain.nameEnd]), hash: plain.hash,
+                        type: plain.type, value: plain.value, now: time)
+                else { return start }
+                start = plain.next
+            }
+            return start
+        }
     }
 
     /// Aggregates one sample, and registers `fastName` (the raw bytes of its name) for `ingestFast` when the

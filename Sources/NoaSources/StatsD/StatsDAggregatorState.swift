@@ -300,18 +300,21 @@ struct StatsDAggregatorState {
     mutating func ingestFast(
         name: UnsafeBufferPointer<UInt8>, hash: UInt64, type: StatsDMetricType, value: Double, now: Double
     ) -> Bool {
-        guard let entry = fast.lookup(name, type, hash: hash) else { return false }
+        guard let slot = fast.lookup(name, type, hash: hash), let series = slot.series else { return false }
         samples[Self.index(type)] += 1
-        let family = entry.resolution.family
-        let number = value * (entry.resolution.mapped.scale ?? 1)
-        let series = entry.series
-        series.lastUpdate = now
-        switch family.kind {
-        case .counter: series.value += number
-        case .gauge: series.value = number
-        case .histogram, .summary:
-            Self.observe(type == .timer ? number / 1000 : number, weight: 1, series: series, family: family, now: now)
-        case .set: return false  // never registered
+        let number = value * slot.scale
+        series._withUnsafeGuaranteedRef { series in
+            series.lastUpdate = now
+            switch slot.kind {
+            case .counter: series.value += number
+            case .gauge: series.value = number
+            case .histogram, .summary:
+                guard let family = slot.family else { return }
+                family._withUnsafeGuaranteedRef { family in
+                    Self.observe(type == .timer ? number / 1000 : number, weight: 1, series: series, family: family, now: now)
+                }
+            case .set: break  // never registered
+            }
         }
         return true
     }
@@ -323,8 +326,9 @@ struct StatsDAggregatorState {
               sample.sampleRate == 1, sample.type != .set, case .number = sample.value,
               resolution.family.kind != .set
         else { return }
-        fast.insert(StatsDFastTable.Entry(
-            hash: hash, name: Array(name), type: sample.type, resolution: resolution, series: series))
+        fast.insert(
+            name: name, hash: hash, type: sample.type, scale: resolution.mapped.scale ?? 1, series: series,
+            family: resolution.family)
     }
 
     /// Removes series idle longer than their TTL, and families left without series.

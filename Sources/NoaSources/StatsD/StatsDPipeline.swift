@@ -9,7 +9,7 @@ import Synchronization
 /// buffer, not an agent queue, is what absorbs bursts).
 ///
 /// Most traffic is the same few plain lines (`name:value|type`, no rate, no tags) over and over: those take a
-/// fast path that finds the series by the name's bytes (`StatsDPlainLine`, `StatsDAggregator.ingestFast`), and
+/// fast path that finds the series by the name's bytes (`StatsDPlainLine`, `StatsDAggregator.ingestPlainLines`), and
 /// everything else, and the first line of each name, goes through the full parser.
 ///
 /// Events and service checks are counted, and sent as log records to the log sinks wired to the source. They are
@@ -44,6 +44,11 @@ public final class StatsDPipeline: StatsDIngest, MetricProducer {
         let bytes = payload.assumingMemoryBound(to: UInt8.self)
         var start = 0
         while start < bytes.count {
+            if extra.isEmpty {
+                // Every plain line of a known name from here on, under one lock; stops at the first other line.
+                start = aggregator.ingestPlainLines(bytes, from: start, maxLineLength: parser.maxLineLength)
+                if start >= bytes.count { return }
+            }
             var end = start
             while end < bytes.count && bytes[end] != 0x0A { end += 1 }
             let next = end + 1
@@ -53,17 +58,17 @@ public final class StatsDPipeline: StatsDIngest, MetricProducer {
         }
     }
 
-    /// One line: the fast path when it is a plain `name:value|type` whose name was seen before, else the parser.
+    /// One line the fast path did not take: parsed, and when it is a plain `name:value|type` line, its name
+    /// registered for the fast path.
     private func ingestLine(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, extra: [Label]) {
         let line = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<end])
-        guard extra.isEmpty, end - start <= parser.maxLineLength,
-              let plain = StatsDPlainLine.scan(bytes, start, end)
+        let lineBytes = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        guard extra.isEmpty, end - start <= parser.maxLineLength, let plain = StatsDPlainLine.scan(lineBytes, 0)
         else {
             parser.parse(line) { handle($0, extra: extra) }
             return
         }
-        let name = UnsafeBufferPointer(rebasing: bytes[start..<plain.nameEnd])
-        if aggregator.ingestFast(name: name, type: plain.type, value: plain.value) { return }
+        let name = UnsafeBufferPointer(rebasing: lineBytes[0..<plain.nameEnd])
         parser.parse(line) { result in
             if case .metric(let sample) = result {
                 aggregator.ingest(sample, extraLabels: [], fastName: name)
@@ -107,46 +112,147 @@ public final class StatsDPipeline: StatsDIngest, MetricProducer {
 
 /// Recognises the plainest StatsD line, `name:value|type`: a name of printable ASCII with no tag syntax of any
 /// style (`,` `#` `[` `]` `=` `@` `|`), one unsigned decimal value, and a type of `c`, `g`, `ms`, `h` or `d` ending
-/// the line. Anything else (rates, DogStatsD sections, signed gauge deltas, sets, several values) is left to the
-/// full parser, so the fast path never has to decide anything the parser decides.
+/// the line (at a newline, a CR LF, or the end of the datagram). Anything else (rates, DogStatsD sections, signed
+/// gauge deltas, sets, several values) is left to the full parser, so the fast path never has to decide anything
+/// the parser decides. One pass reads the line and the value; the name is hashed for `StatsDFastTable` a word at a time.
 struct StatsDPlainLine {
     var nameEnd: Int
     var type: StatsDMetricType
     var value: Double
+    /// `StatsDFastTable.hash` of the name and type.
+    var hash: UInt64
+    /// Where the line ends, before its newline (or CR LF).
+    var end: Int
+    /// Where the next line starts.
+    var next: Int
 
-    static func scan(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> StatsDPlainLine? {
+    /// Printable ASCII but `,` `#` `:` `=` (bits of 0x00-0x3F) and `@` `[` `]` `|` (0x40-0x7F).
+    private static let nameBytesLow: UInt64 = 0xdbff_eff6_0000_0000
+    private static let nameBytesHigh: UInt64 = 0x6fff_ffff_d7ff_fffe
+
+    @inline(__always)
+    static func scan(_ b: UnsafeBufferPointer<UInt8>, _ start: Int) -> StatsDPlainLine? {
+        let count = b.count
         var i = start
-        while i < end {
+        while i < count {
             let c = b[i]
-            if c == 0x3A { break }  // ':'
-            guard c > 0x20, c < 0x7F, c != 0x2C, c != 0x23, c != 0x5B, c != 0x5D, c != 0x3D, c != 0x40, c != 0x7C
-            else { return nil }
-            i += 1
-        }
-        guard i > start, i < end else { return nil }
-        let nameEnd = i
-        let valueStart = i + 1
-        var j = valueStart
-        while j < end, (b[j] >= 0x30 && b[j] <= 0x39) || b[j] == 0x2E { j += 1 }
-        guard j > valueStart, j < end, b[j] == 0x7C else { return nil }  // '|'
-        let typeStart = j + 1
-        let type: StatsDMetricType
-        switch end - typeStart {
-        case 1:
-            switch b[typeStart] {
-            case 0x63: type = .counter  // c
-            case 0x67: type = .gauge  // g
-            case 0x68: type = .histogram  // h
-            case 0x64: type = .distribution  // d
-            default: return nil
+            let allowed = c < 64 ? (nameBytesLow >> UInt64(c)) & 1 : c < 128 ? (nameBytesHigh >> UInt64(c &- 64)) & 1 : 0
+            if allowed != 0 {
+                i &+= 1
+            } else if c == 0x3A {  // ':'
+                break
+            } else {
+                return nil
             }
-        case 2:
-            guard b[typeStart] == 0x6D, b[typeStart + 1] == 0x73 else { return nil }  // ms
+        }
+        guard i > start, i < count else { return nil }
+        return rest(b, start, nameEnd: i, nameHash: StatsDFastTable.nameHash(UnsafeRawPointer(b.baseAddress! + start), i &- start))
+    }
+
+    /// `scan` for the fast path, where the name is looked up among names `scan` accepted before: it only finds
+    /// the `:` (eight bytes at a time) and hashes the name on the way, without checking its bytes one by one,
+    /// since a name with any byte `scan` refuses is never in the table and so never matches. The value, type and
+    /// line end are read exactly as `scan` reads them.
+    @inline(__always)
+    static func scanKnown(_ b: UnsafeBufferPointer<UInt8>, _ start: Int) -> StatsDPlainLine? {
+        guard let pointer = b.baseAddress else { return nil }
+        let base = UnsafeRawPointer(pointer)
+        let count = b.count
+        var i = start
+        var h = StatsDFastTable.hashSeed
+        var nameEnd = -1
+        while i &+ 8 <= count {
+            let word = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let x = word ^ 0x3A3A_3A3A_3A3A_3A3A  // a zero byte where the word has ':'
+            let found = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+            if found != 0 {
+                let k = found.trailingZeroBitCount >> 3  // the first ':' (later bits may be false hits)
+                if k > 0 { h = StatsDFastTable.mix(h, word & ((1 << UInt64(k &* 8)) &- 1)) }
+                nameEnd = i &+ k
+                break
+            }
+            h = StatsDFastTable.mix(h, word)
+            i &+= 8
+        }
+        if nameEnd < 0 {
+            var word: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < count {
+                let c = pointer[i]
+                if c == 0x3A { break }
+                word |= UInt64(c) << shift
+                shift &+= 8
+                i &+= 1
+            }
+            guard i < count else { return nil }
+            if shift > 0 { h = StatsDFastTable.mix(h, word) }
+            nameEnd = i
+        }
+        guard nameEnd > start else { return nil }
+        return rest(b, start, nameEnd: nameEnd, nameHash: h ^ UInt64(truncatingIfNeeded: nameEnd &- start))
+    }
+
+    /// The value, type and line end after the name's `:` at `nameEnd`.
+    @inline(__always)
+    private static func rest(
+        _ b: UnsafeBufferPointer<UInt8>, _ start: Int, nameEnd: Int, nameHash h: UInt64
+    ) -> StatsDPlainLine? {
+        let count = b.count
+        var i = nameEnd
+        let valueStart = i &+ 1
+        i = valueStart
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var sawDot = false
+        while i < count {
+            let c = b[i]
+            let digit = c &- 0x30
+            if digit < 10 {
+                mantissa = mantissa &* 10 &+ UInt64(digit)
+                digits &+= 1
+            } else if c == 0x2E && !sawDot {  // '.'
+                sawDot = true
+            } else {
+                break
+            }
+            i &+= 1
+        }
+        guard digits > 0, i < count, b[i] == 0x7C else { return nil }  // '|'
+        let valueEnd = i
+        let typeStart = i &+ 1
+        guard typeStart < count else { return nil }
+        let type: StatsDMetricType
+        var end = typeStart &+ 1
+        switch b[typeStart] {
+        case 0x63: type = .counter  // c
+        case 0x67: type = .gauge  // g
+        case 0x68: type = .histogram  // h
+        case 0x64: type = .distribution  // d
+        case 0x6D:  // ms
+            guard end < count, b[end] == 0x73 else { return nil }
             type = .timer
-        default:
+            end &+= 1
+        default: return nil
+        }
+        let next: Int
+        if end == count {
+            next = count
+        } else if b[end] == 0x0A {
+            next = end &+ 1
+        } else if b[end] == 0x0D, end &+ 1 == count || b[end &+ 1] == 0x0A {
+            next = min(end &+ 2, count)
+        } else {
             return nil
         }
-        guard let value = StatsDParser.number(b, valueStart, j), value.isFinite else { return nil }
-        return StatsDPlainLine(nameEnd: nameEnd, type: type, value: value)
+        let value: Double
+        if !sawDot && digits <= 15 {
+            value = Double(mantissa)
+        } else {
+            guard let parsed = StatsDParser.number(b, valueStart, valueEnd), parsed.isFinite else { return nil }
+            value = parsed
+        }
+        return StatsDPlainLine(
+            nameEnd: nameEnd, type: type, value: value, hash: StatsDFastTable.finish(h, type), end: end,
+            next: next)
     }
 }

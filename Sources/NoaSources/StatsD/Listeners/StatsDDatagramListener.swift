@@ -91,8 +91,11 @@ public final class StatsDDatagramListener: StatsDListener {
             throw failure("allocating receive buffers", ENOMEM)
         }
         let batchBox = BatchPointer(batch)
+        let waitMicroseconds = granted >= options.batchWaitMinimumBuffer ? Self.microseconds(options.batchWait) : 0
         let started = ListenerThread.start(name: "statsd-\(address.transport.rawValue)") { [self] in
-            self.receiveLoop(fd: fd, wakeFD: wakeFD, batch: batchBox.pointer, withCredentials: withCredentials)
+            self.receiveLoop(
+                fd: fd, wakeFD: wakeFD, batch: batchBox.pointer, withCredentials: withCredentials,
+                waitMicroseconds: waitMicroseconds)
             noa_rx_batch_destroy(batchBox.pointer)
         }
         guard let thread = started else {
@@ -130,10 +133,18 @@ public final class StatsDDatagramListener: StatsDListener {
         init(_ pointer: OpaquePointer) { self.pointer = pointer }
     }
 
-    private func receiveLoop(fd: Int32, wakeFD: Int32, batch: OpaquePointer, withCredentials: Bool) {
+    private static func microseconds(_ duration: Duration) -> Int32 {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0, attoseconds >= 0 else { return 0 }
+        return Int32(clamping: seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
+    }
+
+    private func receiveLoop(
+        fd: Int32, wakeFD: Int32, batch: OpaquePointer, withCredentials: Bool, waitMicroseconds: Int32
+    ) {
         let transport = address.transport
         while !stopping.load(ordering: .acquiring) {
-            let count = noa_rx_batch_receive(batch, fd, wakeFD)
+            let count = noa_rx_batch_receive(batch, fd, wakeFD, waitMicroseconds)
             if count == 0 { return }
             if count < 0 {
                 let code = errno
