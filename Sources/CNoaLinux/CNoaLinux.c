@@ -116,6 +116,8 @@ struct noa_rx_batch {
     unsigned count, size, control_size;
     int received;
     int drained;  /* the last read was short: the queue was empty, poll before reading again */
+    int pause_us;  /* the current pause, adapted between 100 us and the caller's longest */
+    size_t cycle_bytes;  /* what the reads since the last pause took off the queue, with a per-datagram overhead */
     struct mmsghdr *messages;
     struct iovec *iovecs;
     unsigned char *buffers;
@@ -164,15 +166,22 @@ static int noa_rx_try(noa_rx_batch *b, int fd) {
     return recvmmsg(fd, b->messages, b->count, MSG_DONTWAIT, NULL);
 }
 
-int noa_rx_batch_receive(noa_rx_batch *b, int fd, int wake_fd, int wait_us) {
+int noa_rx_batch_receive(noa_rx_batch *b, int fd, int wake_fd, int wait_us, size_t budget) {
     b->received = 0;
     for (;;) {
         if (b->drained && wait_us > 0) {
             /* The queue was just emptied: pause, so that the next read finds a burst rather than one datagram,
                and read without polling first. On a busy socket this is the only wake-up per pause; the eventfd
-               still ends the pause at once on stop. */
+               still ends the pause at once on stop. The pause halves when the last cycle took more than
+               `budget` off the queue (the socket must hold what arrives during a pause) and doubles back towards
+               `wait_us` when it took less than a quarter of it. */
+            if (b->pause_us <= 0 || b->pause_us > wait_us) b->pause_us = wait_us;
+            if (b->cycle_bytes > budget && b->pause_us > 100) b->pause_us /= 2;
+            else if (b->cycle_bytes < budget / 4 && b->pause_us < wait_us)
+                b->pause_us = b->pause_us * 2 < wait_us ? b->pause_us * 2 : wait_us;
+            b->cycle_bytes = 0;
             struct pollfd wake = {.fd = wake_fd, .events = POLLIN};
-            struct timespec pause = {.tv_sec = wait_us / 1000000, .tv_nsec = (long)(wait_us % 1000000) * 1000};
+            struct timespec pause = {.tv_sec = b->pause_us / 1000000, .tv_nsec = (long)(b->pause_us % 1000000) * 1000};
             if (ppoll(&wake, 1, &pause, NULL) > 0) return 0;
             b->drained = 0;
         }
@@ -181,6 +190,7 @@ int noa_rx_batch_receive(noa_rx_batch *b, int fd, int wake_fd, int wait_us) {
             if (n > 0) {
                 b->received = n;
                 b->drained = (unsigned)n < b->count;
+                for (int i = 0; i < n; i++) b->cycle_bytes += b->messages[i].msg_len + 1024;
                 return n;
             }
             if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return -1;

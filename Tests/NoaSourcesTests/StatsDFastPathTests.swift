@@ -137,4 +137,24 @@ import Testing
         }
         #expect(slots.count > 950)
     }
+
+    /// The table grows from a few slots as names arrive, finds every name it took across the growths, and stops
+    /// taking names at half its largest size (those names keep the regular path).
+    @Test func tableGrowsAndKeepsEveryName() {
+        var table = StatsDFastTable(capacity: 100)  // at most 256 slots: 128 names
+        let family = StatsDFamily(name: "f_total", baseName: "f", kind: .counter, help: "h", observer: .histogram(buckets: [1]))
+        let series = StatsDSeries(labels: [], ttl: 0, now: 0)
+        func withName<R>(_ n: Int, _ body: (UnsafeBufferPointer<UInt8>, UInt64) -> R) -> R {
+            Array("app.requests.\(n)".utf8).withUnsafeBufferPointer { body($0, StatsDFastTable.hash($0, .counter)) }
+        }
+        for n in 0..<300 {
+            withName(n) { table.insert(name: $0, hash: $1, type: .counter, scale: 1, series: series, family: family) }
+        }
+        #expect(table.count == 128)
+        let found = (0..<300).filter { n in withName(n) { table.lookup($0, .counter, hash: $1) != nil } }
+        #expect(found == Array(0..<128))
+        #expect(withName(5) { name, _ in table.lookup(name, .gauge, hash: StatsDFastTable.hash(name, .gauge)) } == nil)
+        table.removeAll()
+        #expect(withName(5) { table.lookup($0, .counter, hash: $1) } == nil)
+    }
 }

@@ -3,6 +3,7 @@
 #ifndef C_NOA_LINUX_H
 #define C_NOA_LINUX_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /// The fields of `struct timex` that node_exporter's timex collector reports, from adjtimex(2) with modes = 0.
@@ -43,11 +44,13 @@ void noa_rx_batch_destroy(noa_rx_batch *batch);
 
 /// Receives up to `count` datagrams from `fd`. Never spins: it reads with a non-blocking recvmmsg and, when
 /// nothing is queued, polls `fd` and `wake_fd` (an eventfd) without a timeout. When `wait_us` > 0, each time a
-/// read empties the queue (it returns fewer than `count`) the next call first sleeps `wait_us` microseconds (cut
-/// short by `wake_fd`), so one wake-up drains everything that arrived meanwhile: on a busy socket the wake-ups,
-/// not the copies, are most of a receiver's CPU. Returns the number of messages received (>= 1), 0 when
-/// `wake_fd` became readable (stop requested), or -1 with errno set.
-int noa_rx_batch_receive(noa_rx_batch *batch, int fd, int wake_fd, int wait_us);
+/// read empties the queue (it returns fewer than `count`) the next call first pauses (cut short by `wake_fd`),
+/// so one wake-up drains everything that arrived meanwhile: on a busy socket the wake-ups, not the copies, are
+/// most of a receiver's CPU. The pause is at most `wait_us` microseconds and is halved while a cycle takes more
+/// than `budget` bytes (datagram lengths plus 1 KiB each for the kernel's overhead) off the queue, so that the
+/// socket's receive buffer holds what arrives during a pause. Returns the number of messages received (>= 1),
+/// 0 when `wake_fd` became readable (stop requested), or -1 with errno set.
+int noa_rx_batch_receive(noa_rx_batch *batch, int fd, int wake_fd, int wait_us, size_t budget);
 
 /// Message `i` of the last receive: its bytes, length, whether the kernel truncated it (MSG_TRUNC: the datagram
 /// was larger than the buffer), and the sender pid from SCM_CREDENTIALS (-1 when absent).

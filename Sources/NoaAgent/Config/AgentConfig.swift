@@ -159,7 +159,7 @@ public struct StatsDSourceConfig: Sendable, Equatable {
 
     public init(
         listen: [StatsDListenAddress] = [.udp(host: "127.0.0.1", port: 8125)], mappingFile: String? = nil,
-        mappingText: String? = nil, receiveBufferBytes: Int = 32 << 20, batchWait: Duration = .milliseconds(2),
+        mappingText: String? = nil, receiveBufferBytes: Int = 32 << 20, batchWait: Duration = .milliseconds(10),
         maxSeries: Int = 100_000,
         maxSeriesPerMetric: Int = 10_000, originUnitLabel: String? = nil
     ) {

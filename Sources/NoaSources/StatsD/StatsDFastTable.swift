@@ -31,13 +31,19 @@ struct StatsDFastTable {
     private var names: [UInt8] = []
     private var owners: [AnyObject] = []
     private var mask: Int
+    /// The most slots the table grows to: twice the capacity, as a power of two.
+    private let maxSlots: Int
     private(set) var count = 0
 
+    /// The table starts small and doubles as names arrive: a few hundred names then sit in a few kilobytes
+    /// that stay in the cache, where slots sized for the full capacity (megabytes) made nearly every probe a
+    /// cache miss after the receive thread's pauses.
     init(capacity: Int) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        slots = Array(repeating: Slot(), count: size)
-        mask = size - 1
+        maxSlots = size
+        slots = Array(repeating: Slot(), count: 16)
+        mask = 15
     }
 
     /// A hash of the name bytes eight at a time (a multiply-xorshift per word), mixed with the type: the names are
@@ -115,8 +121,12 @@ struct StatsDFastTable {
         name: UnsafeBufferPointer<UInt8>, hash: UInt64, type: StatsDMetricType, scale: Double,
         series: StatsDSeries, family: StatsDFamily
     ) {
-        guard !name.isEmpty, count * 2 < slots.count, names.count + name.count < Int(Int32.max) else { return }
+        guard !name.isEmpty, names.count + name.count < Int(Int32.max) else { return }
         if lookup(name, type, hash: hash) != nil { return }
+        if (count + 1) * 2 > slots.count {
+            guard slots.count < maxSlots else { return }
+            grow()
+        }
         var i = Int(truncatingIfNeeded: hash) & mask
         while slots[i].nameCount >= 0 { i = (i &+ 1) & mask }
         slots[i] = Slot(
@@ -126,6 +136,18 @@ struct StatsDFastTable {
         owners.append(series)
         owners.append(family)
         count += 1
+    }
+
+    /// Doubles the slots and places every entry again (names and owners stay where they are).
+    private mutating func grow() {
+        let old = slots
+        slots = Array(repeating: Slot(), count: old.count * 2)
+        mask = slots.count - 1
+        for slot in old where slot.nameCount >= 0 {
+            var i = Int(truncatingIfNeeded: slot.hash) & mask
+            while slots[i].nameCount >= 0 { i = (i &+ 1) & mask }
+            slots[i] = slot
+        }
     }
 
     mutating func removeAll() {

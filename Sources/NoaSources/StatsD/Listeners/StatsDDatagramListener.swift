@@ -92,10 +92,12 @@ public final class StatsDDatagramListener: StatsDListener {
         }
         let batchBox = BatchPointer(batch)
         let waitMicroseconds = granted >= options.batchWaitMinimumBuffer ? Self.microseconds(options.batchWait) : 0
+        // A pause may let a quarter of the buffer fill (the kernel reports twice the usable size).
+        let pauseBudget = max(0, Int(granted)) / 8
         let started = ListenerThread.start(name: "statsd-\(address.transport.rawValue)") { [self] in
             self.receiveLoop(
                 fd: fd, wakeFD: wakeFD, batch: batchBox.pointer, withCredentials: withCredentials,
-                waitMicroseconds: waitMicroseconds)
+                waitMicroseconds: waitMicroseconds, pauseBudget: pauseBudget)
             noa_rx_batch_destroy(batchBox.pointer)
         }
         guard let thread = started else {
@@ -140,11 +142,12 @@ public final class StatsDDatagramListener: StatsDListener {
     }
 
     private func receiveLoop(
-        fd: Int32, wakeFD: Int32, batch: OpaquePointer, withCredentials: Bool, waitMicroseconds: Int32
+        fd: Int32, wakeFD: Int32, batch: OpaquePointer, withCredentials: Bool, waitMicroseconds: Int32,
+        pauseBudget: Int
     ) {
         let transport = address.transport
         while !stopping.load(ordering: .acquiring) {
-            let count = noa_rx_batch_receive(batch, fd, wakeFD, waitMicroseconds)
+            let count = noa_rx_batch_receive(batch, fd, wakeFD, waitMicroseconds, pauseBudget)
             if count == 0 { return }
             if count < 0 {
                 let code = errno

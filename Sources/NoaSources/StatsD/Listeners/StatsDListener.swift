@@ -19,13 +19,15 @@ public struct StatsDListenerOptions: Sendable {
     public var receiveBufferBytes: Int = 32 << 20
     /// Datagrams per recvmmsg call.
     public var batchSize: Int = 64
-    /// After a datagram wakes the receive thread, how long it waits for more before reading, so that one
-    /// wake-up drains a whole burst: on loopback the wake-ups cost more CPU than the copies (the bare recvmmsg
-    /// loop of bench/udp_count.c spends about half as much per line with a 3 ms wait at 20 lines per datagram,
-    /// and a quarter at 1 line per datagram). StatsD is aggregated over scrape intervals of seconds, so the
-    /// added delay is invisible. Used only when the kernel grants a receive buffer of at least
-    /// `batchWaitMinimumBuffer` bytes, which holds the datagrams that arrive meanwhile; zero turns it off.
-    public var batchWait: Duration = .milliseconds(2)
+    /// The longest pause of a datagram listener after it has emptied its socket, before it reads again, so that
+    /// one wake-up drains a whole burst: on loopback the wake-ups (a timer or a wake-up IPI, each a VM exit on a
+    /// virtual machine) cost more CPU than the copies. The bare recvmmsg loop of bench/udp_count.c spends about
+    /// half as much per line with a 3 ms pause at 20 lines per datagram, and a quarter at 1 line per datagram.
+    /// The pause is halved while the datagrams taken per cycle would fill more than a quarter of the receive
+    /// buffer, so a flood shortens it before the socket could overflow. StatsD is aggregated over scrape intervals
+    /// of seconds, so the added delay is invisible. Used only when the kernel grants a receive buffer of at least
+    /// `batchWaitMinimumBuffer` bytes; zero turns it off.
+    public var batchWait: Duration = .milliseconds(10)
     /// The smallest granted receive buffer (as getsockopt reports it) with which `batchWait` is used.
     public var batchWaitMinimumBuffer: Int = 4 << 20
     /// Buffer per datagram; larger datagrams are dropped and counted as truncated (UDP's maximum fits).
