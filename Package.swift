@@ -27,11 +27,9 @@ let package = Package(
         .systemLibrary(name: "CDeflate", path: "Sources/CDeflate"),
         // Linux calls Swift's Glibc module lacks (adjtimex; later recvmmsg), compiled against the real headers.
         .target(name: "CNoaLinux"),
-        // libsystemd's sd_journal API (libsystemd-dev): the journald source's reader.
-        .systemLibrary(
-            name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd",
-            providers: [.apt(["libsystemd-dev"])]
-        ),
+        // libsystemd's sd_journal API (headers from libsystemd-dev), loaded with dlopen by the journal reader
+        // child only (see Sources/CSystemd/include/CSystemd.h).
+        .target(name: "CSystemd", linkerSettings: [.linkedLibrary("dl")]),
         .target(
             name: "NoaCore",
             dependencies: [.product(name: "Logging", package: "swift-log")]
@@ -120,11 +118,15 @@ let package = Package(
             // packed (DT_RELR, glibc >= 2.36: 1.3 MB of .rela.dyn become 11 KB that the loader reads at start),
             // and without --export-dynamic, which the driver adds and which put 2 MB of symbol tables that
             // nothing looks up into the file (and, by the kernel's fault-around, into memory). Together: about
-            // 3.7 MB less RSS for the host-metrics agent (bench/scrape_cost.py).
+            // 3.7 MB less RSS for the host-metrics agent (bench/scrape_cost.py). And the functions the agent runs
+            // are laid out together (packaging/symbol-order.sh says why; it takes effect when every function has
+            // its own section, which `make release` asks for).
             linkerSettings: [
                 .unsafeFlags([
                     "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
                     "-Xlinker", "--no-export-dynamic",
+                    "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/packaging/noa-agent.order",
+                    "-Xlinker", "--no-warn-symbol-ordering",
                 ]),
             ]
         ),

@@ -13,6 +13,8 @@ public enum JournalError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidCursor(String, errno: Int32)
     /// Any other libsystemd call that failed, by name.
     case call(String, errno: Int32)
+    /// libsystemd.so.0 could not be loaded (it is loaded on first use, see CSystemd.h): dlopen's reason.
+    case libraryMissing(String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum JournalError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidMatch(let match, let code): return "invalid journal match '\(match)': \(JournalError.describe(code))"
         case .invalidCursor(let cursor, let code): return "invalid journal cursor '\(cursor)': \(JournalError.describe(code))"
         case .call(let name, let code): return "\(name) failed: \(JournalError.describe(code))"
+        case .libraryMissing(let reason): return "cannot load libsystemd (install libsystemd0): \(reason)"
         }
     }
 

@@ -48,13 +48,13 @@ public struct JournalFilter: Sendable, Equatable {
     func apply(to journal: OpaquePointer) throws(JournalError) {
         for group in groups {
             for (index, term) in group.enumerated() {
-                if index > 0 { try check(sd_journal_add_disjunction(journal), "sd_journal_add_disjunction") }
+                if index > 0 { try check(noa_sd_journal_add_disjunction(journal), "sd_journal_add_disjunction") }
                 for match in term {
-                    let r = match.withCString { sd_journal_add_match(journal, $0, 0) }
+                    let r = match.withCString { noa_sd_journal_add_match(journal, $0, 0) }
                     if r < 0 { throw .invalidMatch(match, errno: -r) }
                 }
             }
-            try check(sd_journal_add_conjunction(journal), "sd_journal_add_conjunction")
+            try check(noa_sd_journal_add_conjunction(journal), "sd_journal_add_conjunction")
         }
     }
 }

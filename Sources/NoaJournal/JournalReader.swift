@@ -35,13 +35,14 @@ public final class JournalReader {
     /// Opens the journal and installs `filter`. The data threshold is set to 0 so that large fields are returned
     /// whole, not cut at libsystemd's default 64 KiB.
     public init(source: JournalSource = .system, filter: JournalFilter = JournalFilter()) throws(JournalError) {
+        if let reason = noa_sd_load_error() { throw .libraryMissing(String(cString: reason)) }
         var handle: OpaquePointer?
         let r: Int32
         switch source {
         case .system:
-            r = sd_journal_open(&handle, Int32(SD_JOURNAL_LOCAL_ONLY))
+            r = noa_sd_journal_open(&handle, Int32(SD_JOURNAL_LOCAL_ONLY))
         case .directory(let path):
-            r = sd_journal_open_directory(&handle, path, 0)
+            r = noa_sd_journal_open_directory(&handle, path, 0)
         }
         guard r >= 0, let handle else {
             if case .directory(let path) = source { throw .open(directory: path, errno: -r) }
@@ -49,11 +50,11 @@ public final class JournalReader {
         }
         // From here a throw still runs deinit (every stored property is set), which closes the journal.
         journal = handle
-        try check(sd_journal_set_data_threshold(handle, 0), "sd_journal_set_data_threshold")
+        try check(noa_sd_journal_set_data_threshold(handle, 0), "sd_journal_set_data_threshold")
         try filter.apply(to: handle)
     }
 
-    deinit { sd_journal_close(journal) }
+    deinit { noa_sd_journal_close(journal) }
 
     /// Positions the reader so that the next `next()` yields the first entry to read.
     ///
@@ -69,20 +70,20 @@ public final class JournalReader {
         cursorToSkip = nil
         switch position {
         case .head:
-            try check(sd_journal_seek_head(journal), "sd_journal_seek_head")
+            try check(noa_sd_journal_seek_head(journal), "sd_journal_seek_head")
             return .head
         case .tail:
-            try check(sd_journal_seek_tail(journal), "sd_journal_seek_tail")
-            let r = sd_journal_previous(journal)
+            try check(noa_sd_journal_seek_tail(journal), "sd_journal_seek_tail")
+            let r = noa_sd_journal_previous(journal)
             try check(r, "sd_journal_previous")
             if r == 0 {
                 // Nothing matches yet: reading from the head later yields exactly what was written after now.
-                try check(sd_journal_seek_head(journal), "sd_journal_seek_head")
+                try check(noa_sd_journal_seek_head(journal), "sd_journal_seek_head")
                 return .head
             }
             return .after(cursor: try cursor())
         case .after(let cursor):
-            let r = sd_journal_seek_cursor(journal, cursor)
+            let r = noa_sd_journal_seek_cursor(journal, cursor)
             if r < 0 { throw .invalidCursor(cursor, errno: -r) }
             cursorToSkip = cursor
             return position
@@ -91,14 +92,14 @@ public final class JournalReader {
 
     /// Moves to the next entry. Returns false at the end (for now: `wait` and call again to follow).
     public func next() throws(JournalError) -> Bool {
-        var r = sd_journal_next(journal)
+        var r = noa_sd_journal_next(journal)
         try check(r, "sd_journal_next")
         if r > 0, let skip = cursorToSkip {
             cursorToSkip = nil
-            let same = sd_journal_test_cursor(journal, skip)
+            let same = noa_sd_journal_test_cursor(journal, skip)
             try check(same, "sd_journal_test_cursor")
             if same > 0 {
-                r = sd_journal_next(journal)
+                r = noa_sd_journal_next(journal)
                 try check(r, "sd_journal_next")
             }
         }
@@ -108,7 +109,7 @@ public final class JournalReader {
     /// Waits up to `timeoutMicroseconds` (nil: forever) for the journal to change. It follows rotation, new files
     /// and new boots itself (inotify on the journal directories).
     public func wait(timeoutMicroseconds: UInt64?) throws(JournalError) -> JournalWaitResult {
-        let r = sd_journal_wait(journal, timeoutMicroseconds ?? UInt64.max)
+        let r = noa_sd_journal_wait(journal, timeoutMicroseconds ?? UInt64.max)
         try check(r, "sd_journal_wait")
         switch r {
         case Int32(SD_JOURNAL_APPEND): return .appended
@@ -120,7 +121,7 @@ public final class JournalReader {
     /// The current entry's cursor.
     public func cursor() throws(JournalError) -> String {
         var text: UnsafeMutablePointer<CChar>?
-        try check(sd_journal_get_cursor(journal, &text), "sd_journal_get_cursor")
+        try check(noa_sd_journal_get_cursor(journal, &text), "sd_journal_get_cursor")
         guard let text else { throw .call("sd_journal_get_cursor", errno: EINVAL) }
         defer { free(text) }
         return String(cString: text)
@@ -129,7 +130,7 @@ public final class JournalReader {
     /// The current entry's realtime timestamp (µs since the epoch).
     public func realtime() throws(JournalError) -> UInt64 {
         var value: UInt64 = 0
-        try check(sd_journal_get_realtime_usec(journal, &value), "sd_journal_get_realtime_usec")
+        try check(noa_sd_journal_get_realtime_usec(journal, &value), "sd_journal_get_realtime_usec")
         return value
     }
 
@@ -137,7 +138,7 @@ public final class JournalReader {
     public func monotonic() throws(JournalError) -> (UInt64, JournalID128) {
         var value: UInt64 = 0
         var boot = sd_id128_t()
-        try check(sd_journal_get_monotonic_usec(journal, &value, &boot), "sd_journal_get_monotonic_usec")
+        try check(noa_sd_journal_get_monotonic_usec(journal, &value, &boot), "sd_journal_get_monotonic_usec")
         return (value, JournalID128(bytes: boot))
     }
 
@@ -146,11 +147,11 @@ public final class JournalReader {
     /// buffers are libsystemd's and valid only during the call. Fields libsystemd can't decompress are skipped
     /// (`enumerate_available_data`), as journalctl does, rather than failing the whole entry.
     public func forEachField(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) throws(JournalError) {
-        sd_journal_restart_data(journal)
+        noa_sd_journal_restart_data(journal)
         var data: UnsafeRawPointer?
         var length = 0
         while true {
-            let r = sd_journal_enumerate_available_data(journal, &data, &length)
+            let r = noa_sd_journal_enumerate_available_data(journal, &data, &length)
             try check(r, "sd_journal_enumerate_available_data")
             guard r > 0 else { return }
             guard let data else { continue }
