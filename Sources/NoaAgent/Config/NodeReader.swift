@@ -1,3 +1,4 @@
+import NoaCore
 import NoaYAML
 
 /// Reads the agent's config: the shared YAML primitives, plus component names, types and the config's own value
@@ -51,10 +52,10 @@ final class NodeReader: YAMLReader {
     func regex(_ node: YAMLNode, path: String) -> String? {
         guard let text = string(node, path: path) else { return nil }
         do {
-            _ = try Regex(text)
+            _ = try PosixRegex(text)
             return text
         } catch {
-            self.error(node, "\(path): '\(text)' is not a valid regular expression")
+            self.error(node, "\(path): \(error)")
             return nil
         }
     }

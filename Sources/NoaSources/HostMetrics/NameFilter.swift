@@ -1,14 +1,15 @@
+import NoaCore
 import Synchronization
 
 /// A node_exporter-style exclude filter on names (devices, mount points, filesystem types, netstat fields).
 ///
-/// The pattern is compiled once, and each distinct name is matched once and remembered, because Swift `Regex`
-/// costs microseconds per match and the same few names come back every scrape. Like Go's `MatchString`, a name
+/// The pattern (a `PosixRegex`) is compiled once, and each distinct name is matched once and remembered, since
+/// the same few names come back every scrape. Like Go's `MatchString`, a name
 /// is excluded when the pattern matches anywhere in it (patterns anchor themselves with `^...$`). The memo is
 /// cleared when it grows past `memoLimit`, so hosts that churn through names (veth pairs) cannot grow it forever.
 public final class NameFilter: Sendable {
     private struct State {
-        var regex: Regex<AnyRegexOutput>?
+        var regex: PosixRegex?
         var memo: [String: Bool] = [:]
     }
 
@@ -30,7 +31,7 @@ public final class NameFilter: Sendable {
         }
         self.pattern = pattern
         do {
-            let regex = try Regex(pattern)
+            let regex = try PosixRegex(pattern)
             self.compileError = nil
             self.state = Mutex(State(regex: regex))
         } catch {
@@ -49,7 +50,7 @@ public final class NameFilter: Sendable {
         state.withLock { state in
             guard let regex = state.regex else { return false }
             if let known = state.memo[name] { return known }
-            let excluded = (try? regex.firstMatch(in: name)) != nil
+            let excluded = regex.matches(name)
             if state.memo.count >= memoLimit { state.memo.removeAll(keepingCapacity: true) }
             state.memo[name] = excluded
             return excluded

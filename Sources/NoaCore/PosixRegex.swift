@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A regular expression for the exclude filters of the host collectors and their config checks: libc's POSIX
+/// extended regular expressions (regcomp/regexec, no captures), with RE2's `\d \D \s \S \w \W` classes turned into
+/// bracket expressions first, so node_exporter's default patterns (RE2 syntax, e.g. `nvme\d+n\d+p`) work as they
+/// are. Swift's `Regex` did the same job, but its engine is about 0.9 MB of code that the agent ran once per
+/// pattern and then kept resident (issue 2: resident memory), and it costs microseconds per match.
+///
+/// What ERE lacks (`(?i)`, lazy quantifiers, `\b`-style assertions of RE2) is refused by `init` with libc's
+/// message, so a config check reports it. Like Go's `MatchString`, `matches` finds the pattern anywhere in the
+/// text (patterns anchor themselves with `^...$`).
+public final class PosixRegex: @unchecked Sendable {
+    // regexec on one compiled pattern is safe from several threads (POSIX); the storage never moves.
+    private let compiled: UnsafeMutablePointer<regex_t>
+    public let pattern: String
+
+    public struct CompileError: Error, CustomStringConvertible, Sendable {
+        public let pattern: String
+        public let reason: String
+        public var description: String { "'\(pattern)' is not a valid regular expression: \(reason)" }
+    }
+
+    public init(_ pattern: String) throws(CompileError) {
+        // Compiled before any stored property is set: a throw then runs no deinit (no regfree of a failed regex).
+        let buffer = UnsafeMutablePointer<regex_t>.allocate(capacity: 1)
+        let code = regcomp(buffer, Self.translate(pattern), REG_EXTENDED | REG_NOSUB)
+        if code != 0 {
+            var message = [CChar](repeating: 0, count: 256)
+            regerror(code, buffer, &message, message.count)
+            buffer.deallocate()
+            let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw CompileError(pattern: pattern, reason: reason)
+        }
+        compiled = buffer
+        self.pattern = pattern
+    }
+
+    deinit {
+        regfree(compiled)
+        compiled.deallocate()
+    }
+
+    /// Whether the pattern matches anywhere in `text`. A text with a NUL byte is matched up to it.
+    public func matches(_ text: String) -> Bool {
+        regexec(compiled, text, 0, nil, 0) == 0
+    }
+
+    /// RE2's shorthand classes as ERE bracket expressions (inside brackets too: `[\d_]` is `[0-9_]`); every other
+    /// escape is left for regcomp. Brackets are followed as ERE reads them: a `]` right after `[` or `[^` is a
+    /// member, and `[:class:]` inside a bracket does not end it.
+    static func translate(_ pattern: String) -> String {
+        let outside: [Character: String] = [
+            "d": "[0-9]", "D": "[^0-9]", "s": "[[:space:]]", "S": "[^[:space:]]", "w": "[0-9A-Za-z_]",
+            "W": "[^0-9A-Za-z_]",
+        ]
+        let inside: [Character: String] = ["d": "0-9", "s": "[:space:]", "w": "0-9A-Za-z_"]
+        let c = Array(pattern)
+        var out = ""
+        var i = 0
+        var bracketStart = -1  // index of the first member of the open bracket, -1 outside brackets
+        while i < c.count {
+            let ch = c[i]
+            if ch == "\\" && i + 1 < c.count {
+                let next = c[i + 1]
+                if bracketStart < 0, let text = outside[next] {
+                    out += text
+                } else if bracketStart >= 0, let text = inside[next] {
+                    out += text
+                } else {
+                    out.append(ch)
+                    out.append(next)
+                }
+                i += 2
+                continue
+            }
+            if bracketStart < 0 {
+                if ch == "[" {
+                    bracketStart = i + 1
+                    if bracketStart < c.count && c[bracketStart] == "^" { bracketStart += 1 }
+                }
+            } else if ch == "[" && i + 1 < c.count && c[i + 1] == ":" {
+                // A character class: copy through its closing ":]".
+                var j = i + 2
+                while j + 1 < c.count && !(c[j] == ":" && c[j + 1] == "]") { j += 1 }
+                let end = min(j + 2, c.count)
+                out += String(c[i..<end])
+                i = end
+                continue
+            } else if ch == "]" && i != bracketStart {
+                bracketStart = -1
+            }
+            out.append(ch)
+            i += 1
+        }
+        return out
+    }
+}
