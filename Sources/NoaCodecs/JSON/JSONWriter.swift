@@ -70,6 +70,18 @@ public struct JSONWriter: Sendable {
 
     private mutating func bytes_append(_ byte: UInt8) { self.bytes.append(byte) }
 
+    /// Appends bytes this writer (or one in the same state) wrote before, verbatim: a recorded document layout
+    /// (`ECSDocument`). `valueFollows`: the fragment ends with a member name, so the next value takes no comma.
+    mutating func fragment(_ json: UnsafeBufferPointer<UInt8>, valueFollows: Bool) {
+        bytes.append(contentsOf: json)
+        needsComma = !valueFollows
+    }
+
+    /// Moves on as if a value had been written (recording a layout, where values are left out).
+    mutating func valueWritten() {
+        needsComma = true
+    }
+
     public mutating func string(_ value: String) {
         separate()
         appendEscaped(value)
