@@ -61,6 +61,20 @@ public enum JournalFrame: Sendable, Equatable {
         into buffer: inout [UInt8], realtime: UInt64, monotonic: UInt64, bootID: JournalID128, cursor: String,
         fields: ((UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) -> Void
     ) {
+        var cursorText = cursor
+        cursorText.withUTF8 { text in
+            appendEntry(into: &buffer, realtime: realtime, monotonic: monotonic, bootID: bootID, cursor: text, fields: fields)
+        }
+    }
+
+    /// The same with the cursor's bytes.
+    ///
+    /// Everything goes in as typed byte buffers: the child runs this for every entry, and `Array.append(contentsOf:)`
+    /// of a raw buffer takes a generic path that cost three times as much.
+    public static func appendEntry(
+        into buffer: inout [UInt8], realtime: UInt64, monotonic: UInt64, bootID: JournalID128,
+        cursor: UnsafeBufferPointer<UInt8>, fields: ((UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) -> Void
+    ) {
         let start = buffer.count
         buffer.appendLE(UInt32(0))  // the length, patched below
         buffer.append(entryKind)
@@ -68,19 +82,16 @@ public enum JournalFrame: Sendable, Equatable {
         buffer.appendLE(monotonic)
         buffer.appendBE(bootID.high)
         buffer.appendBE(bootID.low)
-        var cursorText = cursor
-        cursorText.withUTF8 { text in
-            buffer.appendLE(UInt32(text.count))
-            buffer.append(contentsOf: text)
-        }
+        buffer.appendLE(UInt32(cursor.count))
+        buffer.append(contentsOf: cursor)
         let countOffset = buffer.count
         buffer.appendLE(UInt32(0))  // the field count, patched below
         var count: UInt32 = 0
         fields { name, value in
             buffer.appendLE(UInt32(name.count))
-            buffer.append(contentsOf: name)
+            buffer.append(contentsOf: name.assumingMemoryBound(to: UInt8.self))
             buffer.appendLE(UInt32(value.count))
-            buffer.append(contentsOf: value)
+            buffer.append(contentsOf: value.assumingMemoryBound(to: UInt8.self))
             count += 1
         }
         buffer.patchLE(UInt32(truncatingIfNeeded: buffer.count - start - 4), at: start)
@@ -300,16 +311,21 @@ private struct ByteReader {
 }
 
 extension Array where Element == UInt8 {
+    /// Through a typed stack buffer: appending a raw buffer takes `Array`'s slow generic path.
     @inline(__always)
     mutating func appendLE<T: FixedWidthInteger>(_ value: T) {
-        var v = value.littleEndian
-        Swift.withUnsafeBytes(of: &v) { append(contentsOf: $0) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: MemoryLayout<T>.size) { out in
+            for i in 0..<out.count { out[i] = UInt8(truncatingIfNeeded: value >> (8 * i)) }
+            append(contentsOf: UnsafeBufferPointer(out))
+        }
     }
 
     @inline(__always)
     mutating func appendBE<T: FixedWidthInteger>(_ value: T) {
-        var v = value.bigEndian
-        Swift.withUnsafeBytes(of: &v) { append(contentsOf: $0) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: MemoryLayout<T>.size) { out in
+            for i in 0..<out.count { out[i] = UInt8(truncatingIfNeeded: value >> (8 * (out.count - 1 - i))) }
+            append(contentsOf: UnsafeBufferPointer(out))
+        }
     }
 
     mutating func patchLE(_ value: UInt32, at offset: Int) {

@@ -81,16 +81,17 @@ public enum JournalReaderChild {
         do throws(JournalError) {
             let (monotonic, boot) = try reader.monotonic()
             let realtime = try reader.realtime()
-            let cursor = try reader.cursor()
             var failure: JournalError?
-            JournalFrame.appendEntry(into: &buffer, realtime: realtime, monotonic: monotonic, bootID: boot, cursor: cursor) { append in
-                do throws(JournalError) { try reader.forEachField(append) } catch { failure = error }
+            try reader.withCursorBytes { cursor in
+                JournalFrame.appendEntry(into: &buffer, realtime: realtime, monotonic: monotonic, bootID: boot, cursor: cursor) { append in
+                    do throws(JournalError) { try reader.forEachField(append) } catch { failure = error }
+                }
             }
             if let failure { throw failure }
             let length = buffer.count - start - 4
             if length > JournalFrame.defaultMaximumLength {
                 buffer.removeSubrange(start...)
-                report("skipped the entry at \(cursor): \(length) bytes is more than a frame may hold")
+                report("skipped the entry at \((try? reader.cursor()) ?? "?"): \(length) bytes is more than a frame may hold")
             }
         } catch {
             buffer.removeSubrange(start...)
