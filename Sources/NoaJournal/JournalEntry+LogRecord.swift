@@ -191,9 +191,14 @@ public struct JournalRecordMapper: Sendable {
     public init() {}
 
     public mutating func logRecord(_ entry: JournalEntry, observedAt: Int64) -> LogRecord {
-        var record = LogRecord(
-            timestamp: JournalEntry.nanoseconds(microseconds: entry.realtime), observedTimestamp: observedAt,
-            message: "", id: entry.recordID)
+        // The parts are gathered in locals and the record made once at the end: a record built first and filled in
+        // from the field closure was copied on return (a retain and release per reference it holds).
+        var timestamp = JournalEntry.nanoseconds(microseconds: entry.realtime)
+        var message = ""
+        var severity: Severity? = nil
+        var severityText: String? = nil
+        var traceID: [UInt8]? = nil
+        var spanID: [UInt8]? = nil
         attributes.reset(capacity: entry.fieldCount)
         var haveMessage = false
         var messages = 0
@@ -208,31 +213,31 @@ public struct JournalRecordMapper: Sendable {
                 if !haveMessage {
                     haveMessage = true
                     if let text = UTF8Text.string(value) {
-                        record.message = text
+                        message = text
                     } else {
-                        record.message = String(decoding: value, as: UTF8.self)
+                        message = String(decoding: value, as: UTF8.self)
                         messageIsText = false
                     }
                 }
                 return
             case .sourceRealtime:
                 if let micros = JournalEntry.decimal(value), micros >= 0 {
-                    record.timestamp = JournalEntry.nanoseconds(microseconds: UInt64(micros))
+                    timestamp = JournalEntry.nanoseconds(microseconds: UInt64(micros))
                     return
                 }
             case .priority:
-                if record.severity == nil, let priority = JournalEntry.decimal(value), (0...7).contains(priority) {
-                    record.severity = Severity(syslogPriority: Int(priority))
-                    record.severityText = syslogLevelNames[Int(priority)]
+                if severity == nil, let priority = JournalEntry.decimal(value), (0...7).contains(priority) {
+                    severity = Severity(syslogPriority: Int(priority))
+                    severityText = syslogLevelNames[Int(priority)]
                 }
             case .traceID:
-                if record.traceID == nil, let id = JournalEntry.hexID(value, bytes: 16) {
-                    record.traceID = id
+                if traceID == nil, let id = JournalEntry.hexID(value, bytes: 16) {
+                    traceID = id
                     return
                 }
             case .spanID:
-                if record.spanID == nil, let id = JournalEntry.hexID(value, bytes: 8) {
-                    record.spanID = id
+                if spanID == nil, let id = JournalEntry.hexID(value, bytes: 8) {
+                    spanID = id
                     return
                 }
             case .mapped, nil:
@@ -255,8 +260,9 @@ public struct JournalRecordMapper: Sendable {
                 }
             }
         }
-        record.attributes = attributes.take()
-        return record
+        return LogRecord(
+            timestamp: timestamp, observedTimestamp: observedAt, severity: severity, severityText: severityText,
+            message: message, attributes: attributes.take(), traceID: traceID, spanID: spanID, id: entry.recordID)
     }
 
     /// The value of one field, reusing the field's last text value when the bytes are the same.
