@@ -118,7 +118,13 @@ extension JournalEntry {
     }
 
     static func value(_ bytes: UnsafeBufferPointer<UInt8>, as mapping: JournalFieldMapping?) -> AttributeValue {
-        if case .integer = mapping, let number = decimal(bytes) { return .int(number) }
+        if case .integer = mapping { return value(bytes, integer: true) }
+        return value(bytes, integer: false)
+    }
+
+    /// `integer`: the field maps to an integer ECS field.
+    static func value(_ bytes: UnsafeBufferPointer<UInt8>, integer: Bool) -> AttributeValue {
+        if integer, let number = decimal(bytes) { return .int(number) }
         if let text = UTF8Text.string(bytes) { return .string(text) }
         return .bytes(Array(bytes))
     }
@@ -170,8 +176,10 @@ public struct JournalRecordMapper: Sendable {
     private var nameBytes: [UInt8] = []
     private var nameStarts: [Int] = []
     private var nameHashes: [UInt64] = []
-    private var kinds: [JournalFieldNames?] = []
-    private var mappings: [JournalFieldMapping?] = []
+    // What each name is for, as plain flags: copying a `JournalFieldNames` or `JournalFieldMapping` (which hold
+    // Strings) cost a retain and release per field.
+    private var roles: [Role] = []
+    private var integers: [Bool] = []
     private var keys: [String] = []
     private var keyHashes: [UInt64] = []
     /// Per name, the bytes and value of its last text value that took an allocation (empty bytes: none yet).
@@ -188,8 +196,25 @@ public struct JournalRecordMapper: Sendable {
     /// Strings up to this many UTF-8 bytes are stored inline (no allocation): not worth remembering.
     private static let inlineStringBytes = 15
 
+    /// What a field becomes.
+    private enum Role {
+        case message, sourceRealtime, priority, traceID, spanID, attribute
+
+        init(_ known: JournalFieldNames?) {
+            switch known {
+            case .message: self = .message
+            case .sourceRealtime: self = .sourceRealtime
+            case .priority: self = .priority
+            case .traceID: self = .traceID
+            case .spanID: self = .spanID
+            case .mapped, nil: self = .attribute
+            }
+        }
+    }
+
     public init() {}
 
+    /// `entry`'s record (see `JournalEntry.logRecord(observedAt:)`).
     public mutating func logRecord(_ entry: JournalEntry, observedAt: Int64) -> LogRecord {
         // The parts are gathered in locals and the record made once at the end: a record built first and filled in
         // from the field closure was copied on return (a retain and release per reference it holds).
@@ -206,8 +231,8 @@ public struct JournalRecordMapper: Sendable {
 
         entry.forEachField { name, value in
             let slot = self.slot(for: name)
-            let known = slot.map { kinds[$0] } ?? JournalFieldNames.lookup(name)
-            switch known {
+            let known = slot == nil ? JournalFieldNames.lookup(name) : nil
+            switch slot.map({ roles[$0] }) ?? Role(known) {
             case .message:
                 messages += 1
                 if !haveMessage {
@@ -240,7 +265,7 @@ public struct JournalRecordMapper: Sendable {
                     spanID = id
                     return
                 }
-            case .mapped, nil:
+            case .attribute:
                 break
             }
             guard let slot else {
@@ -249,7 +274,7 @@ public struct JournalRecordMapper: Sendable {
                 attributes.add(key, OrderedAttributes.hash(key), JournalEntry.value(value, as: mapping))
                 return
             }
-            attributes.add(keys[slot], keyHashes[slot], self.value(value, as: mappings[slot], slot: slot))
+            attributes.add(keys[slot], keyHashes[slot], self.value(value, integer: integers[slot], slot: slot))
         }
         if messages > 1 || !messageIsText {
             // The typed message holds one text; keep every MESSAGE exactly, so nothing is lost.
@@ -266,15 +291,13 @@ public struct JournalRecordMapper: Sendable {
     }
 
     /// The value of one field, reusing the field's last text value when the bytes are the same.
-    private mutating func value(
-        _ bytes: UnsafeBufferPointer<UInt8>, as mapping: JournalFieldMapping?, slot: Int
-    ) -> AttributeValue {
-        guard bytes.count > Self.inlineStringBytes else { return JournalEntry.value(bytes, as: mapping) }
+    private mutating func value(_ bytes: UnsafeBufferPointer<UInt8>, integer: Bool, slot: Int) -> AttributeValue {
+        guard bytes.count > Self.inlineStringBytes else { return JournalEntry.value(bytes, integer: integer) }
         let same = lastValues[slot].withUnsafeBufferPointer { last in
             last.count == bytes.count && memcmp(last.baseAddress!, bytes.baseAddress!, bytes.count) == 0
         }
         if same { return lastAttributes[slot] }
-        let value = JournalEntry.value(bytes, as: mapping)
+        let value = JournalEntry.value(bytes, integer: integer)
         guard case .string = value else { return value }
         lastValues[slot].removeAll(keepingCapacity: true)
         lastValues[slot].append(contentsOf: bytes)
@@ -299,8 +322,8 @@ public struct JournalRecordMapper: Sendable {
         nameStarts.append(nameBytes.count)
         nameBytes.append(contentsOf: name)
         nameHashes.append(hash)
-        kinds.append(kind)
-        mappings.append(mapping)
+        roles.append(Role(kind))
+        if case .integer = mapping { integers.append(true) } else { integers.append(false) }
         keys.append(key)
         keyHashes.append(OrderedAttributes.hash(key))
         lastValues.append([])
