@@ -92,9 +92,7 @@ public enum ECSDocument {
             index = scratch.layouts.count - 1
         }
         if index > 0 { scratch.layouts.swapAt(index, 0) }
-        scratch.layouts.withUnsafeBufferPointer { layouts in
-            write(record, layout: layouts[0], to: &writer)
-        }
+        write(record, layout: &scratch.layouts[0], to: &writer)
     }
 
     /// Whether `layout` is the layout of a record with these typed fields and attributes.
@@ -106,8 +104,10 @@ public enum ECSDocument {
         }
     }
 
-    /// Writes `record` along its layout: the template's bytes between the values.
-    private static func write(_ record: LogRecord, layout: Layout, to writer: inout JSONWriter) {
+    /// Writes `record` along its layout: the template's bytes between the values. The layout is only read; it is
+    /// `inout` so that it is accessed in place, where passing the array element copied it (three retains and
+    /// releases per record).
+    private static func write(_ record: LogRecord, layout: inout Layout, to writer: inout JSONWriter) {
         writer.beginObject()
         layout.template.withUnsafeBufferPointer { template in
             layout.cuts.withUnsafeBufferPointer { cuts in

@@ -212,8 +212,11 @@ public struct JSONWriter: Sendable {
     }
 
     private mutating func appendEscaped(_ value: String) {
-        var value = value
-        value.withUTF8 { appendEscaped($0) }
+        // The borrowed text's bytes where it has them (native and small strings): `withUTF8` needs a mutable copy,
+        // a retain and release per string written.
+        if value.utf8.withContiguousStorageIfAvailable({ appendEscaped($0) }) != nil { return }
+        var copy = value
+        copy.withUTF8 { appendEscaped($0) }
     }
 
     private mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
