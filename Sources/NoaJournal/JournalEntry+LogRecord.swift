@@ -1,5 +1,9 @@
 import NoaCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// How one journal field becomes part of a `LogRecord`: Filebeat's journald mapping, which is what users of
 /// journald data in Elasticsearch know.
 enum JournalFieldMapping: Equatable {
@@ -102,66 +106,11 @@ extension JournalEntry {
     ///   more than once (or two fields that map to one key) becomes an array, in entry order. A value that is not
     ///   UTF-8 becomes `.bytes`.
     /// - `id`: `recordID`.
+    ///
+    /// A reader mapping many entries uses one `JournalRecordMapper` instead, which gives the same records faster.
     public func logRecord(observedAt: Int64) -> LogRecord {
-        var record = LogRecord(
-            timestamp: JournalEntry.nanoseconds(microseconds: realtime), observedTimestamp: observedAt,
-            message: "", id: recordID)
-        var attributes = OrderedAttributes(capacity: fieldCount)
-        var haveMessage = false
-        var messages = 0
-        var messageIsText = true
-
-        forEachField { name, value in
-            let known = JournalFieldNames.lookup(name)
-            switch known {
-            case .message:
-                messages += 1
-                if !haveMessage {
-                    haveMessage = true
-                    if let text = UTF8Text.string(value) {
-                        record.message = text
-                    } else {
-                        record.message = String(decoding: value, as: UTF8.self)
-                        messageIsText = false
-                    }
-                }
-                return
-            case .sourceRealtime:
-                if let micros = JournalEntry.decimal(value), micros >= 0 {
-                    record.timestamp = JournalEntry.nanoseconds(microseconds: UInt64(micros))
-                    return
-                }
-            case .priority:
-                if record.severity == nil, let priority = JournalEntry.decimal(value), (0...7).contains(priority) {
-                    record.severity = Severity(syslogPriority: Int(priority))
-                    record.severityText = syslogLevelNames[Int(priority)]
-                }
-            case .traceID:
-                if record.traceID == nil, let id = JournalEntry.hexID(value, bytes: 16) {
-                    record.traceID = id
-                    return
-                }
-            case .spanID:
-                if record.spanID == nil, let id = JournalEntry.hexID(value, bytes: 8) {
-                    record.spanID = id
-                    return
-                }
-            case .mapped, nil:
-                break
-            }
-            let mapping = known?.mapping
-            attributes.add(mapping?.key ?? JournalFieldMapping.customKey(name), JournalEntry.value(value, as: mapping))
-        }
-        if messages > 1 || !messageIsText {
-            // The typed message holds one text; keep every MESSAGE exactly, so nothing is lost.
-            forEachField { name, value in
-                if JournalFieldNames.lookup(name) == .message {
-                    attributes.add(JournalFieldMapping.customKey(name), JournalEntry.value(value, as: nil))
-                }
-            }
-        }
-        record.attributes = attributes.attributes
-        return record
+        var mapper = JournalRecordMapper()
+        return mapper.logRecord(self, observedAt: observedAt)
     }
 
     static func nanoseconds(microseconds: UInt64) -> Int64 {
@@ -169,7 +118,13 @@ extension JournalEntry {
     }
 
     static func value(_ bytes: UnsafeBufferPointer<UInt8>, as mapping: JournalFieldMapping?) -> AttributeValue {
-        if case .integer = mapping, let number = decimal(bytes) { return .int(number) }
+        if case .integer = mapping { return value(bytes, integer: true) }
+        return value(bytes, integer: false)
+    }
+
+    /// `integer`: the field maps to an integer ECS field.
+    static func value(_ bytes: UnsafeBufferPointer<UInt8>, integer: Bool) -> AttributeValue {
+        if integer, let number = decimal(bytes) { return .int(number) }
         if let text = UTF8Text.string(bytes) { return .string(text) }
         return .bytes(Array(bytes))
     }
@@ -208,23 +163,215 @@ extension JournalEntry {
     }
 }
 
+/// Maps journal entries to log records (see `JournalEntry.logRecord(observedAt:)` for the mapping), remembering
+/// what repeats from one entry to the next: each field name's kind and ECS key (a `journald.custom.*` key is a
+/// String built once, not per entry) and, per field name, its last text value, reused while the bytes stay the
+/// same (`_BOOT_ID`, `_HOSTNAME`, `_SYSTEMD_UNIT`, `_EXE`, … barely change, and a String of more than 15 bytes is
+/// an allocation). The records are the same as without it; only the cost per entry changes.
+///
+/// One mapper serves one thread at a time (the journald source's reader thread).
+public struct JournalRecordMapper: Sendable {
+    // The names seen, by index in order of arrival, in parallel arrays (an array of structs would copy a struct,
+    // and retain everything in it, on each read).
+    private var nameBytes: [UInt8] = []
+    private var nameStarts: [Int] = []
+    private var nameHashes: [UInt64] = []
+    // What each name is for, as plain flags: copying a `JournalFieldNames` or `JournalFieldMapping` (which hold
+    // Strings) cost a retain and release per field.
+    private var roles: [Role] = []
+    private var integers: [Bool] = []
+    private var keys: [String] = []
+    private var keyHashes: [UInt64] = []
+    /// Per name, the bytes and value of its last text value that took an allocation (empty bytes: none yet).
+    private var lastValues: [[UInt8]] = []
+    private var lastAttributes: [AttributeValue] = []
+    /// Open addressing by the name's FNV-1a hash: an index into the arrays above, or -1.
+    private var table = [Int32](repeating: -1, count: JournalRecordMapper.tableSize)
+    private var attributes = OrderedAttributes()
+
+    /// Names kept at most (half the table): a journal has a few dozen to a few hundred distinct field names, and
+    /// names beyond these are mapped without the cache.
+    private static let tableSize = 1024
+    private static let maximumNames = tableSize / 2
+    /// Strings up to this many UTF-8 bytes are stored inline (no allocation): not worth remembering.
+    private static let inlineStringBytes = 15
+
+    /// What a field becomes.
+    private enum Role {
+        case message, sourceRealtime, priority, traceID, spanID, attribute
+
+        init(_ known: JournalFieldNames?) {
+            switch known {
+            case .message: self = .message
+            case .sourceRealtime: self = .sourceRealtime
+            case .priority: self = .priority
+            case .traceID: self = .traceID
+            case .spanID: self = .spanID
+            case .mapped, nil: self = .attribute
+            }
+        }
+    }
+
+    public init() {}
+
+    /// `entry`'s record (see `JournalEntry.logRecord(observedAt:)`).
+    public mutating func logRecord(_ entry: JournalEntry, observedAt: Int64) -> LogRecord {
+        // The parts are gathered in locals and the record made once at the end: a record built first and filled in
+        // from the field closure was copied on return (a retain and release per reference it holds).
+        var timestamp = JournalEntry.nanoseconds(microseconds: entry.realtime)
+        var message = ""
+        var severity: Severity? = nil
+        var severityText: String? = nil
+        var traceID: [UInt8]? = nil
+        var spanID: [UInt8]? = nil
+        attributes.reset(capacity: entry.fieldCount)
+        var haveMessage = false
+        var messages = 0
+        var messageIsText = true
+
+        entry.forEachField { name, value in
+            let slot = self.slot(for: name)
+            let known = slot == nil ? JournalFieldNames.lookup(name) : nil
+            switch slot.map({ roles[$0] }) ?? Role(known) {
+            case .message:
+                messages += 1
+                if !haveMessage {
+                    haveMessage = true
+                    if let text = UTF8Text.string(value) {
+                        message = text
+                    } else {
+                        message = String(decoding: value, as: UTF8.self)
+                        messageIsText = false
+                    }
+                }
+                return
+            case .sourceRealtime:
+                if let micros = JournalEntry.decimal(value), micros >= 0 {
+                    timestamp = JournalEntry.nanoseconds(microseconds: UInt64(micros))
+                    return
+                }
+            case .priority:
+                if severity == nil, let priority = JournalEntry.decimal(value), (0...7).contains(priority) {
+                    severity = Severity(syslogPriority: Int(priority))
+                    severityText = syslogLevelNames[Int(priority)]
+                }
+            case .traceID:
+                if traceID == nil, let id = JournalEntry.hexID(value, bytes: 16) {
+                    traceID = id
+                    return
+                }
+            case .spanID:
+                if spanID == nil, let id = JournalEntry.hexID(value, bytes: 8) {
+                    spanID = id
+                    return
+                }
+            case .attribute:
+                break
+            }
+            guard let slot else {
+                let mapping = known?.mapping
+                let key = mapping?.key ?? JournalFieldMapping.customKey(name)
+                attributes.add(key, OrderedAttributes.hash(key), JournalEntry.value(value, as: mapping))
+                return
+            }
+            attributes.add(keys[slot], keyHashes[slot], self.value(value, integer: integers[slot], slot: slot))
+        }
+        if messages > 1 || !messageIsText {
+            // The typed message holds one text; keep every MESSAGE exactly, so nothing is lost.
+            entry.forEachField { name, value in
+                if JournalFieldNames.lookup(name) == .message {
+                    let key = JournalFieldMapping.customKey(name)
+                    attributes.add(key, OrderedAttributes.hash(key), JournalEntry.value(value, as: nil))
+                }
+            }
+        }
+        return LogRecord(
+            timestamp: timestamp, observedTimestamp: observedAt, severity: severity, severityText: severityText,
+            message: message, attributes: attributes.take(), traceID: traceID, spanID: spanID, id: entry.recordID)
+    }
+
+    /// The value of one field, reusing the field's last text value when the bytes are the same.
+    private mutating func value(_ bytes: UnsafeBufferPointer<UInt8>, integer: Bool, slot: Int) -> AttributeValue {
+        guard bytes.count > Self.inlineStringBytes else { return JournalEntry.value(bytes, integer: integer) }
+        let same = lastValues[slot].withUnsafeBufferPointer { last in
+            last.count == bytes.count && memcmp(last.baseAddress!, bytes.baseAddress!, bytes.count) == 0
+        }
+        if same { return lastAttributes[slot] }
+        let value = JournalEntry.value(bytes, integer: integer)
+        guard case .string = value else { return value }
+        lastValues[slot].removeAll(keepingCapacity: true)
+        lastValues[slot].append(contentsOf: bytes)
+        lastAttributes[slot] = value
+        return value
+    }
+
+    /// The index of field `name` in the name arrays, added if there is room; nil when the cache is full.
+    private mutating func slot(for name: UnsafeBufferPointer<UInt8>) -> Int? {
+        let hash = JournalFieldNames.hash(name)
+        var position = Int(hash % UInt64(Self.tableSize))
+        while table[position] >= 0 {
+            let index = Int(table[position])
+            if nameHashes[index] == hash, isName(index, name) { return index }
+            position = (position + 1) % Self.tableSize
+        }
+        guard keys.count < Self.maximumNames else { return nil }
+        let index = keys.count
+        let kind = JournalFieldNames.lookup(name)
+        let mapping = kind?.mapping
+        let key = mapping?.key ?? JournalFieldMapping.customKey(name)
+        nameStarts.append(nameBytes.count)
+        nameBytes.append(contentsOf: name)
+        nameHashes.append(hash)
+        roles.append(Role(kind))
+        if case .integer = mapping { integers.append(true) } else { integers.append(false) }
+        keys.append(key)
+        keyHashes.append(OrderedAttributes.hash(key))
+        lastValues.append([])
+        lastAttributes.append(.bool(false))
+        table[position] = Int32(index)
+        return index
+    }
+
+    private func isName(_ index: Int, _ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        let start = nameStarts[index]
+        let end = index + 1 < nameStarts.count ? nameStarts[index + 1] : nameBytes.count
+        guard end - start == name.count else { return false }
+        return nameBytes.withUnsafeBufferPointer { bytes in
+            name.isEmpty || memcmp(bytes.baseAddress! + start, name.baseAddress!, name.count) == 0
+        }
+    }
+}
+
 /// Attributes in first-seen order, where a key seen again turns its value into an array.
 ///
 /// Repeated keys are found through a parallel array of 64-bit FNV-1a hashes of the keys, scanned linearly: an
 /// entry has a few dozen fields at most, and a dictionary per entry (allocation and SipHash for every field) was
-/// the largest cost of this mapping.
-private struct OrderedAttributes {
-    var attributes: [Attribute] = []
-    var hashes: [UInt64] = []
+/// the largest cost of this mapping. The mapper keeps one of these and reuses its hash array for every entry.
+private struct OrderedAttributes: Sendable {
+    private var attributes: [Attribute] = []
+    private var hashes: [UInt64] = []
 
-    init(capacity: Int) {
-        attributes.reserveCapacity(capacity)
-        hashes.reserveCapacity(capacity)
-    }
-
-    mutating func add(_ key: String, _ value: AttributeValue) {
+    static func hash(_ key: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in key.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash
+    }
+
+    /// Starts a new record's attributes.
+    mutating func reset(capacity: Int) {
+        attributes = []
+        attributes.reserveCapacity(capacity)
+        hashes.removeAll(keepingCapacity: true)
+    }
+
+    /// The attributes added since `reset`.
+    mutating func take() -> [Attribute] {
+        defer { attributes = [] }
+        return attributes
+    }
+
+    /// Adds `value` under `key`, whose `hash` is `OrderedAttributes.hash(key)`.
+    mutating func add(_ key: String, _ hash: UInt64, _ value: AttributeValue) {
         var at: Int? = nil
         for i in hashes.indices where hashes[i] == hash && attributes[i].key == key {
             at = i
@@ -237,6 +384,7 @@ private struct OrderedAttributes {
         }
         // A journal value is never an array itself, so an array here is one this type built.
         if case .array(var values) = attributes[at].value {
+            attributes[at].value = .bool(false)  // let go of the array, so appending doesn't copy it
             values.append(value)
             attributes[at].value = .array(values)
         } else {

@@ -61,30 +61,111 @@ public enum JournalFrame: Sendable, Equatable {
         into buffer: inout [UInt8], realtime: UInt64, monotonic: UInt64, bootID: JournalID128, cursor: String,
         fields: ((UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) -> Void
     ) {
+        var cursorText = cursor
+        cursorText.withUTF8 { text in
+            appendEntry(into: &buffer, realtime: realtime, monotonic: monotonic, bootID: bootID, cursor: text, fields: fields)
+        }
+    }
+
+    /// The same with the cursor's bytes.
+    public static func appendEntry(
+        into buffer: inout [UInt8], realtime: UInt64, monotonic: UInt64, bootID: JournalID128,
+        cursor: UnsafeBufferPointer<UInt8>, fields: ((UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) -> Void
+    ) {
+        let frame = FrameBuffer(capacity: 512)
+        appendEntry(into: frame, realtime: realtime, monotonic: monotonic, bootID: bootID, cursor: cursor, fields: fields)
+        buffer.append(contentsOf: frame.bytes)
+    }
+
+    /// The same into a `FrameBuffer` (the reader child's output).
+    static func appendEntry(
+        into buffer: FrameBuffer, realtime: UInt64, monotonic: UInt64, bootID: JournalID128,
+        cursor: UnsafeBufferPointer<UInt8>, fields: ((UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) -> Void
+    ) {
         let start = buffer.count
         buffer.appendLE(UInt32(0))  // the length, patched below
-        buffer.append(entryKind)
+        buffer.appendLE(entryKind)
         buffer.appendLE(realtime)
         buffer.appendLE(monotonic)
         buffer.appendBE(bootID.high)
         buffer.appendBE(bootID.low)
-        var cursorText = cursor
-        cursorText.withUTF8 { text in
-            buffer.appendLE(UInt32(text.count))
-            buffer.append(contentsOf: text)
-        }
+        buffer.appendLE(UInt32(cursor.count))
+        buffer.append(UnsafeRawBufferPointer(cursor))
         let countOffset = buffer.count
         buffer.appendLE(UInt32(0))  // the field count, patched below
         var count: UInt32 = 0
         fields { name, value in
             buffer.appendLE(UInt32(name.count))
-            buffer.append(contentsOf: name)
+            buffer.append(name)
             buffer.appendLE(UInt32(value.count))
-            buffer.append(contentsOf: value)
+            buffer.append(value)
             count += 1
         }
         buffer.patchLE(UInt32(truncatingIfNeeded: buffer.count - start - 4), at: start)
         buffer.patchLE(count, at: countOffset)
+    }
+}
+
+/// Frame bytes being built, written through raw pointers: the reader child builds every entry's frame here.
+/// `Array.append` costs a uniqueness check, a capacity check and a generic copy per call, about twenty calls per
+/// entry, which was a third of the child's own (non-libsystemd) CPU.
+final class FrameBuffer {
+    private(set) var start: UnsafeMutableRawPointer
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(64, capacity)
+        start = .allocate(byteCount: self.capacity, alignment: 8)
+    }
+
+    deinit { start.deallocate() }
+
+    /// The bytes written so far (valid until the next change).
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: start, count: count) }
+
+    /// Drops the bytes from `offset` on.
+    func truncate(to offset: Int) { count = min(count, offset) }
+
+    @inline(__always)
+    private func reserve(_ extra: Int) {
+        if count + extra > capacity { grow(to: count + extra) }
+    }
+
+    private func grow(to needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let fresh = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 8)
+        fresh.copyMemory(from: start, byteCount: count)
+        start.deallocate()
+        start = fresh
+        capacity = newCapacity
+    }
+
+    func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        reserve(bytes.count)
+        (start + count).copyMemory(from: source, byteCount: bytes.count)
+        count += bytes.count
+    }
+
+    /// Appends `value` in little-endian byte order (unaligned stores are fine: SE-0349).
+    @inline(__always)
+    func appendLE<T: FixedWidthInteger>(_ value: T) {
+        reserve(MemoryLayout<T>.size)
+        start.storeBytes(of: value.littleEndian, toByteOffset: count, as: T.self)
+        count += MemoryLayout<T>.size
+    }
+
+    @inline(__always)
+    func appendBE<T: FixedWidthInteger>(_ value: T) {
+        reserve(MemoryLayout<T>.size)
+        start.storeBytes(of: value.bigEndian, toByteOffset: count, as: T.self)
+        count += MemoryLayout<T>.size
+    }
+
+    func patchLE(_ value: UInt32, at offset: Int) {
+        start.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt32.self)
     }
 }
 
@@ -300,16 +381,21 @@ private struct ByteReader {
 }
 
 extension Array where Element == UInt8 {
+    /// Through a typed stack buffer: appending a raw buffer takes `Array`'s slow generic path.
     @inline(__always)
     mutating func appendLE<T: FixedWidthInteger>(_ value: T) {
-        var v = value.littleEndian
-        Swift.withUnsafeBytes(of: &v) { append(contentsOf: $0) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: MemoryLayout<T>.size) { out in
+            for i in 0..<out.count { out[i] = UInt8(truncatingIfNeeded: value >> (8 * i)) }
+            append(contentsOf: UnsafeBufferPointer(out))
+        }
     }
 
     @inline(__always)
     mutating func appendBE<T: FixedWidthInteger>(_ value: T) {
-        var v = value.bigEndian
-        Swift.withUnsafeBytes(of: &v) { append(contentsOf: $0) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: MemoryLayout<T>.size) { out in
+            for i in 0..<out.count { out[i] = UInt8(truncatingIfNeeded: value >> (8 * (out.count - 1 - i))) }
+            append(contentsOf: UnsafeBufferPointer(out))
+        }
     }
 
     mutating func patchLE(_ value: UInt32, at offset: Int) {

@@ -50,14 +50,14 @@ public enum JournalReaderChild {
             if options.start == .tail {
                 // The parent learns where "tail" was, so a restart before the first entry loses nothing.
                 switch resolved {
-                case .after(let cursor): JournalFrame.position(cursor: cursor).encode(into: &writer.buffer)
-                default: JournalFrame.position(cursor: nil).encode(into: &writer.buffer)
+                case .after(let cursor): JournalFrame.position(cursor: cursor).encoded.withUnsafeBytes { writer.buffer.append($0) }
+                default: JournalFrame.position(cursor: nil).encoded.withUnsafeBytes { writer.buffer.append($0) }
                 }
                 guard writer.flush() else { return Status.finished }
             }
             while true {
                 while try reader.next() {
-                    appendCurrentEntry(of: reader, to: &writer.buffer)
+                    appendCurrentEntry(of: reader, to: writer.buffer)
                     if writer.buffer.count >= flushThreshold { guard writer.flush() else { return Status.finished } }
                 }
                 guard writer.flush() else { return Status.finished }
@@ -76,24 +76,25 @@ public enum JournalReaderChild {
 
     /// Encodes the reader's current entry straight from libsystemd's buffers. An entry that can't be read whole, or
     /// is larger than a frame may be, is skipped with a message on stderr rather than retried forever.
-    static func appendCurrentEntry(of reader: JournalReader, to buffer: inout [UInt8]) {
+    static func appendCurrentEntry(of reader: JournalReader, to buffer: FrameBuffer) {
         let start = buffer.count
         do throws(JournalError) {
             let (monotonic, boot) = try reader.monotonic()
             let realtime = try reader.realtime()
-            let cursor = try reader.cursor()
             var failure: JournalError?
-            JournalFrame.appendEntry(into: &buffer, realtime: realtime, monotonic: monotonic, bootID: boot, cursor: cursor) { append in
-                do throws(JournalError) { try reader.forEachField(append) } catch { failure = error }
+            try reader.withCursorBytes { cursor in
+                JournalFrame.appendEntry(into: buffer, realtime: realtime, monotonic: monotonic, bootID: boot, cursor: cursor) { append in
+                    do throws(JournalError) { try reader.forEachField(append) } catch { failure = error }
+                }
             }
             if let failure { throw failure }
             let length = buffer.count - start - 4
             if length > JournalFrame.defaultMaximumLength {
-                buffer.removeSubrange(start...)
-                report("skipped the entry at \(cursor): \(length) bytes is more than a frame may hold")
+                buffer.truncate(to: start)
+                report("skipped the entry at \((try? reader.cursor()) ?? "?"): \(length) bytes is more than a frame may hold")
             }
         } catch {
-            buffer.removeSubrange(start...)
+            buffer.truncate(to: start)
             report("skipped an unreadable entry: \(error)")
         }
     }
@@ -107,19 +108,18 @@ public enum JournalReaderChild {
 /// Buffered blocking writes to the pipe.
 struct FrameWriter {
     let fd: Int32
-    var buffer: [UInt8] = []
+    let buffer = FrameBuffer(capacity: JournalReaderChild.flushThreshold * 2)
 
     init(fd: Int32) {
         self.fd = fd
-        buffer.reserveCapacity(JournalReaderChild.flushThreshold * 2)
     }
 
     /// Writes the whole buffer; false when the reader end is gone (EPIPE) or the write failed.
     mutating func flush() -> Bool {
         var offset = 0
-        defer { buffer.removeAll(keepingCapacity: true) }
+        defer { buffer.truncate(to: 0) }
         while offset < buffer.count {
-            let n = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            let n = write(fd, buffer.start + offset, buffer.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
                 if errno != EPIPE { JournalReaderChild.report("write failed: \(JournalError.describe(errno))") }

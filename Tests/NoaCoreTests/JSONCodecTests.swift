@@ -102,3 +102,47 @@ import Testing
         #expect(UTF8Text.string(bytes) == String(validating: bytes, as: UTF8.self))
     }
 }
+
+/// The writer formats numbers, timestamps and short texts on the stack and appends them at once; these pin
+/// that those paths write what the byte-by-byte ones did.
+@Suite struct JSONWriterBulkAppendTests {
+    @Test(arguments: [Int64.min, -1_000_000, -10, -1, 0, 1, 9, 10, 99, 100, 1_234_567_890, Int64.max])
+    func writesIntegers(_ value: Int64) {
+        var writer = JSONWriter()
+        writer.int(value)
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == String(value))
+    }
+
+    @Test func writesShortAndLongTextTheSameWay() {
+        for length in [0, 1, 7, 8, 9, 63, 64, 65, 200] {
+            for bad in ["", "\"", "\\", "\u{1}", "\n", "é"] {
+                let text = String(repeating: "a", count: length) + bad
+                var writer = JSONWriter()
+                writer.string(text)
+                var escaped = "\""
+                for scalar in text.unicodeScalars {
+                    switch scalar {
+                    case "\"": escaped += "\\\""
+                    case "\\": escaped += "\\\\"
+                    case "\n": escaped += "\\n"
+                    case "\u{1}": escaped += "\\u0001"
+                    default: escaped.unicodeScalars.append(scalar)
+                    }
+                }
+                escaped += "\""
+                #expect(String(decoding: writer.bytes, as: UTF8.self) == escaped)
+            }
+        }
+    }
+
+    @Test func writesTimestampsAsRFC3339() {
+        var writer = JSONWriter()
+        writer.beginArray()
+        writer.timestamp(nanoseconds: 1_764_261_649_123_456_789)
+        writer.timestamp(nanoseconds: -1_000_000_000, fractionDigits: 0)
+        writer.timestamp(nanoseconds: 4_102_444_799_999_999_999, fractionDigits: 9)
+        writer.endArray()
+        #expect(String(decoding: writer.bytes, as: UTF8.self)
+            == #"["2025-11-27T16:40:49.123456Z","1969-12-31T23:59:59Z","2099-12-31T23:59:59.999999999Z"]"#)
+    }
+}

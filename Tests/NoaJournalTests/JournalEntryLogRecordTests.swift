@@ -143,4 +143,36 @@ struct JournalEntryLogRecordTests {
         #expect(hashed != JournalCursor.recordID(for: "opaquf"))
         #expect(JournalCursor("s=zz;i=1") == nil)
     }
+
+    /// A mapper that remembers names and values gives the records a fresh mapping gives, whatever repeats: values
+    /// that stay, change, turn binary or back, repeated fields, integer fields with long non-numeric values, and
+    /// more distinct names than it keeps.
+    @Test func aMapperGivesTheRecordsAFreshMappingGives() {
+        let long = String(repeating: "0123456789abcdef", count: 2)
+        var entries: [JournalEntry] = []
+        for n in 0..<400 {
+            var fields = [
+                JournalField("MESSAGE", n % 7 == 0 ? "multi\nline \(n)" : "entry \(n)"),
+                JournalField("_BOOT_ID", n < 200 ? long : String(long.reversed())),
+                JournalField("_HOSTNAME", n % 3 == 0 ? "short" : "a-rather-long-host-name-\(n / 50)"),
+                JournalField("_PID", n % 5 == 0 ? "not-a-number-but-long-\(n % 2)" : "\(n)"),
+                JournalField("NOA_SEQ", "\(n)"),
+                JournalField("BLOB", n % 4 == 0 ? [0xff] + Array(repeating: 0x41, count: 20) : Array(long.utf8)),
+                JournalField("TAG", "same-long-tag-value-here"),
+                JournalField("PRIORITY", "\(n % 8)"),
+            ]
+            if n % 6 == 0 { fields.append(JournalField("TAG", "same-long-tag-value-here")) }
+            if n % 9 == 0 { fields.append(JournalField("MESSAGE", [0x68, 0xff])) }
+            // Enough distinct names to fill the mapper's table and go past it.
+            fields.append(JournalField("FIELD_\(n * 2)", "value-long-enough-to-be-remembered-\(n % 2)"))
+            fields.append(JournalField("_FIELD_\(n * 2 + 1)", "v"))
+            entries.append(Self.entry(fields))
+        }
+        var mapper = JournalRecordMapper()
+        for _ in 0..<2 {
+            for entry in entries {
+                #expect(mapper.logRecord(entry, observedAt: 7) == entry.logRecord(observedAt: 7))
+            }
+        }
+    }
 }

@@ -101,7 +101,7 @@ import Glibc
         let runner = SinkRunner(
             id: "es", sink: sink, inlet: inlet, batch: BatchPolicy(maxItems: 50, maxDelay: .milliseconds(20)),
             retry: RetryPolicy(initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50)),
-            statistics: statistics, itemBytes: ElasticsearchSink.estimatedBytes, deadLetter: deadLetter, logger: quiet)
+            statistics: statistics, itemBytes: { ElasticsearchSink.estimatedBytes($0[$1]) }, deadLetter: deadLetter, logger: quiet)
         let statuses = Mutex<[DeliveryStatus]>([])
         async let running: Void = runner.run()
         for batch in 0..<4 {

@@ -5,7 +5,8 @@
 // libcap) were loaded into every agent process at start, about 0.8 MB of resident memory that only the
 // reader uses. Each noa_sd_* function below has the signature and the return convention of its sd_* namesake
 // (negative errno on failure); the first call dlopens libsystemd.so.0, and when it or a symbol is missing,
-// every call fails with -ENOSYS (noa_sd_load_error says why).
+// every call fails with -ENOSYS (noa_sd_load_error says why). Call only these: the sd_* functions the header
+// below declares are not linked, and using one fails at link time ("undefined symbol").
 #ifndef NOA_CSYSTEMD_H
 #define NOA_CSYSTEMD_H
 

@@ -69,7 +69,7 @@ public struct ElasticsearchSinkConfig: Sendable, Equatable {
 extension ElasticsearchSink {
     /// The sink a config describes, over `transport` (a `NIOHTTPTransport` built with
     /// `config.transportConfiguration`, shared by nothing else so its pool bound is this sink's). Run it with
-    /// `SinkRunner(…, batch: config.batch, retry: config.retry, itemBytes: ElasticsearchSink.estimatedBytes,
+    /// `SinkRunner(…, batch: config.batch, retry: config.retry, itemBytes: { ElasticsearchSink.estimatedBytes($0[$1]) },
     /// deadLetter: config.deadLetter ? DeadLetterFile(directory: dataDir + "/dead-letter", …) : nil, …)`.
     public static func make(
         id: String, config: ElasticsearchSinkConfig, transport: any HTTPTransport, logger: Logger

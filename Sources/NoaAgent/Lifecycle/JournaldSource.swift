@@ -19,7 +19,12 @@ final class JournaldSource: MetricProducer {
     let id: String
     private let reader: JournaldReaderProcess
     private let store: JournalCheckpointStore
-    /// The newest acknowledged cursor, and the one last written.
+    /// The reader thread's record mapper (only that thread maps; the lock is taken once per chunk and never waits).
+private final class RecordMapper: Sendable {
+    let state = Mutex(JournalRecordMapper())
+}
+
+/// The newest acknowledged cursor, and the one last written.
     private let checkpoint = CheckpointState()
     private let stopFlusher = StopSignal()
     private let flusherDone = StopSignal()
@@ -60,6 +65,7 @@ final class JournaldSource: MetricProducer {
         self.tracker = tracker
         let batchSize = config.batchSize
         let counters = self.counters
+        let mapper = RecordMapper()
         // Chunks of up to one batch, as full as the pipe allows: fewer, fuller envelopes reach the sinks.
         self.reader = try JournaldReaderProcess(
             configuration: .init(options: options, executable: executable, chunkEntries: batchSize), logger: logger
@@ -68,7 +74,11 @@ final class JournaldSource: MetricProducer {
             var start = 0
             while start < entries.count {
                 let end = min(entries.count, start + batchSize)
-                let records = entries[start..<end].map { $0.logRecord(observedAt: now) }
+                let records = mapper.state.withLock { mapper in
+                    entries.withUnsafeBufferPointer { entries in
+                        (start..<end).map { mapper.logRecord(entries[$0], observedAt: now) }
+                    }
+                }
                 let ticket = tracker.register(entries[end - 1].cursor)
                 guard outlet.sendBlocking(records, onFinished: { _ in tracker.finish(ticket) }) else { return false }
                 counters.entries.add(end - start, ordering: .relaxed)

@@ -35,7 +35,7 @@ extension LogComponentFactory {
                     let (sink, transport) = ElasticsearchSink.make(id: named.id, config: config, group: group, logger: sinkLogger)
                     let runner = SinkRunner(
                         id: named.id, sink: sink, inlet: inlet, batch: config.batch, retry: config.retry,
-                        statistics: statistics, itemBytes: ElasticsearchSink.estimatedBytes,
+                        statistics: statistics, itemBytes: { ElasticsearchSink.estimatedBytes($0[$1]) },
                         deadLetter: config.deadLetter ? deadLetter : nil, logger: sinkLogger)
                     return LogSinkJob(
                         run: {
@@ -79,7 +79,7 @@ extension LogComponentFactory {
     ) -> LogSinkJob where Sink.Item == LogRecord {
         let runner = SinkRunner(
             id: id, sink: sink, inlet: inlet, batch: batch, retry: RetryPolicy(), statistics: statistics,
-            itemBytes: { $0.message.utf8.count + 64 * $0.attributes.count + 128 }, deadLetter: deadLetter,
+            itemBytes: { $0[$1].message.utf8.count + 64 * $0[$1].attributes.count + 128 }, deadLetter: deadLetter,
             logger: logger)
         return LogSinkJob(run: { await runner.run() }, producers: producers)
     }

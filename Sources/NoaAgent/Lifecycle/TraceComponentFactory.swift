@@ -66,7 +66,7 @@ public enum TraceComponentFactory {
             SinkRunner(
                 id: id, sink: exporter, inlet: inlet,
                 batch: BatchPolicy(maxItems: queue.batchSize, maxBytes: 4 << 20, maxDelay: queue.batchTimeout),
-                retry: retry, statistics: statistics, itemBytes: { $0.estimatedBytes }, logger: logger)
+                retry: retry, statistics: statistics, itemBytes: { $0[$1].estimatedBytes }, logger: logger)
         }
         return TraceSink(inlet: inlet, budget: budget, statistics: statistics, run: {
             await withDiscardingTaskGroup { group in

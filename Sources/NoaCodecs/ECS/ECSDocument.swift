@@ -16,16 +16,36 @@ public enum ECSDocument {
     }
 
     /// Working buffers for `write`, kept by a caller that encodes many records so each record costs no
-    /// allocation for them.
-    public struct Scratch {
+    /// allocation for them, and the layouts of the documents it wrote recently (see `Layout`).
+    public struct Scratch: Sendable {
         var keyBytes: [UInt8] = []
         var ranges: [Range<Int>] = []
         var sources: [Int] = []
         var order: [Int] = []
         var components: [Range<Int>] = []
         var open: [Range<Int>] = []
+        /// Most recently used first.
+        var layouts: [Layout] = []
 
         public init() {}
+    }
+
+    /// How many layouts a `Scratch` keeps: a journal or a service emits records of a few shapes, and a miss only
+    /// costs working the layout out again.
+    static let maximumLayouts = 16
+
+    /// A document's shape, worked out once and reused for every record with the same attribute keys (in the same
+    /// order) and the same optional typed fields: the sorting and nesting of dotted keys is most of the encoding
+    /// work, and consecutive records of one source nearly always share their keys.
+    ///
+    /// `template` is the document's bytes without its values and without its opening brace: member names, braces
+    /// and commas. Before `cuts[i].offset` comes the value of source `cuts[i].source` (a `Typed` code or an
+    /// attribute index). It is recorded by running the nesting writer itself, so both paths write the same bytes.
+    struct Layout: Sendable {
+        var typed: UInt8
+        var keys: [String]
+        var template: [UInt8]
+        var cuts: [(offset: Int, source: Int)]
     }
 
     /// The typed fields, as negative source codes (attributes are their index, from 0).
@@ -45,8 +65,67 @@ public enum ECSDocument {
         }
     }
 
-    /// The same, reusing `scratch`'s buffers.
+    /// Bits of the optional typed fields a record has (part of its layout's identity).
+    private static func typedFlags(_ record: LogRecord) -> UInt8 {
+        var flags: UInt8 = 0
+        if record.severityText != nil || record.severity != nil { flags |= 1 }
+        if record.traceID != nil { flags |= 2 }
+        if record.spanID != nil { flags |= 4 }
+        if record.observedTimestamp != 0 { flags |= 8 }
+        return flags
+    }
+
+    /// The same, reusing `scratch`'s buffers and layouts.
     public static func write(_ record: LogRecord, to writer: inout JSONWriter, scratch: inout Scratch) {
+        let flags = typedFlags(record)
+        let found = record.attributes.withUnsafeBufferPointer { attributes -> Int? in
+            scratch.layouts.withUnsafeBufferPointer { layouts in
+                layouts.firstIndex { matches($0, flags, attributes) }
+            }
+        }
+        let index: Int
+        if let found {
+            index = found
+        } else {
+            if scratch.layouts.count >= maximumLayouts { scratch.layouts.removeLast() }
+            scratch.layouts.append(layout(of: record, typed: flags, scratch: &scratch))
+            index = scratch.layouts.count - 1
+        }
+        if index > 0 { scratch.layouts.swapAt(index, 0) }
+        write(record, layout: &scratch.layouts[0], to: &writer)
+    }
+
+    /// Whether `layout` is the layout of a record with these typed fields and attributes.
+    private static func matches(_ layout: Layout, _ typed: UInt8, _ attributes: UnsafeBufferPointer<Attribute>) -> Bool {
+        guard layout.typed == typed, layout.keys.count == attributes.count else { return false }
+        return layout.keys.withUnsafeBufferPointer { keys in
+            for i in keys.indices where keys[i] != attributes[i].key { return false }
+            return true
+        }
+    }
+
+    /// Writes `record` along its layout: the template's bytes between the values. The layout is only read; it is
+    /// `inout` so that it is accessed in place, where passing the array element copied it (three retains and
+    /// releases per record).
+    private static func write(_ record: LogRecord, layout: inout Layout, to writer: inout JSONWriter) {
+        writer.beginObject()
+        layout.template.withUnsafeBufferPointer { template in
+            layout.cuts.withUnsafeBufferPointer { cuts in
+                record.attributes.withUnsafeBufferPointer { attributes in
+                    var at = 0
+                    for cut in cuts {
+                        writer.fragment(UnsafeBufferPointer(rebasing: template[at..<cut.offset]), valueFollows: true)
+                        writeValue(of: cut.source, record, attributes, to: &writer)
+                        at = cut.offset
+                    }
+                    writer.fragment(UnsafeBufferPointer(rebasing: template[at...]), valueFollows: false)
+                }
+            }
+        }
+    }
+
+    /// Works out the layout of `record`'s document.
+    private static func layout(of record: LogRecord, typed flags: UInt8, scratch: inout Scratch) -> Layout {
         var keyBytes = scratch.keyBytes
         var ranges = scratch.ranges
         var sources = scratch.sources
@@ -88,7 +167,15 @@ public enum ECSDocument {
             ranges.append(range)
             sources.append(index)
         }
-        writeNested(record, keyBytes, ranges, sources, to: &writer, scratch: &scratch)
+        var recorder = JSONWriter(capacity: 256)
+        var cuts: [(offset: Int, source: Int)] = []
+        writeNested(keyBytes, ranges, sources, to: &recorder, cuts: &cuts, scratch: &scratch)
+        // Drop the opening brace: `write(_:layout:to:)` writes it as a value of the caller's writer (with a comma
+        // first if one is due there).
+        let template = Array(recorder.bytes.dropFirst())
+        return Layout(
+            typed: flags, keys: record.attributes.map(\.key), template: template,
+            cuts: cuts.map { ($0.offset - 1, $0.source) })
     }
 
     /// The document as bytes (one NDJSON line without its newline).
@@ -120,9 +207,10 @@ public enum ECSDocument {
     /// a value and a prefix of later keys (`a` and `a.b`) keeps its value and the longer keys are written flat
     /// (`"a.b"`) under the last object both share, so the document never repeats a member name. A key with an empty
     /// component (`a..b`, `.a`) is written as one flat name.
+    /// Values are not written: where each goes is recorded in `cuts` (the writer's byte count and the source).
     private static func writeNested(
-        _ record: LogRecord, _ keyBytes: [UInt8], _ ranges: [Range<Int>], _ sources: [Int],
-        to writer: inout JSONWriter, scratch: inout Scratch
+        _ keyBytes: [UInt8], _ ranges: [Range<Int>], _ sources: [Int],
+        to writer: inout JSONWriter, cuts: inout [(offset: Int, source: Int)], scratch: inout Scratch
     ) {
         var order = scratch.order
         var components = scratch.components
@@ -200,7 +288,8 @@ public enum ECSDocument {
                     open.append(component)
                 }
                 writer.key(bytes: UnsafeBufferPointer(rebasing: kb[components[components.count - 1]]))
-                writeValue(of: sources[index], record, to: &writer)
+                cuts.append((writer.bytes.count, sources[index]))
+                writer.valueWritten()
                 if !isGuarded { guardLeaf = (key, components.count) }
             }
             while !open.isEmpty {
@@ -211,9 +300,11 @@ public enum ECSDocument {
         }
     }
 
-    private static func writeValue(of source: Int, _ record: LogRecord, to writer: inout JSONWriter) {
+    private static func writeValue(
+        of source: Int, _ record: LogRecord, _ attributes: UnsafeBufferPointer<Attribute>, to writer: inout JSONWriter
+    ) {
         guard let typed = Typed(rawValue: source) else {
-            writer.value(record.attributes[source].value)
+            writer.value(attributes[source].value)
             return
         }
         switch typed {

@@ -10,29 +10,56 @@ public enum RFC3339 {
     }
 
     public static func append(nanoseconds: Int64, fractionDigits: Int = 6, to bytes: inout [UInt8]) {
+        // Formatted on the stack and appended in one go: this runs twice for every record a log sink writes, and
+        // appending digit by digit cost a uniqueness and capacity check per byte.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { out in  // the longest timestamp is 30
+            let count = format(nanoseconds: nanoseconds, fractionDigits: fractionDigits, into: out)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[0..<count]))
+        }
+    }
+
+    /// Writes the timestamp into `out` (at least 30 bytes) and returns its length.
+    static func format(nanoseconds: Int64, fractionDigits: Int, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
         let seconds = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
         let fraction = nanoseconds - seconds * 1_000_000_000
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = civil(fromDays: days)
-        appendDigits(year, 4, &bytes)
-        bytes.append(UInt8(ascii: "-"))
-        appendDigits(month, 2, &bytes)
-        bytes.append(UInt8(ascii: "-"))
-        appendDigits(day, 2, &bytes)
-        bytes.append(UInt8(ascii: "T"))
-        appendDigits(secondOfDay / 3600, 2, &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        appendDigits(secondOfDay / 60 % 60, 2, &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        appendDigits(secondOfDay % 60, 2, &bytes)
+        var at = 0
+        func put(_ byte: UInt8) {
+            out[at] = byte
+            at += 1
+        }
+        func digits(_ value: Int64, _ width: Int) {
+            // Most significant digit first; a value wider than `width` keeps its last digits.
+            var v = value
+            var i = at + width - 1
+            while i >= at {
+                out[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
+                v /= 10
+                i -= 1
+            }
+            at += width
+        }
+        digits(year, 4)
+        put(UInt8(ascii: "-"))
+        digits(month, 2)
+        put(UInt8(ascii: "-"))
+        digits(day, 2)
+        put(UInt8(ascii: "T"))
+        digits(secondOfDay / 3600, 2)
+        put(UInt8(ascii: ":"))
+        digits(secondOfDay / 60 % 60, 2)
+        put(UInt8(ascii: ":"))
+        digits(secondOfDay % 60, 2)
         if fractionDigits > 0 {
-            bytes.append(UInt8(ascii: "."))
+            put(UInt8(ascii: "."))
             var scaled = fraction
             for _ in 0..<(9 - min(9, fractionDigits)) { scaled /= 10 }
-            appendDigits(scaled, min(9, fractionDigits), &bytes)
+            digits(scaled, min(9, fractionDigits))
         }
-        bytes.append(UInt8(ascii: "Z"))
+        put(UInt8(ascii: "Z"))
+        return at
     }
 
     /// Days since 1970-01-01 of a calendar date (Howard Hinnant's `days_from_civil`), or nil when the date does not
@@ -68,18 +95,5 @@ public enum RFC3339 {
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    private static func appendDigits(_ value: Int64, _ width: Int, _ bytes: inout [UInt8]) {
-        // In place, most significant digit first: this runs several times for every record a log sink writes.
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width))
-        var v = value
-        var i = start + width - 1
-        while i >= start {
-            bytes[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
-            v /= 10
-            i -= 1
-        }
     }
 }

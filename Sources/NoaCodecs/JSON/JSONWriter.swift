@@ -70,6 +70,18 @@ public struct JSONWriter: Sendable {
 
     private mutating func bytes_append(_ byte: UInt8) { self.bytes.append(byte) }
 
+    /// Appends bytes this writer (or one in the same state) wrote before, verbatim: a recorded document layout
+    /// (`ECSDocument`). `valueFollows`: the fragment ends with a member name, so the next value takes no comma.
+    mutating func fragment(_ json: UnsafeBufferPointer<UInt8>, valueFollows: Bool) {
+        bytes.append(contentsOf: json)
+        needsComma = !valueFollows
+    }
+
+    /// Moves on as if a value had been written (recording a layout, where values are left out).
+    mutating func valueWritten() {
+        needsComma = true
+    }
+
     public mutating func string(_ value: String) {
         separate()
         appendEscaped(value)
@@ -129,9 +141,14 @@ public struct JSONWriter: Sendable {
     /// An RFC 3339 UTC timestamp string value, written in place.
     public mutating func timestamp(nanoseconds: Int64, fractionDigits: Int = 6) {
         separate()
-        bytes.append(UInt8(ascii: "\""))
-        RFC3339.append(nanoseconds: nanoseconds, fractionDigits: fractionDigits, to: &bytes)
-        bytes.append(UInt8(ascii: "\""))
+        // Quoted on the stack and appended at once (every log record has two of these).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { out in
+            out[0] = UInt8(ascii: "\"")
+            let length = RFC3339.format(
+                nanoseconds: nanoseconds, fractionDigits: fractionDigits, into: UnsafeMutableBufferPointer(rebasing: out[1...]))
+            out[length + 1] = UInt8(ascii: "\"")
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[0..<(length + 2)]))
+        }
     }
 
     /// Lower-case hex of `value` as a string value (trace and span ids).
@@ -158,36 +175,52 @@ public struct JSONWriter: Sendable {
     }
 
     private mutating func appendDecimal(_ value: Int64) {
-        if value < 0 {
-            bytes.append(UInt8(ascii: "-"))
-            if value == Int64.min {
-                bytes.append(contentsOf: "9223372036854775808".utf8)
-                return
-            }
-        }
-        var magnitude = value.magnitude
-        if magnitude < 10 {
-            bytes.append(UInt8(ascii: "0") &+ UInt8(magnitude))
-            return
-        }
-        var digits: (UInt64, UInt64) = (0, 0)  // storage for up to 20 digits
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { raw in
-            while magnitude > 0 {
-                raw[count] = UInt8(ascii: "0") &+ UInt8(magnitude % 10)
+        // Digits written backwards on the stack, then appended at once (one capacity check, not one per digit).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { out in  // a sign and up to 20 digits
+            var magnitude = value.magnitude
+            var at = out.count
+            repeat {
+                at -= 1
+                out[at] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
                 magnitude /= 10
-                count += 1
+            } while magnitude > 0
+            if value < 0 {
+                at -= 1
+                out[at] = UInt8(ascii: "-")
             }
-            for i in stride(from: count - 1, through: 0, by: -1) { bytes.append(raw[i]) }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[at...]))
+        }
+    }
+
+    /// Texts up to this long that need no escape are quoted on the stack and appended at once.
+    private static let shortText = 64
+
+    /// Appends `"utf8"` in one append if no byte of it needs an escape; false (nothing appended) otherwise.
+    private mutating func appendShortUnescaped(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.shortText + 2) { out in
+            out[0] = UInt8(ascii: "\"")
+            for i in 0..<utf8.count {
+                let byte = utf8[i]
+                if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
+                out[i + 1] = byte
+            }
+            out[utf8.count + 1] = UInt8(ascii: "\"")
+            // A typed buffer: appending a raw one takes the standard library's slow generic path.
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[0..<(utf8.count + 2)]))
+            return true
         }
     }
 
     private mutating func appendEscaped(_ value: String) {
-        var value = value
-        value.withUTF8 { appendEscaped($0) }
+        // The borrowed text's bytes where it has them (native and small strings): `withUTF8` needs a mutable copy,
+        // a retain and release per string written.
+        if value.utf8.withContiguousStorageIfAvailable({ appendEscaped($0) }) != nil { return }
+        var copy = value
+        copy.withUTF8 { appendEscaped($0) }
     }
 
     private mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+        if utf8.count <= Self.shortText, appendShortUnescaped(utf8) { return }
         bytes.append(UInt8(ascii: "\""))
         do {
             var start = 0

@@ -128,6 +128,7 @@ public final class ElasticsearchSink: BatchSink {
         body.reserveCapacity(items.count * 512)
         var starts: [Int] = []
         starts.reserveCapacity(items.count + 1)
+        var scratch = ECSDocument.Scratch()
         for record in items {
             starts.append(body.count)
             body.append(contentsOf: namer.actionPrefix(timestamp: record.timestamp))
@@ -142,7 +143,7 @@ public final class ElasticsearchSink: BatchSink {
             swap(&action.bytes, &body)
             var document = JSONWriter(appendingTo: [])
             swap(&document.bytes, &body)
-            ECSDocument.write(record, to: &document)
+            ECSDocument.write(record, to: &document, scratch: &scratch)
             document.bytes.append(0x0A)
             swap(&document.bytes, &body)
         }
