@@ -1,6 +1,6 @@
 #!/bin/sh
-# Writes packaging/noa-agent.order: the functions a host-metrics agent runs from start through scrapes (in
-# callgrind's order; within the group the order hardly matters). `make release` compiles every function into
+# Writes packaging/noa-agent.order: the functions a host-metrics agent runs from start through scrapes (sorted by
+# name, so that a regenerated file differs only where the code did; within the group the order hardly matters). `make release` compiles every function into
 # its own section, and Package.swift links with this file as lld's --symbol-ordering-file, so that the code the
 # agent runs sits together at the start of .text.
 #
@@ -45,7 +45,7 @@ wait "$pid" || true
 
 # callgrind names each function once, as `fn=(id) name`, at its first appearance; keep the ones that are
 # symbols of the binary (not the shared libraries').
-nm --defined-only "$binary" | awk '$2 ~ /^[tTwW]$/ {print $3}' | sort -u > "$work/symbols"
-sed -n 's/^c\{0,1\}fn=([0-9]*) //p' "$work/callgrind.out" | awk '!seen[$0]++' > "$work/run"
-awk 'NR == FNR {known[$0] = 1; next} known[$0]' "$work/symbols" "$work/run" > "$out"
+nm --defined-only "$binary" | awk '$2 ~ /^[tTwW]$/ {print $3}' | LC_ALL=C sort -u > "$work/symbols"
+sed -n 's/^c\{0,1\}fn=([0-9]*) //p' "$work/callgrind.out" | LC_ALL=C sort -u > "$work/run"
+LC_ALL=C comm -12 "$work/symbols" "$work/run" > "$out"
 echo "$(wc -l < "$out") functions -> $out"
