@@ -130,15 +130,15 @@ public final class LogstashSink: BatchSink {
             let payloads = items.map { LogstashEvent.encode($0, version: options.agentVersion) }
             result = await queue.run { [self] in state.withLock { sendWindows(payloads, &$0) } }
         case .jsonLines:
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(items.count * 400)
+            // One writer for the whole batch: a writer made per record from the growing array copied all of it
+            // each time (the array was still referenced), quadratic in the batch.
+            var writer = JSONWriter(capacity: items.count * 400)
+            var scratch = ECSDocument.Scratch()
             for record in items {
-                var writer = JSONWriter(appendingTo: bytes)
-                ECSDocument.write(record, to: &writer)
-                bytes = writer.bytes
-                bytes.append(0x0A)
+                ECSDocument.write(record, to: &writer, scratch: &scratch)
+                writer.endLine()
             }
-            let lines = bytes
+            let lines = writer.bytes
             result = await queue.run { [self] in state.withLock { sendLines(lines, count: items.count, &$0) } }
         }
         try result.get()
