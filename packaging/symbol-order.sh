@@ -25,7 +25,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 printf 'data_dir: %s\nsources:\n  host: {type: host_metrics}\nsinks:\n  prom: {type: prometheus, listen: "127.0.0.1:%s", inputs: [host]}\n' \
     "$work/data" "$port" > "$work/agent.yaml"
 strip --strip-debug -o "$work/noa-agent" "$binary"
-valgrind --tool=callgrind --demangle=no --callgrind-out-file="$work/callgrind.out" \
+valgrind --tool=callgrind --demangle=no --dump-instr=yes --callgrind-out-file="$work/callgrind.out" \
     "$work/noa-agent" run --config "$work/agent.yaml" --log-level warning 2> "$work/valgrind.log" &
 pid=$!
 i=0
@@ -43,9 +43,46 @@ done
 kill -INT "$pid"
 wait "$pid" || true
 
-# callgrind names each function once, as `fn=(id) name`, at its first appearance; keep the ones that are
-# symbols of the binary (not the shared libraries').
-nm --defined-only "$binary" | awk '$2 ~ /^[tTwW]$/ {print $3}' | LC_ALL=C sort -u > "$work/symbols"
-sed -n 's/^c\{0,1\}fn=([0-9]*) //p' "$work/callgrind.out" | LC_ALL=C sort -u > "$work/run"
-LC_ALL=C comm -12 "$work/symbols" "$work/run" > "$out"
+# Every instruction callgrind saw run in the binary, mapped to the symbols that contain it (by address, so
+# symbols that share one address, and the names callgrind shows differently, are all found).
+nm -n --defined-only "$binary" > "$work/symbols"
+python3 - "$work/callgrind.out" "$work/symbols" "$(basename "$work/noa-agent")" > "$out" <<'PY'
+import bisect, re, sys
+out_file, symbols_file, object_name = sys.argv[1:4]
+addresses, objects, current_object, position = set(), {}, "", 0
+for line in open(out_file):
+    declared = re.match(r"(c?ob)=\((\d+)\)(?: (.*))?", line.strip())
+    if declared:
+        kind, number, name = declared.groups()
+        if name:
+            objects[number] = name
+        if kind == "ob":
+            current_object = objects.get(number, "")
+        continue
+    token = line.split()[0] if line.strip() else ""
+    if token.startswith("0x"):
+        position = int(token, 16)
+    elif token[:1] in "+-" and len(token) > 1:
+        position += int(token, 0)
+    elif token != "*":
+        continue
+    if current_object.endswith("/" + object_name):
+        addresses.add(position)
+starts, names = [], []
+for line in open(symbols_file):
+    parts = line.rstrip("\n").split(" ", 2)
+    if len(parts) == 3 and parts[1] in "tTwW":
+        address = int(parts[0], 16)
+        if starts and starts[-1] == address:
+            names[-1].append(parts[2])
+        else:
+            starts.append(address)
+            names.append([parts[2]])
+run = set()
+for address in addresses:
+    i = bisect.bisect_right(starts, address) - 1
+    if i >= 0:
+        run.update(names[i])
+print("\n".join(sorted(run)))
+PY
 echo "$(wc -l < "$out") functions -> $out"
