@@ -286,6 +286,29 @@ enum TestClient {
         }
     }
 
+    /// After emptying its socket the listener pauses (`batchWait`) before reading again: datagrams that arrive
+    /// meanwhile wait in the socket and all come in the next read, and a stop ends the pause at once.
+    @Test func batchWaitDelaysNothingAwayAndStopCutsThePauseShort() async throws {
+        let ingest = CollectingIngest()
+        var options = StatsDListenerOptions()
+        options.batchWait = .milliseconds(300)
+        let listener = StatsDDatagramListener(
+            id: "pause", address: .udp(host: "127.0.0.1", port: 0), ingest: ingest, options: options)
+        try listener.start()
+        let port = try #require(listener.boundPort)
+        TestClient.sendUDP([Array("first:1|c".utf8)], port: port)
+        _ = await ingest.wait { $0.count == 1 }  // read at once; the listener now pauses
+        let burst = (0..<500).map { Array("burst.\($0):1|c".utf8) }
+        TestClient.sendUDP(burst, port: port)
+        let received = await ingest.wait { $0.count == 1 + burst.count }
+        #expect(received.count == 1 + burst.count)
+        #expect(Array(received.dropFirst().map(\.bytes)) == burst)
+        usleep(20_000)  // into the next pause
+        let start = ContinuousClock.now
+        listener.stop()
+        #expect(ContinuousClock.now - start < .milliseconds(150))
+    }
+
     @Test func stopReturnsPromptlyUnderSustainedLoad() async throws {
         let ingest = CollectingIngest()
         let listener = StatsDDatagramListener(id: "busy", address: .udp(host: "127.0.0.1", port: 0), ingest: ingest)
