@@ -24,6 +24,8 @@ depends=$(readelf -d "$binary" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | 
   # merged /usr: dpkg knows a library by one of its two paths
   { dpkg -S "$path" 2>/dev/null || dpkg -S "$(readlink -f "$path")" 2>/dev/null || true; } | head -1 | cut -d: -f1
 done | sort -u | paste -sd, | sed 's/,/, /g')
+# libsystemd0 is not in NEEDED: the journal reader child loads it with dlopen (Sources/CSystemd).
+depends="${depends:+$depends, }libsystemd0"
 cat > "$root/DEBIAN/control" <<CONTROL
 Package: noa-agent
 Version: $version
