@@ -21,26 +21,14 @@ import tempfile
 import time
 import urllib.request
 
+from proc_cpu import cpu_ns  # bench/proc_cpu.py, beside this script
+
 
 
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def cpu_ns(pid):
-    """CPU time of every thread of `pid` in nanoseconds: the first field of /proc/PID/task/*/schedstat (the
-    scheduler's run-time account; utime+stime come in 10 ms ticks, a few scrapes' worth). A thread that exits
-    between two reads is not counted; neither exporter ends threads while it serves."""
-    total = 0
-    for task in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
-                total += int(f.read().split()[0])
-        except (OSError, ValueError, IndexError):
-            pass
-    return total
 
 
 def status_kb(pid, key):

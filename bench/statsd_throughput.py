@@ -36,6 +36,8 @@ import tempfile
 import time
 import urllib.request
 
+from proc_cpu import cpu_ns  # bench/proc_cpu.py, beside this script
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 OUT = os.path.join(HERE, "out")
@@ -73,25 +75,6 @@ def free_port(kind=socket.SOCK_DGRAM):
             return port
         except OSError:
             continue
-
-
-def cpu_ns(pid):
-    """CPU time of every thread of `pid`, in nanoseconds: the first field of /proc/PID/task/*/schedstat (the
-    scheduler's own run-time account). utime+stime come in 10 ms ticks, too coarse for a step that costs a few
-    dozen milliseconds; a thread that exits between two reads is not counted, so threads that come and go
-    make a receiver look cheaper, never dearer."""
-    total = 0
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return 0
-    for task in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
-                total += int(f.read().split()[0])
-        except (OSError, ValueError, IndexError):
-            pass
-    return total
 
 
 def rss_kb(pid):
