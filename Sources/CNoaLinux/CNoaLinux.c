@@ -308,3 +308,7 @@ int noa_spawn_with_stdout(const char *path, char *const argv[], char *const envp
 }
 
 int noa_set_parent_death_signal(int signal) { return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0); }
+
+#include <malloc.h>
+
+int noa_malloc_trim(void) { return malloc_trim(0); }

@@ -93,4 +93,7 @@ int noa_spawn_with_stdout(const char *path, char *const argv[], char *const envp
 /// exits (prctl is variadic, which Swift can't call). Returns 0, or -1 with errno set.
 int noa_set_parent_death_signal(int signal);
 
+/// Returns the free memory of every malloc arena to the kernel (glibc's malloc_trim(0)); 1 when some was released.
+int noa_malloc_trim(void);
+
 #endif

@@ -1,3 +1,4 @@
+import CNoaLinux
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -93,6 +94,13 @@ public final class PrometheusEndpoint: HTTPResponder {
         }
     }
 
+    private func render(format: ExpositionFormat, gzip: Bool) -> (body: [UInt8], gzipped: Bool) {
+        let families = gather()
+        let text = ExpositionEncoder(format: format).encode(families)
+        if gzip, let packed = try? compressor.compress(text) { return (packed, true) }
+        return (text, false)
+    }
+
     /// Gathers and encodes on the thread pool (collectors block on file reads and, at worst, on a statfs
     /// timeout), then answers on the connection's event loop: two thread hops per scrape.
     private func scrape(_ request: HTTPRequest, on eventLoop: any EventLoop) -> EventLoopFuture<HTTPResponse> {
@@ -100,10 +108,12 @@ public final class PrometheusEndpoint: HTTPResponder {
         let wantsGzip = request.headers[canonicalForm: "Accept-Encoding"].contains { $0.lowercased().hasPrefix("gzip") }
         let id = self.id
         return threadPool.runIfActive(eventLoop: eventLoop) { [self] in
-            let families = gather()
-            let text = ExpositionEncoder(format: format).encode(families)
-            if wantsGzip, let packed = try? compressor.compress(text) { return (packed, true) }
-            return (text, false)
+            let body = render(format: format, gzip: wantsGzip)
+            // The families and the text are freed by now: hand their pages back. A scrape's allocations peak
+            // near 1 MB in the pool thread's malloc arena and would stay resident until the next one; trimming
+            // costs about 1% of a scrape's CPU and saves about 0.5 MB of RSS (bench/scrape_cost.py).
+            _ = noa_malloc_trim()
+            return body
         }
         .map { [telemetry] (body: [UInt8], gzipped: Bool) -> HTTPResponse in
             telemetry.increment(
