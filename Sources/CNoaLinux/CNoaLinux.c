@@ -30,6 +30,7 @@ int noa_adjtimex_read(noa_timex *out) {
 // ---- StatsD listeners ---------------------------------------------------------------------------------------
 #include <errno.h>
 #include <netdb.h>
+#include <malloc.h>
 #include <poll.h>
 #include <time.h>
 #include <pthread.h>
@@ -308,7 +309,5 @@ int noa_spawn_with_stdout(const char *path, char *const argv[], char *const envp
 }
 
 int noa_set_parent_death_signal(int signal) { return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0); }
-
-#include <malloc.h>
 
 int noa_malloc_trim(void) { return malloc_trim(0); }
