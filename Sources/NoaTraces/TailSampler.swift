@@ -127,15 +127,18 @@ public final class TailSampler {
                 let scope = ScopeBox(ss)
                 for span in ss.spans {
                     let held = HeldSpan(group: group, scope: scope, span: span)
-                    if let keep = decided[span.traceID] {
+                    // A span of a trace already decided follows that decision at once.
+                    func followsDecision() -> Bool {
+                        guard let keep = decided[span.traceID] else { return false }
                         if keep {
                             released.append(held)
                             counters.kept(.lateSpan, spans: 1)
                         } else {
                             counters.dropped(.lateSpan, spans: 1)
                         }
-                        continue
+                        return true
                     }
+                    if followsDecision() { continue }
                     // Make room: decide the oldest pending traces early (possibly this span's own trace).
                     while (pending[span.traceID] == nil && pending.count >= configuration.maxTraces)
                         || heldSpans >= configuration.maxSpans,
@@ -144,15 +147,7 @@ public final class TailSampler {
                         counters.earlyDecision()
                         released += decide(oldest)
                     }
-                    if let keep = decided[span.traceID] {
-                        if keep {
-                            released.append(held)
-                            counters.kept(.lateSpan, spans: 1)
-                        } else {
-                            counters.dropped(.lateSpan, spans: 1)
-                        }
-                        continue
-                    }
+                    if followsDecision() { continue }
                     if pending[span.traceID] == nil {
                         pending[span.traceID] = PendingTrace(
                             firstSeen: now, spans: [], hasError: false, minStart: .max, maxEnd: 0,

@@ -49,7 +49,7 @@ struct StatsDFastTable {
     /// A hash of the name bytes eight at a time (a multiply-xorshift per word), mixed with the type: the names are
     /// short, and a byte-serial hash such as FNV-1a was the single largest cost of the fast path.
     static func hash(_ name: UnsafeBufferPointer<UInt8>, _ type: StatsDMetricType) -> UInt64 {
-        guard let base = name.baseAddress else { return finish(nameHash(UnsafeRawPointer(bitPattern: 1)!, 0), type) }
+        guard let base = name.baseAddress else { return finish(hashSeed, type) }  // nameHash of no bytes
         return finish(nameHash(UnsafeRawPointer(base), name.count), type)
     }
 

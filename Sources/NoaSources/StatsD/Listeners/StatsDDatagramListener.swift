@@ -5,6 +5,7 @@ import Musl
 #endif
 import CNoaLinux
 import NoaCore
+import NoaPipeline
 import NoaProcfs
 import Synchronization
 
@@ -91,7 +92,8 @@ public final class StatsDDatagramListener: StatsDListener {
             throw failure("allocating receive buffers", ENOMEM)
         }
         let batchBox = BatchPointer(batch)
-        let waitMicroseconds = granted >= options.batchWaitMinimumBuffer ? Self.microseconds(options.batchWait) : 0
+        let waitMicroseconds = granted >= options.batchWaitMinimumBuffer
+            ? Int32(clamping: max(0, options.batchWait.nanoseconds / 1000)) : 0
         // A pause may let a quarter of the buffer fill (the kernel reports twice the usable size).
         let pauseBudget = max(0, Int(granted)) / 8
         let started = ListenerThread.start(name: "statsd-\(address.transport.rawValue)") { [self] in
@@ -133,12 +135,6 @@ public final class StatsDDatagramListener: StatsDListener {
     private struct BatchPointer: @unchecked Sendable {
         let pointer: OpaquePointer
         init(_ pointer: OpaquePointer) { self.pointer = pointer }
-    }
-
-    private static func microseconds(_ duration: Duration) -> Int32 {
-        let (seconds, attoseconds) = duration.components
-        guard seconds >= 0, attoseconds >= 0 else { return 0 }
-        return Int32(clamping: seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
     }
 
     private func receiveLoop(
