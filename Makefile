@@ -43,7 +43,7 @@ build: deps
 	$(SWIFT) build
 
 # Every function in its own section, so that the linker can group the ones the agent runs
-# (packaging/noa-agent.order, see packaging/symbol-order.sh): a smaller resident set.
+# (packaging/noa-agent.order and noa-agent-hot.ld, see packaging/symbol-order.sh): a smaller resident set.
 RELEASE_FLAGS = -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections
 
 release: deps

@@ -119,8 +119,9 @@ let package = Package(
             // and without --export-dynamic, which the driver adds and which put 2 MB of symbol tables that
             // nothing looks up into the file (and, by the kernel's fault-around, into memory). Together: about
             // 3.7 MB less RSS for the host-metrics agent (bench/scrape_cost.py). And the functions the agent runs
-            // are laid out together (packaging/symbol-order.sh says why; it takes effect when every function has
-            // its own section, which `make release` asks for).
+            // are laid out together (packaging/symbol-order.sh says why and writes the order file and the linker
+            // script; they take effect when every function has its own section, which `make release` asks for).
+            // The release link also writes its map, which symbol-order.sh reads to find code that has no symbol.
             linkerSettings: [
                 .unsafeFlags([
                     "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
@@ -128,6 +129,10 @@ let package = Package(
                     "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/packaging/noa-agent.order",
                     "-Xlinker", "--no-warn-symbol-ordering",
                 ]),
+                .unsafeFlags([
+                    "-Xlinker", "-T", "-Xlinker", "\(Context.packageDirectory)/packaging/noa-agent-hot.ld",
+                    "-Xlinker", "-Map=\(Context.packageDirectory)/.build/noa-agent-release.map",
+                ], .when(configuration: .release)),
             ]
         ),
         .testTarget(name: "NoaCoreTests", dependencies: ["NoaCore", "NoaCodecs"], exclude: ["Fixtures/make_zipkin_golden.py"]),
@@ -159,7 +164,9 @@ let package = Package(
             name: "NoaAgentTests",
             dependencies: [
                 "NoaAgent", "NoaSources", "NoaCodecs", "NoaOTLP", "NoaOTLPReference", "NoaPipeline", "NoaTraces",
+                "CNoaLinux",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -311,3 +311,52 @@ int noa_spawn_with_stdout(const char *path, char *const argv[], char *const envp
 int noa_set_parent_death_signal(int signal) { return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0); }
 
 int noa_malloc_trim(void) { return malloc_trim(0); }
+
+// ---- Start-up pages -----------------------------------------------------------------------------------------
+#include <elf.h>
+#include <link.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+
+struct noa_release_state { uintptr_t vdso; long pages; long page_size; };
+
+/// Whether the object's dynamic section asks for text relocations: then its "read-only" segments hold written
+/// (copied-on-write) pages that MADV_DONTNEED would revert to the file's bytes, so it is left alone.
+static int noa_has_text_relocations(const struct dl_phdr_info *info) {
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        if (info->dlpi_phdr[i].p_type != PT_DYNAMIC) continue;
+        const ElfW(Dyn) *dyn = (const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+        for (; dyn->d_tag != DT_NULL; dyn++) {
+            if (dyn->d_tag == DT_TEXTREL) return 1;
+            if (dyn->d_tag == DT_FLAGS && (dyn->d_un.d_val & DF_TEXTREL)) return 1;
+        }
+    }
+    return 0;
+}
+
+static int noa_release_object(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    struct noa_release_state *state = data;
+    // The vDSO is the kernel's, not a file mapping; an object with text relocations has written pages.
+    if (info->dlpi_phnum == 0 || (uintptr_t)info->dlpi_addr == state->vdso || noa_has_text_relocations(info)) return 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        // Only segments that were never writable: code, constants, unwind tables, symbol tables. RELRO lives in
+        // a writable PT_LOAD (relocated, then made read-only) and is skipped with the rest of the data.
+        if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W) || ph->p_memsz != ph->p_filesz) continue;
+        uintptr_t start = info->dlpi_addr + ph->p_vaddr, end = start + ph->p_memsz;
+        uintptr_t mask = (uintptr_t)state->page_size - 1;
+        // Whole pages inside the segment only: a page shared with a neighbouring writable segment stays.
+        start = (start + mask) & ~mask;
+        end &= ~mask;
+        if (end <= start) continue;
+        if (madvise((void *)start, end - start, MADV_DONTNEED) == 0) state->pages += (long)((end - start) / state->page_size);
+    }
+    return 0;
+}
+
+long noa_release_readonly_pages(void) {
+    struct noa_release_state state = { (uintptr_t)getauxval(AT_SYSINFO_EHDR), 0, sysconf(_SC_PAGESIZE) };
+    dl_iterate_phdr(noa_release_object, &state);
+    return state.pages;
+}

@@ -106,17 +106,19 @@ struct NoaAgentMain {
         let threadPool = NIOThreadPool(numberOfThreads: 2)
         threadPool.start()
         let notifier = SystemdNotifier(environment: environment)
+        let pageRelease = StartupPageRelease(logger: logger)
         let agent = AgentService(
             configSource: source, loader: loader, initialConfig: agentConfig, group: group,
             threadPool: threadPool, telemetry: AgentTelemetry(), notifier: notifier, logger: logger,
             onListening: { endpoints in
+                pageRelease.markStarted()
                 // For a person at a terminal (`make run`); under systemd the log line above says the same.
                 guard !journal else { return }
                 for (id, address) in endpoints { printErr("noa-agent: sink \(id) serving \(address)") }
                 for (id, address) in agentConfig.receivers { printErr("noa-agent: source \(id) receiving on \(address)") }
             })
         let serviceGroup = ServiceGroup(
-            services: [agent, WatchdogService(notifier: notifier)],
+            services: [agent, WatchdogService(notifier: notifier), pageRelease],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         var status: Int32 = 0

@@ -96,4 +96,12 @@ int noa_set_parent_death_signal(int signal);
 /// Returns the free memory of every malloc arena to the kernel (glibc's malloc_trim(0)); 1 when some was released.
 int noa_malloc_trim(void);
 
+/// Unmaps, from this process's page tables only, the never-writable file-backed segments of every loaded object
+/// (the executable's and the shared libraries' code, constants, unwind and symbol tables) with
+/// madvise(MADV_DONTNEED). The pages stay in the page cache: whatever runs next maps its pages again with a minor
+/// fault, so the resident set becomes what the agent runs from then on instead of everything start-up touched.
+/// Writable segments (data, RELRO), the vDSO and objects with text relocations are left alone. Returns the number
+/// of pages advised (mapped or not).
+long noa_release_readonly_pages(void);
+
 #endif
