@@ -65,6 +65,24 @@ import Testing
         }
     }
 
+    /// Names sent in a stable order take the predicted-successor path (`StatsDFastTable.predicted`); when the order
+    /// changes, a name is a prefix of the predicted one (or the other way round), the same name comes with another
+    /// type, or the table grows (its slots move), the guess must miss cleanly and the sums stay exact.
+    @Test func stableOrdersAndTheirChangesMatchTheRegularPath() {
+        var cycle = ["a.b:1|c", "a.bc:2|c", "a.b:3|g", "a.b:4|ms", "a:5|c", "a.b.c.d.e.f.g.h:6|h", "a.bc:7|c"]
+        var lines: [String] = []
+        for _ in 0..<30 { lines += cycle }
+        lines += cycle.reversed()
+        // Twenty more names (the table grows past 16 slots), then the first cycle again, interleaved.
+        cycle += (0..<20).map { "grow.\($0):\($0)|c" }
+        for round in 0..<10 { lines += round % 2 == 0 ? cycle : cycle.reversed() }
+        lines += ["a.b:1|c|@0.5", "a.b:1|c", "a.bc:1|c", "a.b:2|c"]
+        let expected = Self.viaParserOnly(lines, mapper: nil)
+        let (fast, _) = Self.viaPipeline(lines, mapper: nil)
+        #expect(fast == expected)
+        #expect(fast.contains("a_bc_total 370"), "\(fast)")
+    }
+
     @Test func mappedNamesMatchToo() throws {
         let mapper = try StatsDMapper.parse(yaml: """
             defaults:

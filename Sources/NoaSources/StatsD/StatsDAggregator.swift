@@ -72,21 +72,7 @@ public final class StatsDAggregator: MetricProducer {
         let time = now()
         let borrowed = BorrowedBytes(bytes)
         return state.withLock { state in
-            let b = borrowed.buffer
-            var start = start
-            while start < b.count {
-                if b[start] == 0x0A {
-                    start &+= 1
-                    continue
-                }
-                guard let plain = StatsDPlainLine.scanKnown(b, start), plain.end &- start <= maxLineLength,
-                      state.ingestFast(
-                        name: UnsafeBufferPointer(rebasing: b[start..<plain.nameEnd]), hash: plain.hash,
-                        type: plain.type, value: plain.value, now: time)
-                else { return start }
-                start = plain.next
-            }
-            return start
+            state.ingestPlainLines(borrowed.buffer, from: start, maxLineLength: maxLineLength, now: time)
         }
     }
 

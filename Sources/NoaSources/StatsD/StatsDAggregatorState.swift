@@ -294,29 +294,65 @@ struct StatsDAggregatorState {
         }
     }
 
-    /// The fast path: a plain `name:value|type` line (no rate, no tags of any style, a non-negative decimal value,
-    /// not a set, not a signed gauge delta) whose name the regular path already aggregated. Returns false when the
-    /// name is not in the table; the caller then takes the regular path, which registers it.
-    mutating func ingestFast(
-        name: UnsafeBufferPointer<UInt8>, hash: UInt64, type: StatsDMetricType, value: Double, now: Double
-    ) -> Bool {
-        guard let slot = fast.lookup(name, type, hash: hash), let series = slot.series else { return false }
-        samples[Self.index(type)] += 1
-        let number = value * slot.scale
-        series._withUnsafeGuaranteedRef { series in
-            series.lastUpdate = now
-            switch slot.kind {
-            case .counter: series.value += number
-            case .gauge: series.value = number
-            case .histogram, .summary:
-                guard let family = slot.family else { return }
-                family._withUnsafeGuaranteedRef { family in
-                    Self.observe(type == .timer ? number / 1000 : number, weight: 1, series: series, family: family, now: now)
-                }
-            case .set: break  // never registered
+    /// The fast path: the plain `name:value|type` lines (no rate, no tags of any style, a non-negative decimal
+    /// value, not a set, not a signed gauge delta; see `StatsDPlainLine`) of names the regular path already
+    /// aggregated, from `start` on, in order. Stops at the first line it can't take and returns where that line
+    /// starts (`b.count` when it took them all); the caller takes that line the regular way, which registers its
+    /// name. Empty lines are skipped.
+    mutating func ingestPlainLines(
+        _ b: UnsafeBufferPointer<UInt8>, from start: Int, maxLineLength: Int, now: Double
+    ) -> Int {
+        var start = start
+        // Counted here and added once: a per-line update of `samples` checked the array's uniqueness every time.
+        var tally = SIMD8<Int>()
+        defer {
+            if tally != SIMD8<Int>() {
+                for i in samples.indices { samples[i] += tally[i] }
             }
         }
-        return true
+        while start < b.count {
+            if b[start] == 0x0A {
+                start &+= 1
+                continue
+            }
+            var i = fast.predicted(b, start)
+            let line: StatsDPlainLine
+            if i >= 0 {
+                guard let known = StatsDPlainLine.afterName(b, start, nameEnd: start &+ Int(fast[i].nameCount))
+                else { return start }
+                line = known
+                if fast[i].type != line.type {
+                    let name = UnsafeBufferPointer(rebasing: b[start..<line.nameEnd])
+                    i = fast.index(of: name, line.type, hash: StatsDFastTable.hash(name, line.type))
+                }
+            } else {
+                guard let scanned = StatsDPlainLine.scanKnown(b, start) else { return start }
+                line = scanned
+                i = fast.index(of: UnsafeBufferPointer(rebasing: b[start..<line.nameEnd]), line.type, hash: line.hash)
+            }
+            guard i >= 0, line.end &- start <= maxLineLength, let series = fast[i].series else { return start }
+            fast.follow(i)
+            let slot = fast[i]
+            tally[Self.index(line.type)] &+= 1
+            let number = line.value * slot.scale
+            series._withUnsafeGuaranteedRef { series in
+                series.lastUpdate = now
+                switch slot.kind {
+                case .counter: series.value += number
+                case .gauge: series.value = number
+                case .histogram, .summary:
+                    guard let family = slot.family else { return }
+                    family._withUnsafeGuaranteedRef { family in
+                        Self.observe(
+                            line.type == .timer ? number / 1000 : number, weight: 1, series: series, family: family,
+                            now: now)
+                    }
+                case .set: break  // never registered
+                }
+            }
+            start = line.next
+        }
+        return start
     }
 
     /// Registers the name of the sample the last `ingest` aggregated, when that sample is one the fast path can

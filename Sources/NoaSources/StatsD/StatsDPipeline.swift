@@ -192,10 +192,17 @@ struct StatsDPlainLine {
         return rest(b, start, nameEnd: nameEnd, nameHash: h ^ UInt64(truncatingIfNeeded: nameEnd &- start))
     }
 
+    /// The line whose name is already known to end at `nameEnd` (where its `:` is): the value, type and line end,
+    /// read as `scan` reads them, without hashing the name (`hash` is 0). For `StatsDFastTable.predicted`.
+    @inline(__always)
+    static func afterName(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, nameEnd: Int) -> StatsDPlainLine? {
+        rest(b, start, nameEnd: nameEnd, nameHash: 0, hashing: false)
+    }
+
     /// The value, type and line end after the name's `:` at `nameEnd`.
     @inline(__always)
     private static func rest(
-        _ b: UnsafeBufferPointer<UInt8>, _ start: Int, nameEnd: Int, nameHash h: UInt64
+        _ b: UnsafeBufferPointer<UInt8>, _ start: Int, nameEnd: Int, nameHash h: UInt64, hashing: Bool = true
     ) -> StatsDPlainLine? {
         let count = b.count
         var i = nameEnd
@@ -252,7 +259,7 @@ struct StatsDPlainLine {
             value = parsed
         }
         return StatsDPlainLine(
-            nameEnd: nameEnd, type: type, value: value, hash: StatsDFastTable.finish(h, type), end: end,
+            nameEnd: nameEnd, type: type, value: value, hash: hashing ? StatsDFastTable.finish(h, type) : 0, end: end,
             next: next)
     }
 }
