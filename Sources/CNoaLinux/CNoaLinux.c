@@ -142,6 +142,8 @@ noa_rx_batch *noa_rx_batch_create(unsigned count, unsigned size, int with_creden
     return b;
 }
 
+unsigned noa_rx_batch_capacity(const noa_rx_batch *b) { return b->count; }
+
 void noa_rx_batch_destroy(noa_rx_batch *b) {
     if (!b) return;
     free(b->messages);

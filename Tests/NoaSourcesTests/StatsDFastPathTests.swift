@@ -65,6 +65,37 @@ import Testing
         }
     }
 
+    /// A receive batch under one lock: a datagram with a line the fast path can't take (a new name, tags) is
+    /// finished before the next datagram starts, so the last gauge value sent is the one kept.
+    @Test(arguments: [1, 2, 3])
+    func batchesOfDatagramsMatchTheRegularPath(seed: UInt64) {
+        var state = seed &* 0x9E37_79B9_7F4A_7C15
+        func next() -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(truncatingIfNeeded: state >> 33)
+        }
+        let lines = (0..<600).map { i in i % 5 == 0 ? "last.gauge:\(i)|g" : Self.shapes[next() % Self.shapes.count] }
+        let expected = Self.viaParserOnly(lines, mapper: nil)
+        let aggregator = StatsDAggregator(id: "s", mapper: nil, now: { 100 })
+        let pipeline = StatsDPipeline(id: "s", aggregator: aggregator)
+        let datagrams = stride(from: 0, to: lines.count, by: 6).map {
+            Array(lines[$0..<min($0 + 6, lines.count)].joined(separator: "\n").utf8)
+        }
+        for batch in stride(from: 0, to: datagrams.count, by: 16) {
+            let group = Array(datagrams[batch..<min(batch + 16, datagrams.count)])
+            let pointers = group.map { bytes in
+                let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
+                copy.copyBytes(from: bytes)
+                return UnsafeRawBufferPointer(copy)
+            }
+            pointers.withUnsafeBufferPointer { pipeline.ingest(datagrams: $0, origin: StatsDOrigin(transport: .udp)) }
+            pointers.forEach { $0.deallocate() }
+        }
+        let fast = Self.exposition(aggregator)
+        #expect(fast == expected)
+        #expect(fast.contains("last_gauge 595"))
+    }
+
     /// Names sent in a stable order take the predicted-successor path (`StatsDFastTable.predicted`); when the order
     /// changes, a name is a prefix of the predicted one (or the other way round), the same name comes with another
     /// type, or the table grows (its slots move), the guess must miss cleanly and the sums stay exact.

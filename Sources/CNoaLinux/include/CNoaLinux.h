@@ -41,6 +41,8 @@ typedef struct noa_rx_batch noa_rx_batch;
 
 noa_rx_batch *noa_rx_batch_create(unsigned count, unsigned size, int with_credentials);
 void noa_rx_batch_destroy(noa_rx_batch *batch);
+/// The most datagrams one receive returns (the `count` it was created with).
+unsigned noa_rx_batch_capacity(const noa_rx_batch *batch);
 
 /// Receives up to `count` datagrams from `fd`. Never spins: it reads with a non-blocking recvmmsg and, when
 /// nothing is queued, polls `fd` and `wake_fd` (an eventfd) without a timeout. When `wait_us` > 0, each time a

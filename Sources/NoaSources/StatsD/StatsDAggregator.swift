@@ -70,9 +70,27 @@ public final class StatsDAggregator: MetricProducer {
     /// are skipped.
     public func ingestPlainLines(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, maxLineLength: Int) -> Int {
         let time = now()
-        let borrowed = BorrowedBytes(bytes)
+        let borrowed = Borrowed(bytes)
         return state.withLock { state in
             state.ingestPlainLines(borrowed.buffer, from: start, maxLineLength: maxLineLength, now: time)
+        }
+    }
+
+    /// `ingestPlainLines` over whole datagrams from `first` on, in order, under one lock and one clock read.
+    /// Returns the datagram and offset of the first line it cannot take (`datagrams.count` when it took them all).
+    public func ingestPlainLines(
+        _ datagrams: UnsafeBufferPointer<UnsafeRawBufferPointer>, from first: Int, maxLineLength: Int
+    ) -> (datagram: Int, offset: Int) {
+        let time = now()
+        let borrowed = Borrowed(datagrams)
+        return state.withLock { state in
+            let datagrams = borrowed.buffer
+            for d in first..<datagrams.count {
+                let bytes = datagrams[d].assumingMemoryBound(to: UInt8.self)
+                let stop = state.ingestPlainLines(bytes, from: 0, maxLineLength: maxLineLength, now: time)
+                if stop < bytes.count { return (d, stop) }
+            }
+            return (datagrams.count, 0)
         }
     }
 
@@ -81,7 +99,7 @@ public final class StatsDAggregator: MetricProducer {
     public func ingest(_ sample: StatsDSample, extraLabels: [Label] = [], fastName: UnsafeBufferPointer<UInt8>) {
         let time = now()
         let hash = StatsDFastTable.hash(fastName, sample.type)
-        let bytes = BorrowedBytes(fastName)
+        let bytes = Borrowed(fastName)
         state.withLock { state in
             state.ingest(sample, extraLabels: extraLabels, now: time, mapper: mapper, options: options)
             state.registerFast(name: bytes.buffer, hash: hash, sample: sample, extraLabels: extraLabels)
@@ -210,19 +228,19 @@ public final class StatsDAggregator: MetricProducer {
     }
 }
 
-/// A caller's byte buffer carried into the aggregator's lock. The bytes are only read inside the lock, during the
-/// call that received them, on the caller's thread, so no other thread can see the pointer; the address travels
-/// as an integer because the lock's closure may only capture `Sendable` values.
-private struct BorrowedBytes: Sendable {
+/// A caller's buffer (bytes, or the datagrams of a batch) carried into the aggregator's lock. It is only read
+/// inside the lock, during the call that received it, on the caller's thread, so no other thread can see the
+/// pointer; the address travels as an integer because the lock's closure may only capture `Sendable` values.
+private struct Borrowed<Element>: Sendable {
     let address: Int
     let count: Int
 
-    init(_ buffer: UnsafeBufferPointer<UInt8>) {
+    init(_ buffer: UnsafeBufferPointer<Element>) {
         address = Int(bitPattern: buffer.baseAddress)
         count = buffer.count
     }
 
-    var buffer: UnsafeBufferPointer<UInt8> {
+    var buffer: UnsafeBufferPointer<Element> {
         UnsafeBufferPointer(start: UnsafePointer(bitPattern: address), count: count)
     }
 }

@@ -20,4 +20,14 @@ public struct StatsDOrigin: Sendable, Equatable {
 /// waits).
 public protocol StatsDIngest: Sendable {
     func ingest(_ payload: UnsafeRawBufferPointer, origin: StatsDOrigin)
+    /// The datagrams of one receive batch, in the order they arrived, all from `origin`. The default hands them
+    /// to `ingest(_:origin:)` one by one; the pipeline takes a batch of plain lines under one lock and one clock
+    /// read (on a busy socket those were a tenth of the work per datagram of one line).
+    func ingest(datagrams: UnsafeBufferPointer<UnsafeRawBufferPointer>, origin: StatsDOrigin)
+}
+
+extension StatsDIngest {
+    public func ingest(datagrams: UnsafeBufferPointer<UnsafeRawBufferPointer>, origin: StatsDOrigin) {
+        for payload in datagrams { ingest(payload, origin: origin) }
+    }
 }

@@ -41,8 +41,27 @@ public final class StatsDPipeline: StatsDIngest, MetricProducer {
         if let unitLabel, let pid = origin.pid, let unit = units?.unit(of: pid) {
             extra = [Label(unitLabel, unit)]
         }
-        let bytes = payload.assumingMemoryBound(to: UInt8.self)
-        var start = 0
+        ingest(payload.assumingMemoryBound(to: UInt8.self), from: 0, extra: extra)
+    }
+
+    /// Plain lines of every datagram under one lock, in order; a datagram with another line is finished the
+    /// regular way before the next one starts, so samples are still aggregated in the order they were sent.
+    public func ingest(datagrams: UnsafeBufferPointer<UnsafeRawBufferPointer>, origin: StatsDOrigin) {
+        if unitLabel != nil && origin.pid != nil {
+            for payload in datagrams { ingest(payload, origin: origin) }
+            return
+        }
+        var next = 0
+        while next < datagrams.count {
+            let stop = aggregator.ingestPlainLines(datagrams, from: next, maxLineLength: parser.maxLineLength)
+            guard stop.datagram < datagrams.count else { return }
+            ingest(datagrams[stop.datagram].assumingMemoryBound(to: UInt8.self), from: stop.offset, extra: [])
+            next = stop.datagram + 1
+        }
+    }
+
+    private func ingest(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, extra: [Label]) {
+        var start = start
         while start < bytes.count {
             if extra.isEmpty {
                 // Every plain line of a known name from here on, under one lock; stops at the first other line.

@@ -142,6 +142,9 @@ public final class StatsDDatagramListener: StatsDListener {
         pauseBudget: Int
     ) {
         let transport = address.transport
+        // The batch's datagrams, handed over in one call when they share an origin (UDP: always).
+        var payloads = [UnsafeRawBufferPointer](repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: 0)
+        payloads.reserveCapacity(Int(noa_rx_batch_capacity(batch)))
         while !stopping.load(ordering: .acquiring) {
             let count = noa_rx_batch_receive(batch, fd, wakeFD, waitMicroseconds, pauseBudget)
             if count == 0 { return }
@@ -154,6 +157,7 @@ public final class StatsDDatagramListener: StatsDListener {
             var received: UInt64 = 0
             var receivedBytes: UInt64 = 0
             var cut: UInt64 = 0
+            payloads.removeAll(keepingCapacity: true)
             for index in 0..<UInt32(count) {
                 if noa_rx_batch_truncated(batch, index) != 0 {
                     cut += 1
@@ -161,14 +165,20 @@ public final class StatsDDatagramListener: StatsDListener {
                 }
                 let length = Int(noa_rx_batch_length(batch, index))
                 let payload = UnsafeRawBufferPointer(start: noa_rx_batch_data(batch, index), count: length)
-                var origin = StatsDOrigin(transport: transport)
-                if withCredentials {
-                    let pid = noa_rx_batch_pid(batch, index)
-                    if pid > 0 { origin.pid = pid }
-                }
                 received += 1
                 receivedBytes += UInt64(length)
-                ingest.ingest(payload, origin: origin)
+                if withCredentials {
+                    // Each datagram has its sender: one at a time.
+                    var origin = StatsDOrigin(transport: transport)
+                    let pid = noa_rx_batch_pid(batch, index)
+                    if pid > 0 { origin.pid = pid }
+                    ingest.ingest(payload, origin: origin)
+                } else {
+                    payloads.append(payload)
+                }
+            }
+            if !payloads.isEmpty {
+                payloads.withUnsafeBufferPointer { ingest.ingest(datagrams: $0, origin: StatsDOrigin(transport: transport)) }
             }
             datagrams.wrappingAdd(received, ordering: .relaxed)
             bytes.wrappingAdd(receivedBytes, ordering: .relaxed)
