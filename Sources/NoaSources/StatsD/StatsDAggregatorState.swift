@@ -302,7 +302,6 @@ struct StatsDAggregatorState {
     mutating func ingestPlainLines(
         _ b: UnsafeBufferPointer<UInt8>, from start: Int, maxLineLength: Int, now: Double
     ) -> Int {
-        var start = start
         // Counted here and added once: a per-line update of `samples` checked the array's uniqueness every time.
         var tally = SIMD8<Int>()
         defer {
@@ -310,32 +309,10 @@ struct StatsDAggregatorState {
                 for i in samples.indices { samples[i] += tally[i] }
             }
         }
-        while start < b.count {
-            if b[start] == 0x0A {
-                start &+= 1
-                continue
-            }
-            var i = fast.predicted(b, start)
-            let line: StatsDPlainLine
-            if i >= 0 {
-                guard let known = StatsDPlainLine.afterName(b, start, nameEnd: start &+ Int(fast[i].nameCount))
-                else { return start }
-                line = known
-                if fast[i].type != line.type {
-                    let name = UnsafeBufferPointer(rebasing: b[start..<line.nameEnd])
-                    i = fast.index(of: name, line.type, hash: StatsDFastTable.hash(name, line.type))
-                }
-            } else {
-                guard let scanned = StatsDPlainLine.scanKnown(b, start) else { return start }
-                line = scanned
-                i = fast.index(of: UnsafeBufferPointer(rebasing: b[start..<line.nameEnd]), line.type, hash: line.hash)
-            }
-            guard i >= 0, line.end &- start <= maxLineLength, let series = fast[i].series else { return start }
-            fast.follow(i)
-            let slot = fast[i]
+        return fast.takeLines(b, from: start, maxLineLength: maxLineLength) { slot, line in
             tally[Self.index(line.type)] &+= 1
             let number = line.value * slot.scale
-            series._withUnsafeGuaranteedRef { series in
+            slot.series.unsafelyUnwrapped._withUnsafeGuaranteedRef { series in
                 series.lastUpdate = now
                 switch slot.kind {
                 case .counter: series.value += number
@@ -350,9 +327,7 @@ struct StatsDAggregatorState {
                 case .set: break  // never registered
                 }
             }
-            start = line.next
         }
-        return start
     }
 
     /// Registers the name of the sample the last `ingest` aggregated, when that sample is one the fast path can

@@ -16,9 +16,8 @@ import NoaCodecs
 ///
 /// Each slot also remembers which slot's line came right after its own last time (`next`). StatsD clients send
 /// their names in a stable order (a fixed list of calls, or the same map flushed each interval), so the line after
-/// a known one is usually the name that followed it before: `predicted` compares that name's bytes in place and
-/// spares the hash and the probe, which were half of the fast path's instructions. A wrong guess costs one
-/// comparison, and the line takes the hashed lookup.
+/// a known one is usually the name that followed it before: `takeLines` compares that name's bytes in place and
+/// spares the hash and the probe. A wrong guess costs one comparison, and the line takes the hashed lookup.
 struct StatsDFastTable {
     /// What an update needs, without a single reference count.
     struct Slot {
@@ -42,7 +41,7 @@ struct StatsDFastTable {
     /// The most slots the table grows to: twice the capacity, as a power of two.
     private let maxSlots: Int
     private(set) var count = 0
-    /// The slot of the last line taken (`follow`), or -1.
+    /// The slot of the last line `takeLines` took, or -1.
     private var cursor = -1
 
     /// The table starts small and doubles as names arrive: a few hundred names then sit in a few kilobytes
@@ -134,35 +133,79 @@ struct StatsDFastTable {
         }
     }
 
+    /// The fast path's loop over one datagram: every plain line from `start` on whose name and type are in the
+    /// table, in order, each handed to `apply` with its slot; stops at the first other line and returns where it
+    /// starts (`b.count` when it took them all). The slots and names are walked through raw pointers, taken once
+    /// per datagram: per line, the array accesses' checks were as many instructions as the lookup itself.
     @inline(__always)
-    subscript(_ i: Int) -> Slot { slots[i] }
-
-    /// The slot whose line followed the last line taken, when the bytes at `start` are that slot's name and a
-    /// `:`; else -1. The caller still checks the type.
-    @inline(__always)
-    func predicted(_ b: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int {
-        guard cursor >= 0 else { return -1 }
-        return slots.withUnsafeBufferPointer { slots in
-            let i = Int(slots[cursor].next)
-            guard i >= 0 else { return -1 }
-            let length = Int(slots[i].nameCount)
-            let colon = start &+ length
-            guard colon < b.count, b[colon] == 0x3A else { return -1 }
-            return names.withUnsafeBufferPointer { names in
-                Self.equal(
-                    UnsafeRawPointer(names.baseAddress! + Int(slots[i].nameStart)),
-                    UnsafeBufferPointer(rebasing: b[start..<colon])) ? i : -1
+    mutating func takeLines(
+        _ b: UnsafeBufferPointer<UInt8>, from start: Int, maxLineLength: Int,
+        _ apply: (Slot, StatsDPlainLine) -> Void
+    ) -> Int {
+        var cursor = self.cursor
+        let mask = self.mask
+        guard count > 0 else { return start }
+        let stop = names.withUnsafeBufferPointer { names in
+            slots.withUnsafeMutableBufferPointer { slots in
+                let nameBase = UnsafeRawPointer(names.baseAddress!)
+                func probe(_ name: UnsafeBufferPointer<UInt8>, _ type: StatsDMetricType, _ hash: UInt64) -> Int {
+                    var i = Int(truncatingIfNeeded: hash) & mask
+                    while true {
+                        let slot = slots[i]
+                        if slot.nameCount < 0 { return -1 }
+                        if slot.hash == hash, slot.type == type, Int(slot.nameCount) == name.count,
+                           Self.equal(nameBase + Int(slot.nameStart), name) {
+                            return i
+                        }
+                        i = (i &+ 1) & mask
+                    }
+                }
+                var start = start
+                while start < b.count {
+                    if b[start] == 0x0A {
+                        start &+= 1
+                        continue
+                    }
+                    // The name that followed the last line's last time, when its bytes and a ':' are here.
+                    var i = -1
+                    if cursor >= 0 {
+                        let guess = Int(slots[cursor].next)
+                        if guess >= 0 {
+                            let colon = start &+ Int(slots[guess].nameCount)
+                            if colon < b.count, b[colon] == 0x3A,
+                               Self.equal(
+                                nameBase + Int(slots[guess].nameStart), UnsafeBufferPointer(rebasing: b[start..<colon])) {
+                                i = guess
+                            }
+                        }
+                    }
+                    let line: StatsDPlainLine
+                    if i >= 0 {
+                        guard let known = StatsDPlainLine.afterName(b, start, nameEnd: start &+ Int(slots[i].nameCount))
+                        else { return start }
+                        line = known
+                        if slots[i].type != line.type {
+                            let name = UnsafeBufferPointer(rebasing: b[start..<line.nameEnd])
+                            i = probe(name, line.type, Self.hash(name, line.type))
+                        }
+                    } else {
+                        guard let scanned = StatsDPlainLine.scanKnown(b, start) else { return start }
+                        line = scanned
+                        i = probe(UnsafeBufferPointer(rebasing: b[start..<line.nameEnd]), line.type, line.hash)
+                    }
+                    guard i >= 0, line.end &- start <= maxLineLength, slots[i].series != nil else { return start }
+                    if cursor >= 0 && slots[cursor].next != Int32(truncatingIfNeeded: i) {
+                        slots[cursor].next = Int32(truncatingIfNeeded: i)
+                    }
+                    cursor = i
+                    apply(slots[i], line)
+                    start = line.next
+                }
+                return start
             }
         }
-    }
-
-    /// Records that slot `i` took the line after the last one taken.
-    @inline(__always)
-    mutating func follow(_ i: Int) {
-        if cursor >= 0 && slots[cursor].next != Int32(truncatingIfNeeded: i) {
-            slots[cursor].next = Int32(truncatingIfNeeded: i)
-        }
-        cursor = i
+        self.cursor = cursor
+        return stop
     }
 
     mutating func insert(

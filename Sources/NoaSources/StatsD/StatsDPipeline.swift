@@ -212,7 +212,7 @@ struct StatsDPlainLine {
     }
 
     /// The line whose name is already known to end at `nameEnd` (where its `:` is): the value, type and line end,
-    /// read as `scan` reads them, without hashing the name (`hash` is 0). For `StatsDFastTable.predicted`.
+    /// read as `scan` reads them, without hashing the name (`hash` is 0). For `StatsDFastTable.takeLines`, which found the name by its bytes.
     @inline(__always)
     static func afterName(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, nameEnd: Int) -> StatsDPlainLine? {
         rest(b, start, nameEnd: nameEnd, nameHash: 0, hashing: false)
