@@ -65,6 +65,88 @@ public enum Netstat {
         return result
     }
 
+    /// The header and value lines of each section, not split into fields: for a caller that already knows a
+    /// header's layout (headers do not change while the kernel runs) and reads a few values with `values`.
+    public static func linePairs(_ text: String) -> [(header: Substring, values: Substring, valueLine: Int)] {
+        var result: [(header: Substring, values: Substring, valueLine: Int)] = []
+        result.reserveCapacity(8)
+        var pending: (line: Substring, number: Int)? = nil
+        var number = 0
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        var blank = true
+        var i = utf8.startIndex
+        // Split on the UTF-8 view (see `procLines`); whitespace-only lines are skipped, as `sections` skips them.
+        while true {
+            let atEnd = i == utf8.endIndex
+            if atEnd || utf8[i] == 0x0A {
+                if atEnd && start == i { break }
+                number += 1
+                if !blank {
+                    let line = text[start..<i]
+                    if let header = pending {
+                        result.append((header.line, line, number))
+                        pending = nil
+                    } else {
+                        pending = (line, number)
+                    }
+                }
+                if atEnd { break }
+                start = utf8.index(after: i)
+                blank = true
+            } else if utf8[i] != 0x20 && utf8[i] != 0x09 {
+                blank = false
+            }
+            utf8.formIndex(after: &i)
+        }
+        if let header = pending { result.append((header.line, header.line.prefix(0), header.number + 1)) }
+        return result
+    }
+
+    /// The values at `indices` (ascending, counted after the `Proto:` field) of a section's value line, which must
+    /// have `fieldCount` fields after its `Proto:`; only those values are converted.
+    public static func values(
+        _ line: Substring, at indices: [Int], fieldCount: Int, file: String, lineNumber: Int
+    ) throws(ParseError) -> [Double] {
+        var result: [Double] = []
+        result.reserveCapacity(indices.count)
+        var field = -2  // the Proto: field becomes -1, the first value 0
+        var next = 0
+        var start: Substring.UTF8View.Index? = nil
+        let utf8 = line.utf8
+        var i = utf8.startIndex
+        func close(_ end: Substring.UTF8View.Index) throws(ParseError) {
+            if next < indices.count && indices[next] == field {
+                let text = Substring(utf8[start!..<end])
+                guard let value = ProcNumber.double(text) else {
+                    throw ParseError(file: file, reason: "value \"\(text)\" is not a number", line: lineNumber)
+                }
+                result.append(value)
+                next += 1
+            }
+        }
+        while i != utf8.endIndex {
+            let byte = utf8[i]
+            if byte == 0x20 || byte == 0x09 {
+                if start != nil {
+                    try close(i)
+                    start = nil
+                }
+            } else if start == nil {
+                start = i
+                field += 1
+            }
+            utf8.formIndex(after: &i)
+        }
+        if start != nil { try close(utf8.endIndex) }
+        guard field + 2 == fieldCount, next == indices.count else {
+            throw ParseError(
+                file: file, reason: "header and value lines do not match (\(fieldCount) vs \(field + 2) fields)",
+                line: lineNumber)
+        }
+        return result
+    }
+
     /// Parses `/proc/net/netstat` or `/proc/net/snmp` into every counter.
     public static func parsePaired(_ text: String, file: String = "/proc/net/netstat") throws(ParseError) -> [NetstatCounter] {
         var result: [NetstatCounter] = []

@@ -155,6 +155,37 @@ UdpLite6MemErrors               	0
         #expect(throws: ParseError.self) { try Netstat.parsePaired(text) }
     }
 
+    /// The light path a collector takes once it knows a file's headers: line pairs without splitting, then only
+    /// the wanted values, agreeing with `parsePaired` on the captured files.
+    @Test func linePairsAndSelectedValuesAgreeWithTheFullParse() throws {
+        for (text, file) in [(Self.netstat, "/proc/net/netstat"), (Self.snmp, "/proc/net/snmp")] {
+            let full = try Netstat.parsePaired(text, file: file)
+            let sections = try Netstat.sections(text, file: file)
+            let pairs = Netstat.linePairs("\n  \n" + text)
+            #expect(pairs.count == sections.count)
+            for (section, pair) in zip(sections, pairs) {
+                #expect(pair.header == section.headerLine)
+                let wanted = Array(stride(from: 0, to: section.names.count, by: 3))
+                let values = try Netstat.values(
+                    pair.values, at: wanted, fieldCount: section.names.count + 1, file: file, lineNumber: pair.valueLine)
+                for (k, value) in zip(wanted, values) {
+                    #expect(value == Self.value(full, String(section.proto), String(section.names[k])))
+                }
+                #expect(pair.valueLine == section.valueLine + 2)  // two leading lines added above
+            }
+        }
+    }
+
+    @Test func selectedValuesCheckTheLine() {
+        #expect(throws: ParseError.self) {
+            try Netstat.values("Tcp: 1 2", at: [0], fieldCount: 4, file: "f", lineNumber: 2)
+        }
+        #expect(throws: ParseError.self) {
+            try Netstat.values("Tcp: 1 x 3", at: [1], fieldCount: 4, file: "f", lineNumber: 2)
+        }
+        #expect((try? Netstat.values("Tcp: 1 x 3", at: [0, 2], fieldCount: 4, file: "f", lineNumber: 2)) == [1, 3])
+    }
+
     @Test(arguments: ["Ip6InOctets\n", "Ip6InOctets 1 2\n", "IpInOctets 1\n", "Ip6InOctets x\n"])
     func rejectsMalformedSNMP6(_ text: String) {
         #expect(throws: ParseError.self) { try Netstat.parseSNMP6(text) }

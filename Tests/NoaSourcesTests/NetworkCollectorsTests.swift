@@ -156,6 +156,32 @@ import Testing
         #expect(batch.family(named: "node_netstat_Tcp_InErrs")?.help == "Statistic TcpInErrs.")
     }
 
+    /// Later scrapes reuse the layout decided from the headers; new values are read, and a changed header (a
+    /// kernel with other fields) is decided again.
+    @Test func laterScrapesReadNewValuesAndFollowAChangedLayout() throws {
+        let tree = FixtureTree()
+        tree.write("proc/net/netstat", Self.netstat)
+        tree.write("proc/net/snmp", Self.snmp)
+        tree.write("proc/net/snmp6", "Ip6InOctets 128\nUdp6InErrors 2\n")
+        let collector = NetstatCollector(context: testContext(tree))
+        _ = try collect(collector)
+        tree.write("proc/net/snmp", Self.snmp.replacing("Tcp: 1 -1 32 0 3", with: "Tcp: 1 -1 33 0 4"))
+        tree.write("proc/net/snmp6", "Ip6InOctets 256\nUdp6InErrors 2\n")
+        var batch = try collect(collector)
+        #expect(batch.value("node_netstat_Tcp_ActiveOpens") == 33 && batch.value("node_netstat_Tcp_CurrEstab") == 4)
+        #expect(batch.value("node_netstat_Ip6_InOctets") == 256)
+        tree.write("proc/net/snmp", Self.snmp.replacing(
+            "Tcp: RtoAlgorithm MaxConn ActiveOpens InErrs CurrEstab\nTcp: 1 -1 32 0 3",
+            with: "Tcp: RtoAlgorithm CurrEstab InErrs\nTcp: 1 9 8"))
+        tree.write("proc/net/snmp6", "Udp6InErrors 5\nIp6InOctets 512\n")
+        batch = try collect(collector)
+        #expect(batch.value("node_netstat_Tcp_CurrEstab") == 9 && batch.value("node_netstat_Tcp_InErrs") == 8)
+        #expect(batch.family(named: "node_netstat_Tcp_ActiveOpens") == nil)
+        #expect(batch.value("node_netstat_Ip6_InOctets") == 512 && batch.value("node_netstat_Udp6_InErrors") == 5)
+        tree.write("proc/net/snmp", "Tcp: A B\nTcp: 1\n")
+        #expect(throws: ParseError.self) { try collect(collector) }
+    }
+
     @Test func missingSNMP6IsFine() throws {
         let tree = FixtureTree()
         tree.write("proc/net/netstat", Self.netstat)

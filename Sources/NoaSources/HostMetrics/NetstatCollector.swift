@@ -5,9 +5,8 @@ import Synchronization
 /// node_exporter's `netstat` collector: `node_netstat_<Proto>_<Field>` (untyped) from `/proc/net/netstat`,
 /// `/proc/net/snmp` and `/proc/net/snmp6`, limited to node_exporter 1.9's default field pattern.
 ///
-/// The pattern is evaluated once per distinct `Proto_Field` name and remembered (`NameFilter`), so a scrape
-/// costs dictionary lookups, not regex matches. `/proc/net/snmp6` is absent when IPv6 is disabled; that only
-/// drops the IPv6 fields.
+/// The pattern is evaluated when a file's layout is first seen (or changes), not per scrape (see `layouts`).
+/// `/proc/net/snmp6` is absent when IPv6 is disabled; that only drops the IPv6 fields.
 public final class NetstatCollector: HostCollector {
     public let name = "netstat"
     /// node_exporter 1.9's `--collector.netstat.fields` default.
@@ -17,16 +16,26 @@ public final class NetstatCollector: HostCollector {
     private let paths: HostPaths
     /// Matches the fields to keep (a `NameFilter` "excludes" what the pattern matches, so it is read inverted).
     private let fields: NameFilter
-    /// What to emit for each header line seen: the kept field indices with their metric names and help texts.
-    /// Header lines do not change while the kernel runs, so after the first scrape a section costs one lookup.
-    private let selections = Mutex<[String: [Kept]]>([:])
-    /// The same for each snmp6 name: the metric to emit, or nil when the field is not kept.
-    private let snmp6Names = Mutex<[String: Kept?]>([:])
+    /// Per file, what the last scrape found: each section's header line and the fields kept from it. The kernel
+    /// prints the same headers until it is replaced, so a scrape compares each header with the one remembered and
+    /// converts only the kept values (about 30 of 400) without splitting the rest; a different header (or another
+    /// number of sections) makes that file's layout be parsed and decided again.
+    private let layouts = Mutex<[String: [Section]]>([:])
+    /// The same for `/proc/net/snmp6`, by line: the counter's name and the metric it gives, if kept.
+    private let snmp6Layout = Mutex<[(name: String, kept: Kept?)]>([])
 
     struct Kept: Sendable {
         var index: Int
         var name: String
         var help: String
+    }
+
+    struct Section: Sendable {
+        var header: String
+        /// Fields after the `Proto:` one.
+        var fieldCount: Int
+        /// Ascending by index.
+        var kept: [Kept]
     }
 
     public init(context: HostCollectorContext, fields: String = NetstatCollector.defaultFields) {
@@ -36,27 +45,62 @@ public final class NetstatCollector: HostCollector {
 
     public func collect(into batch: inout MetricBatch) throws {
         try fields.validate()
-        var seen = Set<String>()
+        var seen = Set<String>(minimumCapacity: 64)
         for (file, path) in [("/proc/net/netstat", "net/netstat"), ("/proc/net/snmp", "net/snmp")] {
             let text = try paths.files.readString(paths.proc(path), sizeHint: 8192)
-            for section in try Netstat.sections(text, file: file) {
-                for kept in selection(section) where seen.insert(kept.name).inserted {
-                    batch.untyped(kept.name, kept.help, try section.value(kept.index))
+            let pairs = Netstat.linePairs(text)
+            var layout = layouts.withLock { $0[file] } ?? []
+            if layout.count != pairs.count
+                || zip(layout, pairs).contains(where: { !$0.header.utf8.elementsEqual($1.header.utf8) }) {
+                layout = try Netstat.sections(text, file: file).map(decide)
+                layouts.withLock { $0[file] = layout }
+            }
+            for (section, pair) in zip(layout, pairs) where !section.kept.isEmpty {
+                let values = try Netstat.values(
+                    pair.values, at: section.kept.map(\.index), fieldCount: section.fieldCount + 1, file: file,
+                    lineNumber: pair.valueLine)
+                for (kept, value) in zip(section.kept, values) where seen.insert(kept.name).inserted {
+                    batch.untyped(kept.name, kept.help, value)
                 }
             }
         }
         // Absent when IPv6 is disabled: then there are no IPv6 fields.
         if let snmp6 = try paths.files.readStringIfPresent(paths.proc("net/snmp6"), sizeHint: 16384) {
-            for counter in try Netstat.parseSNMP6(snmp6) {
-                guard let kept = keptSNMP6(counter), seen.insert(kept.name).inserted else { continue }
-                batch.untyped(kept.name, kept.help, counter.value)
-            }
+            try collectSNMP6(snmp6, into: &batch, seen: &seen)
         }
     }
 
-    private func selection(_ section: Netstat.Section) -> [Kept] {
-        let key = String(section.headerLine)
-        if let known = selections.withLock({ $0[key] }) { return known }
+    private func collectSNMP6(_ text: String, into batch: inout MetricBatch, seen: inout Set<String>) throws {
+        let lines = text.procLines().filter { !$0.utf8.allSatisfy { $0 == 0x20 || $0 == 0x09 } }
+        var layout = snmp6Layout.withLock { $0 }
+        func name(_ line: Substring) -> Substring {
+            line.prefix { $0 != " " && $0 != "\t" }
+        }
+        if layout.count != lines.count
+            || zip(layout, lines).contains(where: { !$0.name.utf8.elementsEqual(name($1).utf8) }) {
+            // Parsed and validated whole, then decided field by field.
+            let counters = try Netstat.parseSNMP6(text)
+            layout = counters.map { counter in
+                let metric = counter.proto + "_" + counter.field
+                let kept = fields.excludes(metric)
+                    ? Kept(index: 0, name: "node_netstat_" + metric, help: "Statistic " + counter.proto + counter.field + ".")
+                    : nil
+                return (counter.proto + counter.field, kept)
+            }
+            snmp6Layout.withLock { $0 = layout }
+        }
+        for (entry, line) in zip(layout, lines) {
+            guard let kept = entry.kept, seen.insert(kept.name).inserted else { continue }
+            let fields = line.procFields()
+            guard fields.count == 2, let value = ProcNumber.double(fields[1]) else {
+                throw ParseError(file: "/proc/net/snmp6", reason: "bad counter line \"\(line)\"", line: nil)
+            }
+            batch.untyped(kept.name, kept.help, value)
+        }
+    }
+
+    /// The fields kept from a section, with their metric names and help texts.
+    private func decide(_ section: Netstat.Section) -> Section {
         let proto = String(section.proto)
         var kept: [Kept] = []
         for (index, field) in section.names.enumerated() {
@@ -65,23 +109,6 @@ public final class NetstatCollector: HostCollector {
                 kept.append(Kept(index: index, name: "node_netstat_" + name, help: "Statistic " + proto + field + "."))
             }
         }
-        selections.withLock { cache in
-            if cache.count >= 64 { cache.removeAll() }
-            cache[key] = kept
-        }
-        return kept
-    }
-
-    private func keptSNMP6(_ counter: NetstatCounter) -> Kept? {
-        let key = counter.proto + counter.field
-        if let known = snmp6Names.withLock({ $0[key] }) { return known }
-        let name = counter.proto + "_" + counter.field
-        let kept = fields.excludes(name)
-            ? Kept(index: 0, name: "node_netstat_" + name, help: "Statistic " + key + ".") : nil
-        snmp6Names.withLock { cache in
-            if cache.count >= 1024 { cache.removeAll() }
-            cache[key] = .some(kept)
-        }
-        return kept
+        return Section(header: String(section.headerLine), fieldCount: section.names.count, kept: kept)
     }
 }
