@@ -65,86 +65,93 @@ public enum Netstat {
         return result
     }
 
-    /// The header and value lines of each section, not split into fields: for a caller that already knows a
-    /// header's layout (headers do not change while the kernel runs) and reads a few values with `values`.
-    public static func linePairs(_ text: String) -> [(header: Substring, values: Substring, valueLine: Int)] {
-        var result: [(header: Substring, values: Substring, valueLine: Int)] = []
-        result.reserveCapacity(8)
-        var pending: (line: Substring, number: Int)? = nil
-        var number = 0
-        let utf8 = text.utf8
-        var start = utf8.startIndex
+    /// The lines of a file's bytes that are not blank (space and tab only), with their 1-based line numbers.
+    public static func lines(_ bytes: UnsafeBufferPointer<UInt8>) -> [(range: Range<Int>, number: Int)] {
+        var result: [(range: Range<Int>, number: Int)] = []
+        result.reserveCapacity(16)
+        var start = 0
         var blank = true
-        var i = utf8.startIndex
-        // Split on the UTF-8 view (see `procLines`); whitespace-only lines are skipped, as `sections` skips them.
-        while true {
-            let atEnd = i == utf8.endIndex
-            if atEnd || utf8[i] == 0x0A {
-                if atEnd && start == i { break }
+        var number = 0
+        for i in 0...bytes.count {
+            if i == bytes.count || bytes[i] == 0x0A {
+                if i == bytes.count && start == i { break }
                 number += 1
-                if !blank {
-                    let line = text[start..<i]
-                    if let header = pending {
-                        result.append((header.line, line, number))
-                        pending = nil
-                    } else {
-                        pending = (line, number)
-                    }
-                }
-                if atEnd { break }
-                start = utf8.index(after: i)
+                if !blank { result.append((start..<i, number)) }
+                start = i + 1
                 blank = true
-            } else if utf8[i] != 0x20 && utf8[i] != 0x09 {
+            } else if bytes[i] != 0x20 && bytes[i] != 0x09 {
                 blank = false
             }
-            utf8.formIndex(after: &i)
         }
-        if let header = pending { result.append((header.line, header.line.prefix(0), header.number + 1)) }
         return result
     }
 
-    /// The values at `indices` (ascending, counted after the `Proto:` field) of a section's value line, which must
-    /// have `fieldCount` fields after its `Proto:`; only those values are converted.
+    /// The header and value lines of each section (as `sections` pairs them), not split into fields: for a
+    /// caller that already knows a header's layout (headers do not change while the kernel runs) and reads a
+    /// few values with `values`. A header without a value line gets an empty one.
+    public static func linePairs(_ bytes: UnsafeBufferPointer<UInt8>) -> [(header: Range<Int>, values: Range<Int>, valueLine: Int)] {
+        let all = lines(bytes)
+        return stride(from: 0, to: all.count, by: 2).map { k in
+            k + 1 < all.count
+                ? (all[k].range, all[k + 1].range, all[k + 1].number)
+                : (all[k].range, all[k].range.upperBound..<all[k].range.upperBound, all[k].number + 1)
+        }
+    }
+
+    /// The values at `indices` (ascending, counted after the `Proto:` field) of the value line at `line` in
+    /// `bytes`, which must have `fieldCount` fields in all; only those values are converted.
     public static func values(
-        _ line: Substring, at indices: [Int], fieldCount: Int, file: String, lineNumber: Int
+        _ bytes: UnsafeBufferPointer<UInt8>, line: Range<Int>, at indices: [Int], fieldCount: Int, file: String,
+        lineNumber: Int
     ) throws(ParseError) -> [Double] {
         var result: [Double] = []
         result.reserveCapacity(indices.count)
         var field = -2  // the Proto: field becomes -1, the first value 0
         var next = 0
-        var start: Substring.UTF8View.Index? = nil
-        let utf8 = line.utf8
-        var i = utf8.startIndex
-        func close(_ end: Substring.UTF8View.Index) throws(ParseError) {
+        var start = -1
+        for i in line.lowerBound...line.upperBound {
+            let separator = i == line.upperBound || bytes[i] == 0x20 || bytes[i] == 0x09
+            if !separator {
+                if start < 0 {
+                    start = i
+                    field += 1
+                }
+                continue
+            }
+            guard start >= 0 else { continue }
             if next < indices.count && indices[next] == field {
-                let text = Substring(utf8[start!..<end])
-                guard let value = ProcNumber.double(text) else {
+                guard let value = number(bytes, start..<i) else {
+                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
                     throw ParseError(file: file, reason: "value \"\(text)\" is not a number", line: lineNumber)
                 }
                 result.append(value)
                 next += 1
             }
+            start = -1
         }
-        while i != utf8.endIndex {
-            let byte = utf8[i]
-            if byte == 0x20 || byte == 0x09 {
-                if start != nil {
-                    try close(i)
-                    start = nil
-                }
-            } else if start == nil {
-                start = i
-                field += 1
-            }
-            utf8.formIndex(after: &i)
-        }
-        if start != nil { try close(utf8.endIndex) }
         guard field + 2 == fieldCount, next == indices.count else {
             throw ParseError(
                 file: file, reason: "header and value lines do not match (\(fieldCount) vs \(field + 2) fields)",
                 line: lineNumber)
         }
         return result
+    }
+
+    /// A counter's bytes as a number: an optionally negative decimal integer read directly (what the kernel
+    /// prints), anything else through `ProcNumber.double`.
+    public static func number(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Double? {
+        var i = range.lowerBound
+        let negative = i < range.upperBound && bytes[i] == 0x2D
+        if negative { i += 1 }
+        var value: UInt64 = 0
+        var digits = 0
+        while i < range.upperBound, bytes[i] &- 0x30 < 10, digits < 19 {
+            value = value * 10 + UInt64(bytes[i] &- 0x30)
+            digits += 1
+            i += 1
+        }
+        if i == range.upperBound && digits > 0 { return negative ? -Double(value) : Double(value) }
+        return ProcNumber.double(Substring(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)))
     }
 
     /// Parses `/proc/net/netstat` or `/proc/net/snmp` into every counter.

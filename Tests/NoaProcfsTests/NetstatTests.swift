@@ -161,29 +161,36 @@ UdpLite6MemErrors               	0
         for (text, file) in [(Self.netstat, "/proc/net/netstat"), (Self.snmp, "/proc/net/snmp")] {
             let full = try Netstat.parsePaired(text, file: file)
             let sections = try Netstat.sections(text, file: file)
-            let pairs = Netstat.linePairs("\n  \n" + text)
-            #expect(pairs.count == sections.count)
-            for (section, pair) in zip(sections, pairs) {
-                #expect(pair.header == section.headerLine)
-                let wanted = Array(stride(from: 0, to: section.names.count, by: 3))
-                let values = try Netstat.values(
-                    pair.values, at: wanted, fieldCount: section.names.count + 1, file: file, lineNumber: pair.valueLine)
-                for (k, value) in zip(wanted, values) {
-                    #expect(value == Self.value(full, String(section.proto), String(section.names[k])))
+            try Array(("\n  \n" + text).utf8).withUnsafeBufferPointer { bytes in
+                let pairs = Netstat.linePairs(bytes)
+                #expect(pairs.count == sections.count)
+                for (section, pair) in zip(sections, pairs) {
+                    #expect(String(decoding: UnsafeBufferPointer(rebasing: bytes[pair.header]), as: UTF8.self)
+                        == section.headerLine)
+                    let wanted = Array(stride(from: 0, to: section.names.count, by: 3))
+                    let values = try Netstat.values(
+                        bytes, line: pair.values, at: wanted, fieldCount: section.names.count + 1, file: file,
+                        lineNumber: pair.valueLine)
+                    for (k, value) in zip(wanted, values) {
+                        #expect(value == Self.value(full, String(section.proto), String(section.names[k])))
+                    }
+                    #expect(pair.valueLine == section.valueLine + 2)  // two leading lines added above
                 }
-                #expect(pair.valueLine == section.valueLine + 2)  // two leading lines added above
             }
         }
     }
 
     @Test func selectedValuesCheckTheLine() {
-        #expect(throws: ParseError.self) {
-            try Netstat.values("Tcp: 1 2", at: [0], fieldCount: 4, file: "f", lineNumber: 2)
+        func values(_ line: String, _ indices: [Int]) throws(ParseError) -> [Double] {
+            let bytes = Array(line.utf8)
+            return try bytes.withUnsafeBufferPointer { b throws(ParseError) in
+                try Netstat.values(b, line: 0..<b.count, at: indices, fieldCount: 4, file: "f", lineNumber: 2)
+            }
         }
-        #expect(throws: ParseError.self) {
-            try Netstat.values("Tcp: 1 x 3", at: [1], fieldCount: 4, file: "f", lineNumber: 2)
-        }
-        #expect((try? Netstat.values("Tcp: 1 x 3", at: [0, 2], fieldCount: 4, file: "f", lineNumber: 2)) == [1, 3])
+        #expect(throws: ParseError.self) { try values("Tcp: 1 2", [0]) }
+        #expect(throws: ParseError.self) { try values("Tcp: 1 x 3", [1]) }
+        #expect((try? values("Tcp: 1 x 3", [0, 2])) == [1, 3])
+        #expect((try? values("Tcp:\t-1  18446744073709551615 2.5", [0, 1, 2])) == [-1, 18446744073709551615, 2.5])
     }
 
     @Test(arguments: ["Ip6InOctets\n", "Ip6InOctets 1 2\n", "IpInOctets 1\n", "Ip6InOctets x\n"])

@@ -21,8 +21,8 @@ public final class NetstatCollector: HostCollector {
     /// converts only the kept values (about 30 of 400) without splitting the rest; a different header (or another
     /// number of sections) makes that file's layout be parsed and decided again.
     private let layouts = Mutex<[String: [Section]]>([:])
-    /// The same for `/proc/net/snmp6`, by line: the counter's name and the metric it gives, if kept.
-    private let snmp6Layout = Mutex<[(name: String, kept: Kept?)]>([])
+    /// The same for `/proc/net/snmp6`, by non-blank line: the counter's name and the metric it gives, if kept.
+    private let snmp6Layout = Mutex<[(name: [UInt8], kept: Kept?)]>([])
 
     struct Kept: Sendable {
         var index: Int
@@ -31,7 +31,7 @@ public final class NetstatCollector: HostCollector {
     }
 
     struct Section: Sendable {
-        var header: String
+        var header: [UInt8]
         /// Fields after the `Proto:` one.
         var fieldCount: Int
         /// Ascending by index.
@@ -47,53 +47,69 @@ public final class NetstatCollector: HostCollector {
         try fields.validate()
         var seen = Set<String>(minimumCapacity: 64)
         for (file, path) in [("/proc/net/netstat", "net/netstat"), ("/proc/net/snmp", "net/snmp")] {
-            let text = try paths.files.readString(paths.proc(path), sizeHint: 8192)
-            let pairs = Netstat.linePairs(text)
-            var layout = layouts.withLock { $0[file] } ?? []
-            if layout.count != pairs.count
-                || zip(layout, pairs).contains(where: { !$0.header.utf8.elementsEqual($1.header.utf8) }) {
-                layout = try Netstat.sections(text, file: file).map(decide)
-                layouts.withLock { $0[file] = layout }
-            }
-            for (section, pair) in zip(layout, pairs) where !section.kept.isEmpty {
-                let values = try Netstat.values(
-                    pair.values, at: section.kept.map(\.index), fieldCount: section.fieldCount + 1, file: file,
-                    lineNumber: pair.valueLine)
-                for (kept, value) in zip(section.kept, values) where seen.insert(kept.name).inserted {
-                    batch.untyped(kept.name, kept.help, value)
+            let bytes = try paths.files.readBytes(paths.proc(path), sizeHint: 8192)
+            try bytes.withUnsafeBufferPointer { bytes throws in
+                let pairs = Netstat.linePairs(bytes)
+                var layout = layouts.withLock { $0[file] } ?? []
+                if layout.count != pairs.count || zip(layout, pairs).contains(where: { section, pair in
+                    !section.header.elementsEqual(UnsafeBufferPointer(rebasing: bytes[pair.header]))
+                }) {
+                    let text = String(decoding: bytes, as: UTF8.self)
+                    layout = try Netstat.sections(text, file: file).map(decide)
+                    layouts.withLock { $0[file] = layout }
+                }
+                for (section, pair) in zip(layout, pairs) where !section.kept.isEmpty {
+                    let values = try Netstat.values(
+                        bytes, line: pair.values, at: section.kept.map(\.index), fieldCount: section.fieldCount + 1,
+                        file: file, lineNumber: pair.valueLine)
+                    for (kept, value) in zip(section.kept, values) where seen.insert(kept.name).inserted {
+                        batch.untyped(kept.name, kept.help, value)
+                    }
                 }
             }
         }
         // Absent when IPv6 is disabled: then there are no IPv6 fields.
-        if let snmp6 = try paths.files.readStringIfPresent(paths.proc("net/snmp6"), sizeHint: 16384) {
-            try collectSNMP6(snmp6, into: &batch, seen: &seen)
+        let snmp6: [UInt8]
+        do {
+            snmp6 = try paths.files.readBytes(paths.proc("net/snmp6"), sizeHint: 16384)
+        } catch .notFound {
+            return
         }
+        try snmp6.withUnsafeBufferPointer { bytes throws in try collectSNMP6(bytes, into: &batch, seen: &seen) }
     }
 
-    private func collectSNMP6(_ text: String, into batch: inout MetricBatch, seen: inout Set<String>) throws {
-        let lines = text.procLines().filter { !$0.utf8.allSatisfy { $0 == 0x20 || $0 == 0x09 } }
+    private func collectSNMP6(
+        _ bytes: UnsafeBufferPointer<UInt8>, into batch: inout MetricBatch, seen: inout Set<String>
+    ) throws {
+        let lines = Netstat.lines(bytes)
         var layout = snmp6Layout.withLock { $0 }
-        func name(_ line: Substring) -> Substring {
-            line.prefix { $0 != " " && $0 != "\t" }
+        func nameEnd(_ line: Range<Int>) -> Int {
+            var i = line.lowerBound
+            while i < line.upperBound && bytes[i] != 0x20 && bytes[i] != 0x09 { i += 1 }
+            return i
         }
-        if layout.count != lines.count
-            || zip(layout, lines).contains(where: { !$0.name.utf8.elementsEqual(name($1).utf8) }) {
+        if layout.count != lines.count || zip(layout, lines).contains(where: { entry, line in
+            !entry.name.elementsEqual(UnsafeBufferPointer(rebasing: bytes[line.range.lowerBound..<nameEnd(line.range)]))
+        }) {
             // Parsed and validated whole, then decided field by field.
-            let counters = try Netstat.parseSNMP6(text)
+            let counters = try Netstat.parseSNMP6(String(decoding: bytes, as: UTF8.self))
             layout = counters.map { counter in
                 let metric = counter.proto + "_" + counter.field
                 let kept = fields.excludes(metric)
                     ? Kept(index: 0, name: "node_netstat_" + metric, help: "Statistic " + counter.proto + counter.field + ".")
                     : nil
-                return (counter.proto + counter.field, kept)
+                return (Array((counter.proto + counter.field).utf8), kept)
             }
             snmp6Layout.withLock { $0 = layout }
         }
         for (entry, line) in zip(layout, lines) {
             guard let kept = entry.kept, seen.insert(kept.name).inserted else { continue }
-            let fields = line.procFields()
-            guard fields.count == 2, let value = ProcNumber.double(fields[1]) else {
-                throw ParseError(file: "/proc/net/snmp6", reason: "bad counter line \"\(line)\"", line: nil)
+            var start = nameEnd(line.range)
+            while start < line.range.upperBound && (bytes[start] == 0x20 || bytes[start] == 0x09) { start += 1 }
+            var end = start
+            while end < line.range.upperBound && bytes[end] != 0x20 && bytes[end] != 0x09 { end += 1 }
+            guard start < end, end == line.range.upperBound, let value = Netstat.number(bytes, start..<end) else {
+                throw ParseError(file: "/proc/net/snmp6", reason: "expected a name and a number", line: line.number)
             }
             batch.untyped(kept.name, kept.help, value)
         }
@@ -109,6 +125,6 @@ public final class NetstatCollector: HostCollector {
                 kept.append(Kept(index: index, name: "node_netstat_" + name, help: "Statistic " + proto + field + "."))
             }
         }
-        return Section(header: String(section.headerLine), fieldCount: section.names.count, kept: kept)
+        return Section(header: Array(section.headerLine.utf8), fieldCount: section.names.count, kept: kept)
     }
 }
