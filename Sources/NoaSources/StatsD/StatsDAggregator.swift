@@ -72,7 +72,9 @@ public final class StatsDAggregator: MetricProducer {
         let time = now()
         let borrowed = Borrowed(bytes)
         return state.withLock { state in
-            state.ingestPlainLines(borrowed.buffer, from: start, maxLineLength: maxLineLength, now: time)
+            state.withTally { state, tally in
+                state.ingestPlainLines(borrowed.buffer, from: start, maxLineLength: maxLineLength, now: time, tally: tally)
+            }
         }
     }
 
@@ -84,13 +86,15 @@ public final class StatsDAggregator: MetricProducer {
         let time = now()
         let borrowed = Borrowed(datagrams)
         return state.withLock { state in
-            let datagrams = borrowed.buffer
-            for d in first..<datagrams.count {
-                let bytes = datagrams[d].assumingMemoryBound(to: UInt8.self)
-                let stop = state.ingestPlainLines(bytes, from: 0, maxLineLength: maxLineLength, now: time)
-                if stop < bytes.count { return (d, stop) }
+            state.withTally { state, tally in
+                let datagrams = borrowed.buffer
+                for d in first..<datagrams.count {
+                    let bytes = datagrams[d].assumingMemoryBound(to: UInt8.self)
+                    let stop = state.ingestPlainLines(bytes, from: 0, maxLineLength: maxLineLength, now: time, tally: tally)
+                    if stop < bytes.count { return (d, stop) }
+                }
+                return (datagrams.count, 0)
             }
-            return (datagrams.count, 0)
         }
     }
 

@@ -299,33 +299,46 @@ struct StatsDAggregatorState {
     /// aggregated, from `start` on, in order. Stops at the first line it can't take and returns where that line
     /// starts (`b.count` when it took them all); the caller takes that line the regular way, which registers its
     /// name. Empty lines are skipped.
+    ///
+    /// Samples are counted by type in `tally` (see `withTally`), not in `samples`: a per-line update of the array
+    /// checked its uniqueness every time. (Not inlined into the per-datagram loop: the line loop alone keeps its
+    /// registers, about 6% fewer instructions per line.)
+    @inline(never)
     mutating func ingestPlainLines(
-        _ b: UnsafeBufferPointer<UInt8>, from start: Int, maxLineLength: Int, now: Double
+        _ b: UnsafeBufferPointer<UInt8>, from start: Int, maxLineLength: Int, now: Double,
+        tally: UnsafeMutablePointer<Int>
     ) -> Int {
-        // Counted here and added once: a per-line update of `samples` checked the array's uniqueness every time.
-        var tally = SIMD8<Int>()
-        defer {
-            if tally != SIMD8<Int>() {
-                for i in samples.indices { samples[i] += tally[i] }
-            }
+        fast.takeLines(b, from: start, maxLineLength: maxLineLength, now: now, tally: tally)
+    }
+
+    /// Runs `body` with a zeroed count per sample type on the stack, then adds the counts to `samples`.
+    @inline(__always)
+    mutating func withTally<R>(_ body: (inout Self, UnsafeMutablePointer<Int>) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 8) { tally in
+            tally.initialize(repeating: 0)
+            let result = body(&self, tally.baseAddress.unsafelyUnwrapped)
+            for i in samples.indices where tally[i] != 0 { samples[i] += tally[i] }
+            return result
         }
-        return fast.takeLines(b, from: start, maxLineLength: maxLineLength) { slot, line in
-            tally[Self.index(line.type)] &+= 1
-            let number = line.value * slot.scale
-            slot.series.unsafelyUnwrapped._withUnsafeGuaranteedRef { series in
-                series.lastUpdate = now
-                switch slot.kind {
-                case .counter: series.value += number
-                case .gauge: series.value = number
-                case .histogram, .summary:
-                    guard let family = slot.family else { return }
-                    family._withUnsafeGuaranteedRef { family in
-                        Self.observe(
-                            line.type == .timer ? number / 1000 : number, weight: 1, series: series, family: family,
-                            now: now)
-                    }
-                case .set: break  // never registered
+    }
+
+    /// One fast-path sample into its series (`number` already scaled by the mapping).
+    @inline(__always)
+    static func update(
+        series: Unmanaged<StatsDSeries>, family: Unmanaged<StatsDFamily>?, kind: StatsDFamilyKind, number: Double,
+        type: StatsDMetricType, now: Double
+    ) {
+        series._withUnsafeGuaranteedRef { series in
+            series.lastUpdate = now
+            switch kind {
+            case .counter: series.value += number
+            case .gauge: series.value = number
+            case .histogram, .summary:
+                guard let family else { return }
+                family._withUnsafeGuaranteedRef { family in
+                    observe(type == .timer ? number / 1000 : number, weight: 1, series: series, family: family, now: now)
                 }
+            case .set: break  // never registered
             }
         }
     }

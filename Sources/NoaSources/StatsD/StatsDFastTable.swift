@@ -134,13 +134,14 @@ struct StatsDFastTable {
     }
 
     /// The fast path's loop over one datagram: every plain line from `start` on whose name and type are in the
-    /// table, in order, each handed to `apply` with its slot; stops at the first other line and returns where it
-    /// starts (`b.count` when it took them all). The slots and names are walked through raw pointers, taken once
-    /// per datagram: per line, the array accesses' checks were as many instructions as the lookup itself.
+    /// table, in order, aggregated into its slot's series (`StatsDAggregatorState.update`) and counted in
+    /// `tally` (one count per `StatsDMetricType`, by `StatsDAggregatorState.index`); stops at the first other line and returns where it starts (`b.count` when it took them
+    /// all). The slots and names are walked through raw pointers, taken once per datagram: per line, the array
+    /// accesses' checks were as many instructions as the lookup itself.
     @inline(__always)
     mutating func takeLines(
-        _ b: UnsafeBufferPointer<UInt8>, from start: Int, maxLineLength: Int,
-        _ apply: (Slot, StatsDPlainLine) -> Void
+        _ b: UnsafeBufferPointer<UInt8>, from start: Int, maxLineLength: Int, now: Double,
+        tally: UnsafeMutablePointer<Int>
     ) -> Int {
         var cursor = self.cursor
         let mask = self.mask
@@ -198,7 +199,10 @@ struct StatsDFastTable {
                         slots[cursor].next = Int32(truncatingIfNeeded: i)
                     }
                     cursor = i
-                    apply(slots[i], line)
+                    tally[StatsDAggregatorState.index(line.type)] &+= 1
+                    StatsDAggregatorState.update(
+                        series: slots[i].series.unsafelyUnwrapped, family: slots[i].family, kind: slots[i].kind,
+                        number: line.value * slots[i].scale, type: line.type, now: now)
                     start = line.next
                 }
                 return start
