@@ -139,6 +139,15 @@ noa_rx_batch *noa_rx_batch_create(unsigned count, unsigned size, int with_creden
         noa_rx_batch_destroy(b);
         return NULL;
     }
+    /* Set up once: the kernel reads the headers and iovecs and writes back only msg_len, msg_flags and
+       msg_controllen (noa_rx_try resets the last one). */
+    for (unsigned i = 0; i < count; i++) {
+        b->iovecs[i].iov_base = b->buffers + (size_t)i * size;
+        b->iovecs[i].iov_len = size;
+        b->messages[i].msg_hdr.msg_iov = &b->iovecs[i];
+        b->messages[i].msg_hdr.msg_iovlen = 1;
+        if (b->control_size) b->messages[i].msg_hdr.msg_control = b->controls + (size_t)i * b->control_size;
+    }
     return b;
 }
 
@@ -154,17 +163,9 @@ void noa_rx_batch_destroy(noa_rx_batch *b) {
 }
 
 static int noa_rx_try(noa_rx_batch *b, int fd) {
-    for (unsigned i = 0; i < b->count; i++) {
-        b->iovecs[i].iov_base = b->buffers + (size_t)i * b->size;
-        b->iovecs[i].iov_len = b->size;
-        memset(&b->messages[i].msg_hdr, 0, sizeof b->messages[i].msg_hdr);
-        b->messages[i].msg_hdr.msg_iov = &b->iovecs[i];
-        b->messages[i].msg_hdr.msg_iovlen = 1;
-        if (b->control_size) {
-            b->messages[i].msg_hdr.msg_control = b->controls + (size_t)i * b->control_size;
-            b->messages[i].msg_hdr.msg_controllen = b->control_size;
-        }
-        b->messages[i].msg_len = 0;
+    /* Only what the last receive changed: the kernel shrinks msg_controllen to what it wrote. */
+    if (b->control_size) {
+        for (unsigned i = 0; i < b->count; i++) b->messages[i].msg_hdr.msg_controllen = b->control_size;
     }
     return recvmmsg(fd, b->messages, b->count, MSG_DONTWAIT, NULL);
 }
