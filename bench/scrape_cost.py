@@ -4,7 +4,8 @@
 Both exporters run on loopback ports with their default host collectors. Each gets WARMUP untimed scrapes, then
 N scrapes in alternation (so machine noise hits both alike), one new connection per scrape with
 `Accept-Encoding: gzip` as Prometheus sends it. CPU is the run time of all the exporter's threads from
-/proc/PID/task/*/schedstat (nanoseconds) across the timed scrapes; memory is VmRSS and VmHWM after the run.
+/proc/PID/task/*/schedstat (nanoseconds) across the timed scrapes; memory is VmRSS and VmHWM after the run (the agent
+drops its start-up pages 2 s after it listens, so VmRSS is the running agent's and VmHWM its start-up peak).
 
 Goals (issue: the agent's foundation): CPU per scrape at most 1/3 of node_exporter's, RSS at most 1/2.
 
