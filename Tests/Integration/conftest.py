@@ -1,6 +1,7 @@
 """Shared fixtures for the integration tests: they run the real `noa-agent` binary and real peers
 (Debian's prometheus-node-exporter and promtool) on loopback ports, never anything else."""
 import os
+import random
 import shutil
 import signal
 import socket
@@ -14,10 +15,37 @@ import pytest
 AGENT_BIN = os.environ.get("NOA_AGENT_BIN", os.path.join(os.path.dirname(__file__), "../../.build/debug/noa-agent"))
 
 
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(x) for x in f.read().split())
+            return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+_given = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free loopback port below the kernel's ephemeral range. A port the kernel hands out for bind(0) comes from
+    that range, which outgoing connections (the agent's clients, the tests' own) also draw their source ports from:
+    one of them could take it between this check and the agent's bind, and the agent would exit on EADDRINUSE."""
+    low, _ = _ephemeral_range()
+    top = max(low - 1, 2048)
+    for _ in range(1000):
+        port = random.randint(max(1024, top - 12000), top)
+        if port in _given:
+            continue
+        with socket.socket() as tcp, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            try:
+                tcp.bind(("127.0.0.1", port))
+                udp.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _given.add(port)
+        return port
+    raise RuntimeError("no free loopback port below the ephemeral range")
 
 
 def http_get(url, headers=None, timeout=10):
@@ -31,7 +59,12 @@ def wait_for_http(url, timeout=20, process=None):
     last = None
     while time.time() < deadline:
         if process is not None and process.poll() is not None:
-            raise AssertionError(f"process exited with {process.returncode} before serving {url}")
+            log = ""
+            stderr = getattr(process, "stderr_path", None)
+            if stderr and os.path.exists(stderr):
+                with open(stderr, "rb") as f:
+                    log = f.read().decode("utf-8", "replace")[-2000:]
+            raise AssertionError(f"process exited with {process.returncode} before serving {url}\n{log}")
         try:
             return http_get(url, timeout=2)
         except Exception as error:  # not listening yet
@@ -60,6 +93,7 @@ class Agent:
         self.process = subprocess.Popen(
             [AGENT_BIN, "run", "--config", self.config_path], stdout=subprocess.DEVNULL, stderr=self.stderr,
             env=self.env)
+        self.process.stderr_path = self.stderr_path  # for wait_for_http's message when the agent exits early
         return self
 
     def log(self):
