@@ -353,7 +353,9 @@ static int noa_release_object(struct dl_phdr_info *info, size_t size, void *data
         start = (start + mask) & ~mask;
         end &= ~mask;
         if (end <= start) continue;
-        if (madvise((void *)start, end - start, MADV_DONTNEED) == 0) state->pages += (long)((end - start) / state->page_size);
+        if (madvise((void *)start, end - start, MADV_DONTNEED) == 0) {
+            state->pages += (long)((end - start) / state->page_size);
+        }
     }
     return 0;
 }

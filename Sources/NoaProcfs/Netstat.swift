@@ -89,7 +89,9 @@ public enum Netstat {
     /// The header and value lines of each section (as `sections` pairs them), not split into fields: for a
     /// caller that already knows a header's layout (headers do not change while the kernel runs) and reads a
     /// few values with `values`. A header without a value line gets an empty one.
-    public static func linePairs(_ bytes: UnsafeBufferPointer<UInt8>) -> [(header: Range<Int>, values: Range<Int>, valueLine: Int)] {
+    public static func linePairs(
+        _ bytes: UnsafeBufferPointer<UInt8>
+    ) -> [(header: Range<Int>, values: Range<Int>, valueLine: Int)] {
         let all = lines(bytes)
         return stride(from: 0, to: all.count, by: 2).map { k in
             k + 1 < all.count
@@ -151,7 +153,8 @@ public enum Netstat {
             i += 1
         }
         if i == range.upperBound && digits > 0 { return negative ? -Double(value) : Double(value) }
-        return ProcNumber.double(Substring(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)))
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        return ProcNumber.double(Substring(text))
     }
 
     /// Parses `/proc/net/netstat` or `/proc/net/snmp` into every counter.

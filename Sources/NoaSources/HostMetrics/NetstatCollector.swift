@@ -95,9 +95,8 @@ public final class NetstatCollector: HostCollector {
             let counters = try Netstat.parseSNMP6(String(decoding: bytes, as: UTF8.self))
             layout = counters.map { counter in
                 let metric = counter.proto + "_" + counter.field
-                let kept = fields.excludes(metric)
-                    ? Kept(index: 0, name: "node_netstat_" + metric, help: "Statistic " + counter.proto + counter.field + ".")
-                    : nil
+                let help = "Statistic " + counter.proto + counter.field + "."
+                let kept = fields.excludes(metric) ? Kept(index: 0, name: "node_netstat_" + metric, help: help) : nil
                 return (Array((counter.proto + counter.field).utf8), kept)
             }
             snmp6Layout.withLock { $0 = layout }

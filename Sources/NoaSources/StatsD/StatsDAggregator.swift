@@ -73,7 +73,8 @@ public final class StatsDAggregator: MetricProducer {
         let borrowed = Borrowed(bytes)
         return state.withLock { state in
             state.withTally { state, tally in
-                state.ingestPlainLines(borrowed.buffer, from: start, maxLineLength: maxLineLength, now: time, tally: tally)
+                state.ingestPlainLines(
+                    borrowed.buffer, from: start, maxLineLength: maxLineLength, now: time, tally: tally)
             }
         }
     }
@@ -90,7 +91,8 @@ public final class StatsDAggregator: MetricProducer {
                 let datagrams = borrowed.buffer
                 for d in first..<datagrams.count {
                     let bytes = datagrams[d].assumingMemoryBound(to: UInt8.self)
-                    let stop = state.ingestPlainLines(bytes, from: 0, maxLineLength: maxLineLength, now: time, tally: tally)
+                    let stop = state.ingestPlainLines(
+                        bytes, from: 0, maxLineLength: maxLineLength, now: time, tally: tally)
                     if stop < bytes.count { return (d, stop) }
                 }
                 return (datagrams.count, 0)

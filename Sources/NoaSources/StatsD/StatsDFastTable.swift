@@ -134,10 +134,11 @@ struct StatsDFastTable {
     }
 
     /// The fast path's loop over one datagram: every plain line from `start` on whose name and type are in the
-    /// table, in order, aggregated into its slot's series (`StatsDAggregatorState.update`) and counted in
-    /// `tally` (one count per `StatsDMetricType`, by `StatsDAggregatorState.index`); stops at the first other line and returns where it starts (`b.count` when it took them
-    /// all). The slots and names are walked through raw pointers, taken once per datagram: per line, the array
-    /// accesses' checks were as many instructions as the lookup itself.
+    /// table, in order, aggregated into its slot's series (`StatsDAggregatorState.update`) and counted in `tally`
+    /// (one count per `StatsDMetricType`, by `StatsDAggregatorState.index`); stops at the first other line and
+    /// returns where it starts (`b.count` when it took them all). The slots and names are walked through raw
+    /// pointers, taken once per datagram: per line, the array accesses' checks were as many instructions as the
+    /// lookup itself.
     @inline(__always)
     mutating func takeLines(
         _ b: UnsafeBufferPointer<UInt8>, from start: Int, maxLineLength: Int, now: Double,

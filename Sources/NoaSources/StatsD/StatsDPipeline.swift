@@ -212,7 +212,8 @@ struct StatsDPlainLine {
     }
 
     /// The line whose name is already known to end at `nameEnd` (where its `:` is): the value, type and line end,
-    /// read as `scan` reads them, without hashing the name (`hash` is 0). For `StatsDFastTable.takeLines`, which found the name by its bytes.
+    /// read as `scan` reads them, without hashing the name (`hash` is 0). For `StatsDFastTable.takeLines`, which
+    /// found the name by its bytes.
     @inline(__always)
     static func afterName(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, nameEnd: Int) -> StatsDPlainLine? {
         rest(b, start, nameEnd: nameEnd, nameHash: 0, hashing: false)
@@ -278,7 +279,7 @@ struct StatsDPlainLine {
             value = parsed
         }
         return StatsDPlainLine(
-            nameEnd: nameEnd, type: type, value: value, hash: hashing ? StatsDFastTable.finish(h, type) : 0, end: end,
-            next: next)
+            nameEnd: nameEnd, type: type, value: value, hash: hashing ? StatsDFastTable.finish(h, type) : 0,
+            end: end, next: next)
     }
 }

@@ -143,7 +143,7 @@ public final class StatsDDatagramListener: StatsDListener {
     ) {
         let transport = address.transport
         // The batch's datagrams, handed over in one call when they share an origin (UDP: always).
-        var payloads = [UnsafeRawBufferPointer](repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: 0)
+        var payloads: [UnsafeRawBufferPointer] = []
         payloads.reserveCapacity(Int(noa_rx_batch_capacity(batch)))
         while !stopping.load(ordering: .acquiring) {
             let count = noa_rx_batch_receive(batch, fd, wakeFD, waitMicroseconds, pauseBudget)
@@ -178,7 +178,8 @@ public final class StatsDDatagramListener: StatsDListener {
                 }
             }
             if !payloads.isEmpty {
-                payloads.withUnsafeBufferPointer { ingest.ingest(datagrams: $0, origin: StatsDOrigin(transport: transport)) }
+                let origin = StatsDOrigin(transport: transport)
+                payloads.withUnsafeBufferPointer { ingest.ingest(datagrams: $0, origin: origin) }
             }
             datagrams.wrappingAdd(received, ordering: .relaxed)
             bytes.wrappingAdd(receivedBytes, ordering: .relaxed)
