@@ -121,7 +121,8 @@ let package = Package(
             // 3.7 MB less RSS for the host-metrics agent (bench/scrape_cost.py). And the functions the agent runs
             // are laid out together (packaging/symbol-order.sh says why and writes the order file and the linker
             // script; they take effect when every function has its own section, which `make release` asks for).
-            // The release link also writes its map, which symbol-order.sh reads to find code that has no symbol.
+            // The release link also writes its map (into .build, the default scratch path that make and CI use),
+            // which symbol-order.sh reads to find code that has no symbol.
             linkerSettings: [
                 .unsafeFlags([
                     "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
