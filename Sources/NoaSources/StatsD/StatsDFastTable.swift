@@ -119,17 +119,27 @@ struct StatsDFastTable {
     func index(of name: UnsafeBufferPointer<UInt8>, _ type: StatsDMetricType, hash: UInt64) -> Int {
         slots.withUnsafeBufferPointer { slots in
             names.withUnsafeBufferPointer { names in
-                var i = Int(truncatingIfNeeded: hash) & mask
-                while true {
-                    let slot = slots[i]
-                    if slot.nameCount < 0 { return -1 }
-                    if slot.hash == hash, slot.type == type, Int(slot.nameCount) == name.count,
-                       Self.equal(UnsafeRawPointer(names.baseAddress! + Int(slot.nameStart)), name) {
-                        return i
-                    }
-                    i = (i &+ 1) & mask
-                }
+                Self.probe(slots, names: UnsafeRawPointer(names.baseAddress), mask: mask, name, type, hash)
             }
+        }
+    }
+
+    /// Linear probing from `hash` for `name` and `type` over raw slots and names: the slot's index, or -1.
+    /// (`names` is nil only while the table is empty, and then the first slot probed is empty.)
+    @inline(__always)
+    private static func probe(
+        _ slots: UnsafeBufferPointer<Slot>, names: UnsafeRawPointer?, mask: Int,
+        _ name: UnsafeBufferPointer<UInt8>, _ type: StatsDMetricType, _ hash: UInt64
+    ) -> Int {
+        var i = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let slot = slots[i]
+            if slot.nameCount < 0 { return -1 }
+            if slot.hash == hash, slot.type == type, Int(slot.nameCount) == name.count,
+               equal(names.unsafelyUnwrapped + Int(slot.nameStart), name) {
+                return i
+            }
+            i = (i &+ 1) & mask
         }
     }
 
@@ -151,16 +161,7 @@ struct StatsDFastTable {
             slots.withUnsafeMutableBufferPointer { slots in
                 let nameBase = UnsafeRawPointer(names.baseAddress!)
                 func probe(_ name: UnsafeBufferPointer<UInt8>, _ type: StatsDMetricType, _ hash: UInt64) -> Int {
-                    var i = Int(truncatingIfNeeded: hash) & mask
-                    while true {
-                        let slot = slots[i]
-                        if slot.nameCount < 0 { return -1 }
-                        if slot.hash == hash, slot.type == type, Int(slot.nameCount) == name.count,
-                           Self.equal(nameBase + Int(slot.nameStart), name) {
-                            return i
-                        }
-                        i = (i &+ 1) & mask
-                    }
+                    Self.probe(UnsafeBufferPointer(slots), names: nameBase, mask: mask, name, type, hash)
                 }
                 var start = start
                 while start < b.count {
