@@ -136,7 +136,9 @@ let package = Package(
                 ], .when(configuration: .release)),
             ]
         ),
-        .testTarget(name: "NoaCoreTests", dependencies: ["NoaCore", "NoaCodecs"], exclude: ["Fixtures/make_zipkin_golden.py"]),
+        // What the tests share: a manual clock, fake transports and receivers (Tests/NoaTestSupport).
+        .target(name: "NoaTestSupport", dependencies: ["NoaCore"], path: "Tests/NoaTestSupport"),
+        .testTarget(name: "NoaCoreTests", dependencies: ["NoaCore", "NoaCodecs", "NoaTestSupport"], exclude: ["Fixtures/make_zipkin_golden.py"]),
         .testTarget(
             name: "NoaOTLPTests",
             dependencies: [
