@@ -82,11 +82,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The HTTP server the Prometheus sink and the push receivers listen with, and the HTTP client the sinks send
+        // with (keep-alive pools, TLS from swift-nio-ssl): below sources and sinks, so both take them from one home.
+        .target(
+            name: "NoaHTTP",
+            dependencies: [
+                "NoaCore", "NoaCodecs",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+            ]
+        ),
         // Log and trace destinations: Elasticsearch, Logstash, files, console, OTLP and Zipkin exporters.
         .target(
             name: "NoaSinks",
             dependencies: [
-                "NoaCore", "NoaCodecs", "NoaPipeline", "NoaOTLP", "CZlib",
+                "NoaCore", "NoaCodecs", "NoaPipeline", "NoaOTLP", "NoaHTTP", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -99,7 +112,7 @@ let package = Package(
             name: "NoaAgent",
             dependencies: [
                 "NoaCore", "NoaCodecs", "NoaProcfs", "NoaSources", "NoaYAML", "NoaPipeline", "NoaSinks", "NoaJournal",
-                "NoaOTLP", "NoaTraces",
+                "NoaOTLP", "NoaTraces", "NoaHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -150,11 +163,15 @@ let package = Package(
         .testTarget(name: "NoaTracesTests", dependencies: ["NoaTraces", "NoaCore"]),
         .testTarget(name: "NoaProcfsTests", dependencies: ["NoaProcfs"]),
         .testTarget(name: "NoaYAMLTests", dependencies: ["NoaYAML"]),
+        .testTarget(
+            name: "NoaHTTPTests",
+            dependencies: ["NoaHTTP", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+        ),
         .testTarget(name: "NoaPipelineTests", dependencies: ["NoaPipeline", "NoaCore"]),
         .testTarget(
             name: "NoaSinksTests",
             dependencies: [
-                "NoaSinks", "NoaPipeline", "NoaCodecs", "NoaCore", "NoaOTLP", "NoaOTLPReference",
+                "NoaSinks", "NoaHTTP", "NoaPipeline", "NoaCodecs", "NoaCore", "NoaOTLP", "NoaOTLPReference",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
@@ -166,7 +183,7 @@ let package = Package(
         .testTarget(
             name: "NoaAgentTests",
             dependencies: [
-                "NoaAgent", "NoaSources", "NoaCodecs", "NoaOTLP", "NoaOTLPReference", "NoaPipeline", "NoaTraces",
+                "NoaAgent", "NoaSources", "NoaCodecs", "NoaOTLP", "NoaOTLPReference", "NoaPipeline", "NoaTraces", "NoaHTTP",
                 "CNoaLinux",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

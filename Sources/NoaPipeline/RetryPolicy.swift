@@ -1,3 +1,4 @@
+import NoaCore
 /// Exponential backoff with jitter (the OpenTelemetry Collector's exporterhelper defaults), honouring a server's
 /// `Retry-After` when it gives one.
 public struct RetryPolicy: Sendable, Equatable {
@@ -47,15 +48,6 @@ public struct BatchPolicy: Sendable, Equatable {
     }
 }
 
-extension Duration {
-    /// The whole duration in nanoseconds (saturating).
-    public var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        return scaled &+ attoseconds / 1_000_000_000
-    }
-}
 
 private func pow(_ base: Double, _ exponent: Double) -> Double {
     var result = 1.0

@@ -1,4 +1,5 @@
 @testable import NoaAgent
+import NoaHTTP
 import NoaSinks
 import Testing
 

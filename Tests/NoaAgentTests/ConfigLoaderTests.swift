@@ -1,3 +1,4 @@
+import NoaHTTP
 import Foundation
 @testable import NoaAgent
 import NoaSources

@@ -1,4 +1,5 @@
 @testable import NoaAgent
+import NoaHTTP
 import NoaPipeline
 import NoaSinks
 import NoaYAML

@@ -1,3 +1,4 @@
+import NoaHTTP
 import Logging
 @testable import NoaAgent
 import NoaCodecs

@@ -1,3 +1,4 @@
+import NoaHTTP
 import Dispatch
 import Logging
 import NIOCore

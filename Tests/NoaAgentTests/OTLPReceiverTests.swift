@@ -1,3 +1,4 @@
+import NoaHTTP
 import FoundationEssentials
 import Logging
 import NIOCore

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import NoaHTTP
 import Glibc
 #endif
 

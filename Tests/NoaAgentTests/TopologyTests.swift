@@ -1,3 +1,4 @@
+import NoaHTTP
 import Foundation
 import Logging
 import NIOCore

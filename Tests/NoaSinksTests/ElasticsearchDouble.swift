@@ -1,3 +1,4 @@
+import NoaHTTP
 import NIOPosix
 import NoaCodecs
 import NoaPipeline

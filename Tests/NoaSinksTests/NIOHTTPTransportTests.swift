@@ -1,3 +1,4 @@
+import NoaHTTP
 import NIOCore
 import NIOPosix
 import NoaCodecs

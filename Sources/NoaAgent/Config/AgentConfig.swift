@@ -1,3 +1,4 @@
+import NoaHTTP
 import NoaSources
 
 /// The agent's configuration, typed and validated: what `agent.yaml` says after `ConfigLoader` accepted it.

@@ -1,3 +1,4 @@
+import NoaHTTP
 import NoaPipeline
 import NoaSinks
 import NoaYAML

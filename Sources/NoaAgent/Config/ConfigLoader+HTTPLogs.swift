@@ -1,3 +1,4 @@
+import NoaHTTP
 import NoaYAML
 
 /// The `http_logs` source's config reader.

@@ -1,3 +1,4 @@
+import NoaHTTP
 import NoaProcfs
 import NoaSources
 import NoaYAML

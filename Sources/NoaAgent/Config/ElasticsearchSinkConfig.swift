@@ -1,3 +1,4 @@
+import NoaHTTP
 import Logging
 import NIOCore
 import NoaPipeline

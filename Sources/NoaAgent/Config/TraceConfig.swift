@@ -1,3 +1,4 @@
+import NoaHTTP
 import NoaSinks
 import NoaTraces
 

@@ -1,3 +1,4 @@
+import NoaHTTP
 import CNoaLinux
 import Logging
 import NIOCore

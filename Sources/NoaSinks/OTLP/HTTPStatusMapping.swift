@@ -1,3 +1,4 @@
+import NoaHTTP
 import NoaCodecs
 import NoaCore
 import NoaPipeline

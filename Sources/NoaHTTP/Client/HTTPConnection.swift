@@ -1,3 +1,4 @@
+import NoaCore
 import NIOSSL
 import NIOTLS
 import NIOCore

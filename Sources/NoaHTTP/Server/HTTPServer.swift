@@ -10,6 +10,13 @@ public struct HTTPRequest: Sendable {
     public var headers: HTTPHeaders
     public var body: ByteBuffer
 
+    public init(method: HTTPMethod, uri: String, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer()) {
+        self.method = method
+        self.uri = uri
+        self.headers = headers
+        self.body = body
+    }
+
     /// The path without the query string.
     public var path: Substring {
         uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""

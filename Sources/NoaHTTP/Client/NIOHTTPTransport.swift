@@ -3,7 +3,6 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import NoaCodecs
-import NoaPipeline
 import Synchronization
 
 /// A small HTTP/1.1 client on SwiftNIO for the HTTP sinks: `http://` and `https://` (TLS by swift-nio-ssl, verified
