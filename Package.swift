@@ -78,8 +78,12 @@ let package = Package(
         .target(
             name: "NoaSources",
             dependencies: [
-                "NoaCore", "NoaProcfs", "NoaCodecs", "NoaYAML", "NoaPipeline", "CNoaLinux",
+                "NoaCore", "NoaProcfs", "NoaCodecs", "NoaYAML", "NoaPipeline", "NoaComponents", "NoaHTTP", "NoaJournal",
+                "NoaOTLP", "NoaTraces", "CNoaLinux",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // The HTTP server the Prometheus sink and the push receivers listen with, and the HTTP client the sinks send
@@ -95,11 +99,22 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
             ]
         ),
+        // The component contract: reading a component's keys with positions (ConfigReader, ConfigMap), the source and
+        // sink protocols by signal, what they are built with (contexts, the agent's services) and what they return.
+        .target(
+            name: "NoaComponents",
+            dependencies: [
+                "NoaCore", "NoaYAML", "NoaPipeline", "NoaHTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // Log and trace destinations: Elasticsearch, Logstash, files, console, OTLP and Zipkin exporters.
         .target(
             name: "NoaSinks",
             dependencies: [
-                "NoaCore", "NoaCodecs", "NoaPipeline", "NoaOTLP", "NoaHTTP", "CZlib",
+                "NoaCore", "NoaCodecs", "NoaPipeline", "NoaOTLP", "NoaHTTP", "NoaComponents", "CZlib", "CNoaLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -112,7 +127,7 @@ let package = Package(
             name: "NoaAgent",
             dependencies: [
                 "NoaCore", "NoaCodecs", "NoaProcfs", "NoaSources", "NoaYAML", "NoaPipeline", "NoaSinks", "NoaJournal",
-                "NoaOTLP", "NoaTraces", "NoaHTTP",
+                "NoaOTLP", "NoaTraces", "NoaHTTP", "NoaComponents",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -124,7 +139,7 @@ let package = Package(
         .executableTarget(
             name: "noa-agent",
             dependencies: [
-                "NoaAgent", "NoaSources", "NoaJournal",
+                "NoaAgent", "NoaSources", "NoaSinks", "NoaJournal",
                 .product(name: "Logging", package: "swift-log"),
             ],
             // Resident memory (issue 2): linked with lld so that the ~60,000 relative relocations of a PIE are
@@ -150,7 +165,9 @@ let package = Package(
             ]
         ),
         // What the tests share: a manual clock, fake transports and receivers (Tests/NoaTestSupport).
-        .target(name: "NoaTestSupport", dependencies: ["NoaCore"], path: "Tests/NoaTestSupport"),
+        .target(
+            name: "NoaTestSupport", dependencies: ["NoaCore", "NoaCodecs", "NoaHTTP", "NoaPipeline"],
+            path: "Tests/NoaTestSupport"),
         .testTarget(name: "NoaCoreTests", dependencies: ["NoaCore", "NoaCodecs", "NoaTestSupport"], exclude: ["Fixtures/make_zipkin_golden.py"]),
         .testTarget(
             name: "NoaOTLPTests",
@@ -167,23 +184,30 @@ let package = Package(
             name: "NoaHTTPTests",
             dependencies: ["NoaHTTP", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
         ),
-        .testTarget(name: "NoaPipelineTests", dependencies: ["NoaPipeline", "NoaCore"]),
+        .testTarget(name: "NoaPipelineTests", dependencies: ["NoaPipeline", "NoaCore", "NoaTestSupport"]),
         .testTarget(
             name: "NoaSinksTests",
             dependencies: [
-                "NoaSinks", "NoaHTTP", "NoaPipeline", "NoaCodecs", "NoaCore", "NoaOTLP", "NoaOTLPReference",
+                "NoaSinks", "NoaHTTP", "NoaComponents", "NoaTestSupport", "NoaPipeline", "NoaCodecs", "NoaCore", "NoaOTLP", "NoaOTLPReference",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         .testTarget(name: "NoaJournalTests", dependencies: ["NoaJournal", "NoaCore"]),
         .testTarget(
             name: "NoaSourcesTests",
-            dependencies: ["NoaSources", "NoaProcfs", "NoaCodecs"]
+            dependencies: [
+                "NoaSources", "NoaProcfs", "NoaCodecs", "NoaComponents", "NoaHTTP", "NoaOTLP", "NoaOTLPReference",
+                "NoaPipeline", "NoaTraces", "NoaTestSupport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "NoaAgentTests",
             dependencies: [
-                "NoaAgent", "NoaSources", "NoaCodecs", "NoaOTLP", "NoaOTLPReference", "NoaPipeline", "NoaTraces", "NoaHTTP",
+                "NoaAgent", "NoaSources", "NoaSinks", "NoaCodecs", "NoaOTLP", "NoaOTLPReference", "NoaPipeline", "NoaTraces",
+                "NoaHTTP", "NoaComponents", "NoaCore", "NoaYAML", "NoaTestSupport",
                 "CNoaLinux",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,3 +1,4 @@
+import NoaCore
 import Synchronization
 
 /// A one-shot event: `fire` once, and every `wait` (now or later) returns. A wait also returns when its task is
@@ -47,11 +48,11 @@ public final class StopSignal: Sendable {
 }
 
 extension StopSignal {
-    /// Waits until the signal fires or `deadline` passes, whichever is first (a drain with a time limit).
-    public func wait(until deadline: ContinuousClock.Instant) async {
+    /// Waits until the signal fires or `deadline` passes on `clock`, whichever is first (a drain with a time limit).
+    public func wait(until deadline: ContinuousClock.Instant, clock: any AgentClock = SystemClock()) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.wait() }
-            group.addTask { try? await Task.sleep(until: deadline) }
+            group.addTask { try? await clock.sleep(until: deadline) }
             await group.next()
             group.cancelAll()
         }

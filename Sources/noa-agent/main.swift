@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import NoaAgent
 import NoaJournal
+import NoaSinks
 import ServiceLifecycle
 
 #if canImport(Glibc)
@@ -109,13 +110,13 @@ struct NoaAgentMain {
         let pageRelease = StartupPageRelease(logger: logger)
         let agent = AgentService(
             configSource: source, loader: loader, initialConfig: agentConfig, group: group,
-            threadPool: threadPool, telemetry: AgentTelemetry(), notifier: notifier, logger: logger,
-            onListening: { endpoints in
+            threadPool: threadPool, notifier: notifier, logger: logger,
+            onListening: { serving, receiving in
                 pageRelease.markStarted()
-                // For a person at a terminal (`make run`); under systemd the log line above says the same.
+                // For a person at a terminal (`make run`); under systemd the log lines say the same.
                 guard !journal else { return }
-                for (id, address) in endpoints { printErr("noa-agent: sink \(id) serving \(address)") }
-                for (id, address) in agentConfig.receivers { printErr("noa-agent: source \(id) receiving on \(address)") }
+                for (id, address) in serving { printErr("noa-agent: sink \(id) serving \(address)") }
+                for (id, address) in receiving { printErr("noa-agent: source \(id) receiving on \(address)") }
             })
         let serviceGroup = ServiceGroup(
             services: [agent, WatchdogService(notifier: notifier), pageRelease],

@@ -1,18 +1,15 @@
-import NoaHTTP
 import Foundation
 @testable import NoaAgent
+import NoaComponents
+import NoaHTTP
+import NoaSinks
 import NoaSources
 import Testing
 
 @Suite struct ConfigLoaderTests {
     let loader = ConfigLoader(environment: ["PORT": "9999", "EMPTY": ""])
 
-    func issues(_ yaml: String) -> [String] {
-        switch loader.load(text: yaml, file: "agent.yaml") {
-        case .success: return []
-        case .failure(let errors): return errors.issues.map(\.description)
-        }
-    }
+    func issues(_ yaml: String) -> [String] { NoaAgentTests.issues(yaml, loader: loader) }
 
     @Test func issueExampleLoads() throws {
         let yaml = """
@@ -30,22 +27,20 @@ import Testing
             """
         let config = try loader.load(text: yaml, file: "agent.yaml").get()
         #expect(config.dataDir == "/var/lib/noa-agent")
-        #expect(config.sources == [NamedSource(id: "host", config: .hostMetrics(HostMetricsConfig(root: "/", collectors: ["loadavg"])))])
-        #expect(config.sinks == [NamedSink(id: "prom", config: .prometheus(
-            PrometheusSinkConfig(listen: ListenAddress(host: "0.0.0.0", port: 9464), inputs: ["host"])))])
+        #expect(config.sources == [NamedSource(id: "host", config: HostMetricsConfig(root: "/", collectors: ["loadavg"]))])
+        #expect(config.sinks == [NamedSink(id: "prom", config:
+            PrometheusSinkConfig(listen: ListenAddress(host: "0.0.0.0", port: 9464), inputs: ["host"]))])
+        #expect(config.sinks != [NamedSink(id: "prom", config:
+            PrometheusSinkConfig(listen: ListenAddress(host: "0.0.0.0", port: 9465), inputs: ["host"]))])
     }
 
     @Test func builtInDefaultIsValid() throws {
         let config = try ConfigSource.builtIn.load(with: loader).get()
         #expect(config.sources.map(\.id) == ["host", "statsd", "journal", "otlp", "zipkin"])
-        #expect(config.source("journal") == .journald(JournaldSourceConfig(startAt: .tail)))
+        #expect(try config.source("journal", as: JournaldSourceConfig.self) == JournaldSourceConfig(startAt: .tail))
         #expect(config.sinks.map(\.id) == ["prom", "logs"])
         #expect(config.sinks.last?.config.inputs == ["journal", "statsd", "otlp", "zipkin"])
-        guard case .prometheus(let prom) = config.sinks.first?.config else {
-            Issue.record("default sink is not prometheus")
-            return
-        }
-        #expect(prom.listen == ListenAddress(host: "0.0.0.0", port: 9464))
+        #expect(try config.sink("prom", as: PrometheusSinkConfig.self).listen == ListenAddress(host: "0.0.0.0", port: 9464))
     }
 
     @Test func everyProblemIsReportedWithItsPosition() {
@@ -69,7 +64,7 @@ import Testing
             "agent.yaml:4:5: unknown key 'sources.host.colectors' (did you mean 'collectors'?)",
             "agent.yaml:5:21: sources.host.statfs_timeout: 'soon' is not a duration (for example 500ms, 15s, 5m, 1h)",
             "agent.yaml:6:3: source name 'bad name' may only have letters, digits, '_' and '-'",
-            "agent.yaml:9:11: sources.other.type: unknown type 'journald_nope' (one of: \(SourceConfig.typeNames.joined(separator: ", ")))",
+            "agent.yaml:9:11: sources.other.type: unknown type 'journald_nope' (one of: \(ComponentRegistry.builtIn.sources.map { $0.typeName }.joined(separator: ", ")))",
             "agent.yaml:13:13: sinks.prom.listen: 'localhost' is not host:port (for example 127.0.0.1:9464)",
             "agent.yaml:14:20: sinks.prom.inputs: no source named 'missing' (sources: host)",
         ])
@@ -103,7 +98,7 @@ import Testing
                 inputs: [host]
             """
         let config = try loader.load(text: yaml, file: "agent.yaml").get()
-        guard case .prometheus(let prom) = config.sinks[0].config else { return }
+        let prom = try config.sink("prom", as: PrometheusSinkConfig.self)
         #expect(prom.listen.port == 9999)
         #expect(prom.path == "/metrics")
         #expect(issues("data_dir: ${NOPE}\nsinks: {}\n").first
@@ -198,10 +193,7 @@ import Testing
               prom: {type: prometheus, inputs: [statsd]}
             """
         let config = try loader.load(text: yaml, file: "agent.yaml").get()
-        guard case .statsd(let statsd) = config.sources[0].config else {
-            Issue.record("not a statsd source")
-            return
-        }
+        let statsd = try config.source("statsd", as: StatsDSourceConfig.self)
         #expect(statsd.listen == [.udp(host: "127.0.0.1", port: 8125), .tcp(host: "127.0.0.1", port: 8125),
                                   .unixgram(path: "/run/noa-agent/statsd.sock")])
         #expect(statsd.receiveBufferBytes == 8 << 20)
@@ -225,11 +217,7 @@ import Testing
             sinks:
               prom: {type: prometheus, inputs: [statsd]}
             """
-        guard case .failure(let errors) = loader.load(text: yaml, file: "agent.yaml") else {
-            Issue.record("accepted")
-            return
-        }
-        let lines = errors.issues.map(\.description)
+        let lines = issues(yaml, loader: loader)
         #expect(lines.contains { $0.hasPrefix("agent.yaml:4:14: sources.statsd.listen:") })
         #expect(lines.contains { $0.hasPrefix("agent.yaml:4:36: sources.statsd.listen:") })
         #expect(lines.contains { $0.hasPrefix("agent.yaml:6:17: sources.statsd.max_series must be a positive") })

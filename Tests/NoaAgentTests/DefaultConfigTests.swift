@@ -1,5 +1,8 @@
-import NoaHTTP
 import Foundation
+import NoaComponents
+import NoaHTTP
+import NoaSinks
+import NoaSources
 import Testing
 
 @testable import NoaAgent
@@ -11,23 +14,16 @@ import Testing
 
     @Test func theBuiltInConfigReceivesTracesOnLoopbackAndWritesSpansToTheFileSink() throws {
         let config = try loader.load(text: DefaultConfig.yaml, file: "<built-in>").get()
-        guard case .otlp(let otlp) = config.source("otlp"), case .zipkin(let zipkin) = config.source("zipkin") else {
-            Issue.record("the built-in config has no otlp and zipkin sources")
-            return
-        }
+        let otlp = try config.source("otlp", as: OTLPSourceConfig.self)
+        let zipkin = try config.source("zipkin", as: ZipkinSourceConfig.self)
         #expect(otlp.listen == ListenAddress(host: "127.0.0.1", port: 4318))
         #expect(zipkin.listen == ListenAddress(host: "127.0.0.1", port: 9411))
         #expect(otlp.traces.spanMetrics != nil && zipkin.traces.spanMetrics != nil)
-        let spec = TracePipeline.Spec(config)
-        #expect(spec.sources.map(\.id) == ["otlp", "zipkin"])
-        let fileSinks = spec.sinks.compactMap { named -> FileSinkConfig? in
-            if case .file(let file) = named.config { return file } else { return nil }
-        }
-        #expect(fileSinks.map { $0.spanFilePath(dataDir: config.dataDir) } == ["/var/lib/noa-agent/logs/noa-spans.ndjson"])
-        let prom = config.sinks.compactMap { named -> PrometheusSinkConfig? in
-            if case .prometheus(let p) = named.config { return p } else { return nil }
-        }
-        #expect(prom.count == 1 && prom[0].inputs.contains("otlp") && prom[0].inputs.contains("zipkin"))
+        let files = try config.sink("logs", as: FileSinkConfig.self)
+        #expect(files.inputs.contains("otlp") && files.inputs.contains("zipkin"))
+        #expect(files.spanFilePath(dataDir: config.dataDir) == "/var/lib/noa-agent/logs/noa-spans.ndjson")
+        let prom = try config.sink("prom", as: PrometheusSinkConfig.self)
+        #expect(prom.inputs.contains("otlp") && prom.inputs.contains("zipkin"))
     }
 
     @Test func thePackagedConfigSaysWhatTheBuiltInOneSays() throws {

@@ -2,6 +2,7 @@
 import NoaHTTP
 import NoaPipeline
 import NoaSinks
+import NoaComponents
 import NoaYAML
 import Testing
 
@@ -10,10 +11,7 @@ import Testing
 
     /// The sink's config read on its own (no log source exists to wire it to in these tests).
     func read(_ yaml: String) throws -> (ElasticsearchSinkConfig?, [String]) {
-        let reader = NodeReader(file: "agent.yaml")
-        let root = try #require(try YAML.compose(yaml))
-        let config = loader.readElasticsearch(try #require(root["es"]), path: "sinks.es", reader)
-        return (config, reader.issues.map(\.description))
+        try readComponent(ElasticsearchSinkConfig.self, yaml, key: "es", path: "sinks.es")
     }
 
     @Test func readsEveryKey() throws {
@@ -91,7 +89,7 @@ import Testing
         ("  data_stream: x\n  auth: { user: u }\n", "sinks.es.auth.password is missing"),
         ("  data_stream: x\n  auth: { apikey: k }\n", "unknown key 'sinks.es.auth.apikey' (did you mean 'api_key'?)"),
         ("  data_stream: x\n  compression: zstd\n", "sinks.es.compression must be gzip or none, not 'zstd'"),
-        ("  data_stream: x\n  batch: { max_items: 0 }\n", "sinks.es.batch.max_items must be above 0"),
+        ("  data_stream: x\n  batch: { max_items: 0 }\n", "sinks.es.batch.max_items must be a whole number above 0, not '0'"),
         ("  data_stream: x\n  batch: { max_delay: soon }\n", "sinks.es.batch.max_delay: 'soon' is not a duration"),
         ("  data_stream: x\n  retry: { initial_backoff: 2s, max_backoff: 1s }\n", "sinks.es.retry.max_backoff must be at least initial_backoff"),
         ("  data_stream: x\n  timeout: 0\n", "sinks.es.timeout must be above 0"),
@@ -120,11 +118,7 @@ import Testing
                 data_stream: logs-noa.journal-default
                 auth: { api_key: "${ES_API_KEY}" }
             """
-        guard case .failure(let errors) = loader.load(text: yaml, file: "agent.yaml") else {
-            Issue.record("a metrics source wired into the Elasticsearch sink must be refused")
-            return
-        }
-        #expect(errors.issues.map(\.description) == [
-            "agent.yaml:7:14: sinks.es.inputs: source 'host' produces metrics, which this sink does not take"])
+        #expect(issues(yaml, loader: loader) == [
+            "agent.yaml:7:14: sinks.es.inputs: source 'host' produces metrics, which this sink does not take (it takes logs)"])
     }
 }

@@ -2,30 +2,27 @@ import NoaHTTP
 import Logging
 @testable import NoaAgent
 import NoaCodecs
+import NoaComponents
 import NoaPipeline
 import NoaSinks
-import Synchronization
+import NoaTestSupport
 import Testing
 
 @Suite struct ElasticsearchSetupTests {
     /// Answers template PUTs with `status` and keeps them.
-    final class TemplateReceiver: HTTPTransport {
-        let status: Int
-        let requests = Mutex<[OutboundHTTPRequest]>([])
-        init(status: Int) { self.status = status }
-        func send(_ request: OutboundHTTPRequest) async throws -> OutboundHTTPResponse {
-            requests.withLock { $0.append(request) }
-            return OutboundHTTPResponse(status: status, headers: [("X-Elastic-Product", "Elasticsearch")],
-                                        body: Array(#"{"acknowledged":true}"#.utf8))
+    static func templateReceiver(status: Int) -> FakeTransport {
+        FakeTransport { _, _ in
+            OutboundHTTPResponse(
+                status: status, headers: [("X-Elastic-Product", "Elasticsearch")], body: Array(#"{"acknowledged":true}"#.utf8))
         }
     }
 
     let config = AgentConfig(sources: [], sinks: [
-        NamedSink(id: "prom", config: .prometheus(PrometheusSinkConfig(listen: ListenAddress(host: "0.0.0.0", port: 1), inputs: []))),
-        NamedSink(id: "es", config: .elasticsearch(ElasticsearchSinkConfig(inputs: ["journal"], endpoints: ["http://es:9200"]))),
-        NamedSink(id: "daily", config: .elasticsearch(ElasticsearchSinkConfig(
+        NamedSink(id: "prom", config: PrometheusSinkConfig(listen: ListenAddress(host: "0.0.0.0", port: 1), inputs: [])),
+        NamedSink(id: "es", config: ElasticsearchSinkConfig(inputs: ["journal"], endpoints: ["http://es:9200"])),
+        NamedSink(id: "daily", config: ElasticsearchSinkConfig(
             inputs: ["journal"], endpoints: ["http://old:9200"], target: .index(pattern: "noa-%Y.%m.%d"),
-            auth: .bearer("t")))),
+            auth: .bearer("t"))),
     ])
 
     @Test(arguments: [
@@ -65,14 +62,14 @@ import Testing
     }
 
     @Test func putsEachSinksTemplateWithItsAuth() async throws {
-        let receiver = TemplateReceiver(status: 200)
+        let receiver = Self.templateReceiver(status: 200)
         let outcomes = await ElasticsearchSetup.run(
             try ElasticsearchSetup.sinks(in: config, sinkID: nil).get(), logger: Logger(label: "t")) { _ in receiver }
         #expect(outcomes.map(ElasticsearchSetup.describe) == [
             "sinks.es: index template noa-agent.logs-noa.journal-default installed",
             "sinks.daily: index template noa-agent.noa installed",
         ])
-        let requests = receiver.requests.withLock { $0 }
+        let requests = receiver.requests
         #expect(requests.map { "\($0.method) \($0.url)" } == [
             "PUT http://es:9200/_index_template/noa-agent.logs-noa.journal-default",
             "PUT http://old:9200/_index_template/noa-agent.noa",
@@ -83,7 +80,7 @@ import Testing
 
     @Test func aRefusedTemplateIsReported() async throws {
         let outcomes = await ElasticsearchSetup.run(
-            try ElasticsearchSetup.sinks(in: config, sinkID: "es").get(), logger: Logger(label: "t")) { _ in TemplateReceiver(status: 400) }
+            try ElasticsearchSetup.sinks(in: config, sinkID: "es").get(), logger: Logger(label: "t")) { _ in Self.templateReceiver(status: 400) }
         #expect(outcomes.map(\.installed) == [false])
         #expect(ElasticsearchSetup.describe(outcomes[0]) == "sinks.es: index template noa-agent.logs-noa.journal-default not installed: HTTP 400")
     }

@@ -1,5 +1,7 @@
+import NoaComponents
 import NoaHTTP
 import NoaSinks
+import NoaSources
 import NoaTraces
 import Testing
 
@@ -8,12 +10,7 @@ import Testing
 @Suite struct TraceConfigTests {
     let loader = ConfigLoader(environment: [:])
 
-    func issues(_ yaml: String) -> [String] {
-        switch loader.load(text: yaml, file: "agent.yaml") {
-        case .success: return []
-        case .failure(let errors): return errors.issues.map(\.description)
-        }
-    }
+    func issues(_ yaml: String) -> [String] { NoaAgentTests.issues(yaml, loader: loader) }
 
     @Test func theIssueExampleLoads() throws {
         let yaml = """
@@ -49,15 +46,15 @@ import Testing
                 inputs: [otlp, zipkin]
             """
         let config = try loader.load(text: yaml, file: "agent.yaml").get()
-        #expect(config.source("otlp") == .otlp(OTLPSourceConfig()))
-        guard case .zipkin(let zipkin) = config.source("zipkin") else { Issue.record("zipkin"); return }
+        #expect(try config.source("otlp", as: OTLPSourceConfig.self) == OTLPSourceConfig())
+        let zipkin = try config.source("zipkin", as: ZipkinSourceConfig.self)
         #expect(zipkin.traces.tailSampling?.decisionWait == .seconds(5))
         #expect(zipkin.traces.tailSampling?.latencyThreshold == .milliseconds(500))
         #expect(zipkin.traces.tailSampling?.ratio == 0.25)
         #expect(zipkin.traces.tailSampling?.maxTracesPerSecondPerService == 50)
-        #expect(config.sinks[0].config == .otlp(OTLPSinkConfig(
-            endpoint: "http://127.0.0.1:4318", inputs: ["otlp", "zipkin"], headers: ["X-Scope-OrgID": "team-a"])))
-        guard case .zipkin(let out) = config.sinks[1].config else { Issue.record("zipkin_out"); return }
+        #expect(try config.sink("jaeger", as: OTLPSinkConfig.self) == OTLPSinkConfig(
+            endpoint: "http://127.0.0.1:4318", inputs: ["otlp", "zipkin"], headers: ["X-Scope-OrgID": "team-a"]))
+        let out = try config.sink("zipkin_out", as: ZipkinSinkConfig.self)
         #expect(out.compression == false)
         #expect(out.queue.queueSize == 50)
         #expect(out.queue.queueSpans == 2000)
@@ -83,11 +80,9 @@ import Testing
                 tls: { ca_file: /etc/ssl/certs/ca-certificates.crt }
             """
         let config = try loader.load(text: yaml, file: "agent.yaml").get()
-        guard case .otlp(let tempo) = config.sinks[0].config, case .zipkin(let zipkin) = config.sinks[1].config else {
-            Issue.record("\(config.sinks)")
-            return
-        }
-        #expect(tempo.transportConfiguration.tls == TLSConfig(insecureSkipVerify: true))
+        let tempo = try config.sink("tempo", as: OTLPSinkConfig.self)
+        let zipkin = try config.sink("zipkin_out", as: ZipkinSinkConfig.self)
+        #expect(tempo.tls == TLSConfig(insecureSkipVerify: true))
         #expect(zipkin.tls == TLSConfig(caFile: "/etc/ssl/certs/ca-certificates.crt"))
         let broken = issues(yaml.replacing("ca_file: /etc/ssl/certs/ca-certificates.crt", with: "ca_file: /etc/passwd"))
         #expect(broken.contains { $0.contains("sinks.zipkin_out.tls.ca_file: '/etc/passwd' is not a readable PEM") }, "\(broken)")
@@ -134,14 +129,18 @@ import Testing
         #expect(found.contains { $0.contains("use sampling or tail_sampling, not both") })
     }
 
-    @Test func factoriesBuildWhatTheConfigSays() throws {
-        let source = NamedSource(id: "otlp", config: .otlp(OTLPSourceConfig(
-            traces: TraceProcessingConfig(tailSampling: TailSampler.Configuration()))))
-        let built = try #require(TraceComponentFactory.makeSource(source, sinkInlets: [], logger: .init(label: "t")))
-        #expect(built.listen == ListenAddress(host: "127.0.0.1", port: 4318))
-        #expect(built.tailStage != nil)
-        #expect(built.responder is OTLPHTTPReceiver)
-        #expect(built.metricProducers.count == 2)  // span metrics, OTLP metrics
-        #expect(built.selfProducers.count == 2)  // sampling counters, receiver counters
+    @Test func aTailSamplingBlockHasNoRateLimitUnlessItAsksForOne() throws {
+        let yaml = """
+            sources:
+              otlp: {type: otlp, tail_sampling: {ratio: 1.0}}
+              zipkin: {type: zipkin, tail_sampling: {ratio: 1.0, max_traces_per_second_per_service: 20}}
+            sinks:
+              jaeger: {type: otlp, inputs: [otlp, zipkin], endpoint: "http://127.0.0.1:4318"}
+            """
+        let config = try loader.load(text: yaml, file: "agent.yaml").get()
+        let otlp = try #require(try config.source("otlp", as: OTLPSourceConfig.self).traces.tailSampling)
+        #expect(otlp.ratio == 1.0 && otlp.maxTracesPerSecondPerService == nil)
+        let zipkin = try #require(try config.source("zipkin", as: ZipkinSourceConfig.self).traces.tailSampling)
+        #expect(zipkin.maxTracesPerSecondPerService == 20)
     }
 }

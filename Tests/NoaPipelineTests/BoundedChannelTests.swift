@@ -6,6 +6,11 @@ import Testing
 import Glibc
 #endif
 
+/// Yields until `condition` holds: for a state another task reaches without a clock (a sender starting to wait).
+func eventually(_ condition: () -> Bool) async {
+    while !condition() { await Task.yield() }
+}
+
 @Suite struct BoundedChannelTests {
     @Test func trySendRefusesWhenFullAndReceivesInOrder() async {
         let channel = BoundedChannel<Int>(capacity: 2)
@@ -27,7 +32,7 @@ import Glibc
             try await channel.send(2)
             sent.store(true, ordering: .sequentiallyConsistent)
         }
-        try await Task.sleep(for: .milliseconds(50))
+        await eventually { channel.waitingSenderCount == 1 }
         let early = sent.load(ordering: .sequentiallyConsistent)
         #expect(!early)
         #expect(await channel.receive() == 1)
@@ -46,15 +51,12 @@ import Glibc
             let second = channel.sendBlocking(3)  // waits until closed
             results.withLock { $0 = [first, second] }
         }
-        try await Task.sleep(for: .milliseconds(50))
+        await eventually { channel.waitingSenderCount == 1 }
         #expect(await channel.receive() == 1)
-        try await Task.sleep(for: .milliseconds(50))
+        await eventually { channel.count == 1 && channel.waitingSenderCount == 1 }  // 2 queued, 3 waiting
         channel.close()
-        // Not `join` on a cooperative thread (it would hold one of the pool's few threads): poll.
-        let deadline = ContinuousClock.now + .seconds(10)
-        while results.withLock({ $0.isEmpty }) && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        // Not `join` on a cooperative thread before the thread is done (it would hold one of the pool's threads).
+        await eventually { !results.withLock { $0.isEmpty } }
         thread.join()
         #expect(results.withLock { $0 } == [true, false])
         #expect(await channel.receive() == 2)  // accepted before close: still delivered
@@ -64,7 +66,7 @@ import Glibc
     @Test func closeWakesAWaitingReceiver() async throws {
         let channel = BoundedChannel<Int>(capacity: 4)
         let receiver = Task { await channel.receive() }
-        try await Task.sleep(for: .milliseconds(30))
+        await eventually { channel.waitingReceiverCount == 1 }
         channel.close()
         #expect(await receiver.value == nil)
         #expect(!channel.trySend(1))
@@ -74,7 +76,7 @@ import Glibc
     @Test func cancelledReceiverLosesNothing() async throws {
         let channel = BoundedChannel<Int>(capacity: 4)
         let receiver = Task { await channel.receive() }
-        try await Task.sleep(for: .milliseconds(30))
+        await eventually { channel.waitingReceiverCount == 1 }
         receiver.cancel()
         #expect(await receiver.value == nil)
         #expect(channel.trySend(7))
@@ -102,6 +104,102 @@ import Glibc
             let mine = seen.filter { $0 / 1000 == p }
             #expect(mine == mine.sorted(), "each producer's elements stay in order")
         }
+    }
+}
+
+@Suite struct WeightedChannelTests {
+    /// A channel of batches weighed by their item count.
+    func channel(capacity: Int = 10, maxWeight: Int) -> BoundedChannel<[Int]> {
+        BoundedChannel(capacity: capacity, maxWeight: maxWeight, weigh: { $0.count })
+    }
+
+    @Test func refusesWhatWouldPassTheWeightAndGivesWeightBackOnReceive() async {
+        let channel = channel(maxWeight: 10)
+        #expect(channel.trySend(Array(0..<6)))
+        #expect(!channel.hasRoom(for: Array(0..<5)))
+        #expect(!channel.trySend(Array(0..<5)), "6 + 5 items is over 10")
+        #expect(channel.trySend(Array(0..<4)))
+        #expect(channel.weight == 10)
+        #expect(await channel.receive()?.count == 6)
+        #expect(channel.weight == 4)
+        #expect(channel.trySend(Array(0..<5)))
+    }
+
+    @Test func anEmptyChannelTakesABatchHeavierThanTheWholeBound() {
+        let channel = channel(maxWeight: 10)
+        #expect(channel.trySend(Array(0..<50)), "delayed, never refused forever")
+        #expect(!channel.trySend([1]))
+    }
+
+    @Test func waitingSendersAreAdmittedInOrderAsWeightIsFreed() async throws {
+        let channel = channel(maxWeight: 10)
+        #expect(channel.trySend(Array(0..<10)))
+        let first = Task { try await channel.send(Array(0..<3)) }
+        await eventually { channel.waitingSenderCount == 1 }
+        let second = Task { try await channel.send(Array(0..<3)) }
+        await eventually { channel.waitingSenderCount == 2 }
+        #expect(!channel.trySend([9]), "a newcomer does not pass the senders waiting before it")
+        #expect(await channel.receive()?.count == 10)
+        try await first.value
+        try await second.value
+        #expect(channel.weight == 6)
+    }
+
+    @Test func cancellingOneProducersWaitReleasesOnlyItsSenders() async throws {
+        let channel = channel(capacity: 1, maxWeight: 100)
+        #expect(channel.trySend([0]))
+        let mine = Task { try await channel.send([1], tag: 1) }
+        await eventually { channel.waitingSenderCount == 1 }
+        let theirs = Task { try await channel.send([2], tag: 2) }
+        await eventually { channel.waitingSenderCount == 2 }
+        let blocked = Mutex<Bool?>(nil)
+        let thread = Thread { blocked.withLock { $0 = channel.sendBlocking([3], tag: 1) } }
+        await eventually { channel.waitingSenderCount == 3 }
+        channel.cancelWaiting(tag: 1)
+        await #expect(throws: ChannelClosed.self) { try await mine.value }
+        await eventually { blocked.withLock { $0 } != nil }
+        thread.join()
+        #expect(blocked.withLock { $0 } == false)
+        #expect(!channel.isClosed)
+        #expect(await channel.receive() == [0])
+        try await theirs.value
+        #expect(await channel.receive() == [2])
+    }
+}
+
+@Suite struct FanoutTests {
+    @Test func anOfferGoesEverywhereOrNowhereAndOneAcknowledgementWaitsForEverySink() async {
+        let a = BoundedChannel<Envelope<Int>>(capacity: 2)
+        let b = BoundedChannel<Envelope<Int>>(capacity: 1)
+        let fanout = Fanout([a, b])
+        let finished = Mutex<[DeliveryStatus]>([])
+        #expect(fanout.offer([1], onFinished: { status in finished.withLock { $0.append(status) } }) == .accepted)
+        #expect(fanout.offer([2]) == .full, "b is full: a does not take it either")
+        #expect(a.count == 1)
+        a.tryReceive()?.acknowledgement?.finish(.delivered)
+        #expect(finished.withLock { $0 }.isEmpty)
+        b.tryReceive()?.acknowledgement?.finish(.delivered)
+        #expect(finished.withLock { $0 } == [.delivered])
+        b.close()
+        #expect(fanout.offer([3]) == .closed)
+    }
+
+    @Test func cancelReleasesASourceWaitingOnAFullSinkAndRefusesLaterSends() async {
+        let sink = BoundedChannel<Envelope<Int>>(capacity: 1)
+        let other = Fanout([sink])
+        let fanout = Fanout([sink])
+        #expect(fanout.offer([1]) == .accepted)
+        let waiting = Task { await fanout.send([2]) }
+        await eventually { sink.waitingSenderCount == 1 }
+        let theirs = Task { await other.send([3]) }
+        await eventually { sink.waitingSenderCount == 2 }
+        fanout.cancel()
+        #expect(await waiting.value == false)
+        #expect(await fanout.send([4]) == false)
+        #expect(fanout.offer([5]) == .closed)
+        #expect(sink.tryReceive()?.items == [1])
+        #expect(await theirs.value == true, "another source's send on the same sink goes on")
+        #expect(sink.tryReceive()?.items == [3])
     }
 }
 

@@ -1,5 +1,7 @@
 import Logging
+import NoaCore
 import NoaPipeline
+import NoaTestSupport
 import Synchronization
 import Testing
 
@@ -31,7 +33,7 @@ final class CollectingDeadLetters: DeadLetterQueue {
     func run(
         _ sink: ScriptedSink, envelopes: [[Int]], batch: BatchPolicy = BatchPolicy(maxItems: 100, maxDelay: .milliseconds(20)),
         retry: RetryPolicy? = nil, deadLetter: CollectingDeadLetters? = nil
-    ) async -> (statuses: [DeliveryStatus], stats: SinkStatistics) {
+    ) async -> (statuses: [DeliveryStatus], stats: SinkMetrics) {
         let inlet = BoundedChannel<Envelope<Int>>(capacity: 16)
         let statuses = Mutex<[(Int, DeliveryStatus)]>([])
         for (i, items) in envelopes.enumerated() {
@@ -39,11 +41,25 @@ final class CollectingDeadLetters: DeadLetterQueue {
             #expect(inlet.trySend(Envelope(items, acknowledgement: ack)))
         }
         inlet.close()
-        let stats = SinkStatistics(id: "test")
+        let stats = SinkMetrics(id: "test")
+        let clock = ManualClock()
         let runner = SinkRunner(
             id: "test", sink: sink, inlet: inlet, batch: batch, retry: retry ?? fast, statistics: stats,
-            deadLetter: deadLetter, logger: Logger(label: "test"))
-        await runner.run()
+            deadLetter: deadLetter, clock: clock, logger: Logger(label: "test"))
+        // Time passes only when the runner waits on the clock (a backoff): each wait is let through at once.
+        let done = StopSignal()
+        let task = Task {
+            await runner.run()
+            done.fire()
+        }
+        let driver = Task {
+            while !done.isFired {
+                await clock.sleepers(atLeast: 1)
+                clock.advance(by: .milliseconds(5))
+            }
+        }
+        await task.value
+        driver.cancel()
         return (statuses.withLock { $0 }.sorted { $0.0 < $1.0 }.map(\.1), stats)
     }
 
@@ -54,7 +70,7 @@ final class CollectingDeadLetters: DeadLetterQueue {
         // batch over the limit is written in chunks of at most 8.
         #expect(sink.writes.withLock { $0 } == [[1, 2, 3, 4], [5, 6, 7, 8, 9, 10, 11]])
         #expect(statuses == [.delivered, .delivered, .delivered, .delivered, .delivered])
-        let sentItems = stats.sentItems.load(ordering: .relaxed)
+        let sentItems = stats.sentItems.value
         #expect(sentItems == 11)
     }
 
@@ -70,7 +86,7 @@ final class CollectingDeadLetters: DeadLetterQueue {
         let (statuses, stats) = await run(sink, envelopes: [[1, 2]])
         #expect(sink.writes.withLock { $0 } == [[1, 2], [1, 2], [1, 2]])
         #expect(statuses == [.delivered])
-        let retries_stats = stats.retries.load(ordering: .relaxed)
+        let retries_stats = stats.retries.value
         #expect(retries_stats == 2)
     }
 
@@ -81,9 +97,9 @@ final class CollectingDeadLetters: DeadLetterQueue {
         #expect(sink.writes.withLock { $0 } == [[10, 11, 12], [11]])
         #expect(deadLetters.items.withLock { $0.map(\.0) } == [12])
         #expect(statuses == [.delivered, .rejected])
-        let sentItems_stats = stats.sentItems.load(ordering: .relaxed)
+        let sentItems_stats = stats.sentItems.value
         #expect(sentItems_stats == 2)
-        let rejectedItems_stats = stats.rejectedItems.load(ordering: .relaxed)
+        let rejectedItems_stats = stats.rejectedItems.value
         #expect(rejectedItems_stats == 1)
     }
 
@@ -91,9 +107,9 @@ final class CollectingDeadLetters: DeadLetterQueue {
         let sink = ScriptedSink([.permanent("400 bad request")])
         let (statuses, stats) = await run(sink, envelopes: [[1, 2, 3]])
         #expect(statuses == [.rejected])
-        let droppedItems_stats = stats.droppedItems.load(ordering: .relaxed)
+        let droppedItems_stats = stats.droppedItems.value
         #expect(droppedItems_stats == 3)
-        let sentItems_stats = stats.sentItems.load(ordering: .relaxed)
+        let sentItems_stats = stats.sentItems.value
         #expect(sentItems_stats == 0)
     }
 
@@ -103,8 +119,34 @@ final class CollectingDeadLetters: DeadLetterQueue {
         retry.maxElapsed = .milliseconds(30)
         let (statuses, stats) = await run(sink, envelopes: [[1]], retry: retry)
         #expect(statuses == [.rejected])
-        let droppedItems_stats = stats.droppedItems.load(ordering: .relaxed)
+        let droppedItems_stats = stats.droppedItems.value
         #expect(droppedItems_stats == 1)
+        // Backoffs of 1, 2, 4, 5, 5… ms, each let through by the test's 5 ms steps: given up once 30 ms passed.
+        #expect((6...8).contains(sink.writes.withLock { $0.count }))
+    }
+
+    @Test func waitsTheBackoffOnTheClockAndHonoursRetryAfter() async throws {
+        let sink = ScriptedSink([.retryable(after: .seconds(7), reason: "429"), .retryable(after: nil, reason: "503")])
+        let inlet = BoundedChannel<Envelope<Int>>(capacity: 4)
+        let clock = ManualClock()
+        let runner = SinkRunner(
+            id: "t", sink: sink, inlet: inlet, batch: BatchPolicy(maxItems: 1), statistics: SinkMetrics(id: "t"),
+            clock: clock, logger: Logger(label: "t"))
+        #expect(inlet.trySend(Envelope([1])))
+        inlet.close()
+        let task = Task { await runner.run() }
+        await clock.sleepers(atLeast: 1)
+        clock.advance(by: .seconds(6))
+        #expect(sink.writes.withLock { $0.count } == 1, "Retry-After: 7 s not yet over")
+        clock.advance(by: .seconds(1))
+        await clock.sleepers(atLeast: 1)
+        #expect(sink.writes.withLock { $0.count } == 2)
+        // The second retry waits 500 ms (250 ms doubled) within ±20% jitter.
+        clock.advance(by: .milliseconds(399))
+        #expect(sink.writes.withLock { $0.count } == 2, "not before 400 ms")
+        clock.advance(by: .milliseconds(201))
+        await task.value
+        #expect(sink.writes.withLock { $0.count } == 3)
     }
 
     @Test func cancellationLeavesUnfinishedEnvelopesUnacknowledged() async throws {
@@ -112,11 +154,12 @@ final class CollectingDeadLetters: DeadLetterQueue {
         let inlet = BoundedChannel<Envelope<Int>>(capacity: 4)
         let finished = Atomic<Int>(0)
         #expect(inlet.trySend(Envelope([1], acknowledgement: BatchAcknowledgement { _ in finished.add(1, ordering: .relaxed) })))
+        let clock = ManualClock()
         let runner = SinkRunner(
             id: "t", sink: sink, inlet: inlet, batch: BatchPolicy(maxDelay: .milliseconds(1)), retry: fast,
-            statistics: SinkStatistics(id: "t"), logger: Logger(label: "t"))
+            statistics: SinkMetrics(id: "t"), clock: clock, logger: Logger(label: "t"))
         let task = Task { await runner.run() }
-        try await Task.sleep(for: .milliseconds(50))
+        await clock.sleepers(atLeast: 1)  // written once, failed, waiting to retry
         task.cancel()
         await task.value
         let finishedCount = finished.load(ordering: .relaxed)
@@ -126,18 +169,17 @@ final class CollectingDeadLetters: DeadLetterQueue {
     @Test func flushesAPartialBatchAfterMaxDelay() async throws {
         let sink = ScriptedSink([])
         let inlet = BoundedChannel<Envelope<Int>>(capacity: 4)
+        let clock = ManualClock()
         let runner = SinkRunner(
             id: "t", sink: sink, inlet: inlet, batch: BatchPolicy(maxItems: 100, maxDelay: .milliseconds(30)),
-            retry: fast, statistics: SinkStatistics(id: "t"), logger: Logger(label: "t"))
+            retry: fast, statistics: SinkMetrics(id: "t"), clock: clock, logger: Logger(label: "t"))
         let task = Task { await runner.run() }
         #expect(inlet.trySend(Envelope([1])))
-        // Polled rather than one fixed sleep: with every suite running at once on two cores, a 300 ms sleep was
-        // sometimes all the runner's task got of the machine. The inlet stays open throughout, so only maxDelay
-        // can have flushed the batch.
-        let deadline = ContinuousClock.now + .seconds(10)
-        while sink.writes.withLock({ $0.isEmpty }) && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        await clock.sleepers(atLeast: 1)  // gathering more, until maxDelay
+        clock.advance(by: .milliseconds(29))
+        #expect(sink.writes.withLock { $0 }.isEmpty, "not before maxDelay")
+        clock.advance(by: .milliseconds(1))
+        await eventually { !sink.writes.withLock { $0 }.isEmpty }
         #expect(sink.writes.withLock { $0 } == [[1]], "written after maxDelay while the inlet stays open")
         inlet.close()
         await task.value

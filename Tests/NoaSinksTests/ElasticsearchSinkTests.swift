@@ -4,36 +4,12 @@ import NoaCodecs
 import NoaCore
 import NoaPipeline
 @testable import NoaSinks
+import NoaTestSupport
 import Synchronization
 import Testing
 
-/// A scripted `HTTPTransport`: answers each request with `respond` and keeps what was sent (bodies inflated).
-final class FakeTransport: HTTPTransport {
-    struct Sent: Sendable {
-        var request: OutboundHTTPRequest
-        /// The NDJSON body, inflated when it was sent gzip-compressed.
-        var body: [UInt8]
-        var lines: [String] { String(decoding: body, as: UTF8.self).split(separator: "\n").map(String.init) }
-    }
-
-    private let respond: @Sendable (OutboundHTTPRequest, [UInt8]) throws -> OutboundHTTPResponse
-    private let log = Mutex<[Sent]>([])
-
-    init(_ respond: @escaping @Sendable (OutboundHTTPRequest, [UInt8]) throws -> OutboundHTTPResponse) {
-        self.respond = respond
-    }
-
-    var sent: [Sent] { log.withLock { $0 } }
-
-    func send(_ request: OutboundHTTPRequest) async throws -> OutboundHTTPResponse {
-        var body = request.body
-        if request.headers.contains(where: { $0.0 == "Content-Encoding" && $0.1 == "gzip" }) {
-            body = try Gzip.decompress(body)
-        }
-        log.withLock { $0.append(Sent(request: request, body: body)) }
-        return try respond(request, body)
-    }
-
+extension FakeTransport {
+    /// An Elasticsearch answer: `X-Elastic-Product`, a JSON body.
     static func json(_ status: Int, _ text: String, headers: [(String, String)] = []) -> OutboundHTTPResponse {
         OutboundHTTPResponse(status: status, headers: [("X-Elastic-Product", "Elasticsearch")] + headers, body: Array(text.utf8))
     }
@@ -125,15 +101,15 @@ func outcome(_ sink: ElasticsearchSink, _ items: [LogRecord]) async -> SinkError
         #expect(rejected.map(\.index) == [4])
         #expect(rejected.first?.reason == "e400: r400")
         #expect(after == nil)
-        #expect(sink.statistics.duplicateItems.load(ordering: .relaxed) == 1)
-        #expect(sink.statistics.retriedItems.load(ordering: .relaxed) == 2)
+        #expect(sink.statistics.duplicateItems.value == 1)
+        #expect(sink.statistics.retriedItems.value == 2)
     }
 
     @Test func aReplayAnswered409EverywhereIsDelivered() async throws {
         let transport = FakeTransport { _, _ in FakeTransport.bulk([409, 409]) }
         let sink = makeSink(transport)
         #expect(await outcome(sink, [record(1), record(2)]) == nil)
-        #expect(sink.statistics.duplicateItems.load(ordering: .relaxed) == 2)
+        #expect(sink.statistics.duplicateItems.value == 2)
     }
 
     @Test(arguments: [
@@ -151,7 +127,7 @@ func outcome(_ sink: ElasticsearchSink, _ items: [LogRecord]) async -> SinkError
         let transport = FakeTransport { _, _ in FakeTransport.json(status, #"{"error":{"type":"e","reason":"r"},"status":\#(status)}"#, headers: headers) }
         let sink = makeSink(transport)
         #expect(await outcome(sink, [record(1), record(2)]) == expected)
-        if status == 401 || status == 403 { #expect(sink.statistics.authFailures.load(ordering: .relaxed) == 1) }
+        if status == 401 || status == 403 { #expect(sink.statistics.authFailures.value == 1) }
     }
 
     @Test func a413SplitsTheBatchAndDeadLettersADocumentTooLargeAlone() async throws {
@@ -174,8 +150,8 @@ func outcome(_ sink: ElasticsearchSink, _ items: [LogRecord]) async -> SinkError
         let stored = transport.sent.filter { $0.body.count <= 1500 }.flatMap { $0.lines.filter { $0.hasPrefix("{\"create\"") } }
         #expect(stored.count == 6)
         #expect(Set(stored).count == 6)
-        #expect(sink.statistics.oversizedItems.load(ordering: .relaxed) == 1)
-        #expect(sink.statistics.splitRequests.load(ordering: .relaxed) >= 2)
+        #expect(sink.statistics.oversizedItems.value == 1)
+        #expect(sink.statistics.splitRequests.value >= 2)
         // The size that failed is remembered: the next batch goes out pre-split, without another 413.
         let before = transport.sent.count
         #expect(await outcome(sink, (10...16).map { record($0) }) == nil)
@@ -194,7 +170,7 @@ func outcome(_ sink: ElasticsearchSink, _ items: [LogRecord]) async -> SinkError
         #expect(hosts.filter { $0 == "down:9200" }.count == 1)
         #expect(hosts.filter { $0 == "up1:9200" }.count >= 2)
         #expect(hosts.filter { $0 == "up2:9200" }.count >= 2)
-        #expect(sink.statistics.connectionFailures.load(ordering: .relaxed) == 1)
+        #expect(sink.statistics.connectionFailures.value == 1)
     }
 
     @Test func noReachableEndpointIsRetryable() async throws {
@@ -221,14 +197,14 @@ func outcome(_ sink: ElasticsearchSink, _ items: [LogRecord]) async -> SinkError
             return
         }
         #expect(reason.contains("1 items for 2 sent"))
-        #expect(sink.statistics.malformedResponses.load(ordering: .relaxed) == 2)
+        #expect(sink.statistics.malformedResponses.value == 2)
     }
 
     @Test func aServerWithoutTheProductHeaderIsWrittenToAndCounted() async throws {
         let transport = FakeTransport { _, _ in OutboundHTTPResponse(status: 200, body: Array(#"{"errors":false}"#.utf8)) }
         let sink = makeSink(transport)
         #expect(await outcome(sink, [record(1)]) == nil)
-        #expect(sink.statistics.missingProductHeader.load(ordering: .relaxed) == 1)
+        #expect(sink.statistics.missingProductHeader.value == 1)
     }
 
     @Test func setupOnStartInstallsTheTemplateBeforeTheFirstBulkAndHoldsRecordsUntilItCan() async throws {

@@ -10,28 +10,10 @@ import NoaOTLPReference
 import NoaPipeline
 import SwiftProtobuf
 import Synchronization
+import NoaTestSupport
 import Testing
 
 @testable import NoaSinks
-
-/// Answers each request with the next scripted response (or error) and keeps what it was sent.
-final class FakeTraceTransport: HTTPTransport {
-    struct Refused: Error {}
-    private let script = Mutex<[Result<OutboundHTTPResponse, Refused>]>([])
-    private let sentRequests = Mutex<[OutboundHTTPRequest]>([])
-
-    init(_ answers: [Result<OutboundHTTPResponse, Refused>]) {
-        script.withLock { $0 = answers }
-    }
-
-    var sent: [OutboundHTTPRequest] { sentRequests.withLock { $0 } }
-
-    func send(_ request: OutboundHTTPRequest) async throws -> OutboundHTTPResponse {
-        sentRequests.withLock { $0.append(request) }
-        let next = script.withLock { $0.isEmpty ? .success(OutboundHTTPResponse(status: 200)) : $0.removeFirst() }
-        return try next.get()
-    }
-}
 
 func traceGroups() -> [ResourceSpans] {
     [ResourceSpans(
@@ -46,10 +28,10 @@ let testLogger = RateLimitedLogger(logger: Logger(label: "test"))
 
 @Suite struct OTLPTraceExporterTests {
     @Test func sendsGzippedProtobufToV1Traces() async throws {
-        let transport = FakeTraceTransport([])
+        let transport = FakeTransport.scripted([])
         let exporter = OTLPTraceExporter(endpoint: "http://127.0.0.1:4318", headers: [("X-Tenant", "a")], transport: transport, logger: testLogger)
         try await exporter.write(traceGroups())
-        let request = try #require(transport.sent.first)
+        let request = try #require(transport.requests.first)
         #expect(request.method == "POST")
         #expect(request.url == "http://127.0.0.1:4318/v1/traces")
         #expect(request.headers.contains { $0 == ("Content-Type", "application/x-protobuf") })
@@ -66,7 +48,7 @@ let testLogger = RateLimitedLogger(logger: Logger(label: "test"))
 
     @Test(arguments: [429, 502, 503, 504, 500])
     func retryableStatusesCarryRetryAfter(status: Int) async {
-        let transport = FakeTraceTransport([.success(OutboundHTTPResponse(status: status, headers: [("Retry-After", "7")]))])
+        let transport = FakeTransport.scripted([.success(OutboundHTTPResponse(status: status, headers: [("Retry-After", "7")]))])
         let exporter = OTLPTraceExporter(endpoint: "http://x", transport: transport, logger: testLogger)
         do {
             try await exporter.write(traceGroups())
@@ -80,7 +62,7 @@ let testLogger = RateLimitedLogger(logger: Logger(label: "test"))
     @Test(arguments: [400, 401, 404, 413])
     func clientErrorsArePermanent(status: Int) async {
         let exporter = OTLPTraceExporter(
-            endpoint: "http://x", transport: FakeTraceTransport([.success(OutboundHTTPResponse(status: status))]), logger: testLogger)
+            endpoint: "http://x", transport: FakeTransport.scripted([.success(OutboundHTTPResponse(status: status))]), logger: testLogger)
         await #expect {
             try await exporter.write(traceGroups())
         } throws: { error in
@@ -90,7 +72,7 @@ let testLogger = RateLimitedLogger(logger: Logger(label: "test"))
     }
 
     @Test func connectionFailuresAreRetryable() async {
-        let exporter = OTLPTraceExporter(endpoint: "http://x", transport: FakeTraceTransport([.failure(.init())]), logger: testLogger)
+        let exporter = OTLPTraceExporter(endpoint: "http://x", transport: FakeTransport.scripted([.failure(.init())]), logger: testLogger)
         await #expect {
             try await exporter.write(traceGroups())
         } throws: { error in
@@ -102,21 +84,21 @@ let testLogger = RateLimitedLogger(logger: Logger(label: "test"))
     @Test func partialSuccessIsCounted() async throws {
         var answer = OTLPExportTraceServiceResponse()
         answer.partialSuccess.rejectedSpans = 3
-        let rejections = PartialRejections()
+        let rejections = Counter()
         let exporter = OTLPTraceExporter(
-            endpoint: "http://x", transport: FakeTraceTransport([.success(OutboundHTTPResponse(status: 200, body: try answer.serializedBytes()))]),
-            logger: testLogger, partialRejections: rejections)
+            endpoint: "http://x", transport: FakeTransport.scripted([.success(OutboundHTTPResponse(status: 200, body: try answer.serializedBytes()))]),
+            logger: testLogger, rejectedSpans: rejections)
         try await exporter.write(traceGroups())
-        #expect(rejections.total == 3)
+        #expect(rejections.value == 3)
     }
 }
 
 @Suite struct ZipkinExporterTests {
     @Test func sendsV2JSON() async throws {
-        let transport = FakeTraceTransport([.success(OutboundHTTPResponse(status: 202))])
+        let transport = FakeTransport.scripted([.success(OutboundHTTPResponse(status: 202))])
         let exporter = ZipkinExporter(endpoint: "http://127.0.0.1:9411/api/v2/spans", compression: false, transport: transport, logger: testLogger)
         try await exporter.write(traceGroups())
-        let request = try #require(transport.sent.first)
+        let request = try #require(transport.requests.first)
         #expect(request.url == "http://127.0.0.1:9411/api/v2/spans")
         #expect(request.headers.contains { $0 == ("Content-Type", "application/json") })
         let decoded = try ZipkinV2.decode(request.body)
@@ -126,7 +108,7 @@ let testLogger = RateLimitedLogger(logger: Logger(label: "test"))
 
     @Test func statusesMapLikeOTLP() async {
         let exporter = ZipkinExporter(
-            endpoint: "http://x", transport: FakeTraceTransport([.success(OutboundHTTPResponse(status: 503)), .success(OutboundHTTPResponse(status: 400))]),
+            endpoint: "http://x", transport: FakeTransport.scripted([.success(OutboundHTTPResponse(status: 503)), .success(OutboundHTTPResponse(status: 400))]),
             logger: testLogger)
         await #expect {
             try await exporter.write(traceGroups())

@@ -163,7 +163,7 @@ func spanIDs(_ groups: [ResourceSpans]) -> [UInt64] {
         let s = sampler()
         _ = s.add([group("api", [span(trace: 1, id: 1, status: .error)])], now: 0)
         _ = s.flush(now: 10 * second)
-        let family = s.counters.gather().family(named: "noa_sampling_spans_total")
+        let family = s.counters.registry.gather().family(named: "noa_sampling_spans_total")
         #expect(family?.samples.first { $0.labels.contains(Label("reason", "error")) }?.value == 1)
     }
 }

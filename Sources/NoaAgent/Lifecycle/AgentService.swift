@@ -1,7 +1,9 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NoaComponents
 import NoaCore
+import NoaPipeline
 import ServiceLifecycle
 import UnixSignals
 
@@ -16,61 +18,55 @@ public final class AgentService: Service, Sendable {
     private let initialConfig: AgentConfig
     private let group: any EventLoopGroup
     private let threadPool: NIOThreadPool
-    private let telemetry: AgentTelemetry
+    private let metrics = AgentMetrics()
     private let notifier: SystemdNotifier
     private let logger: Logger
-    private let onListening: @Sendable ([(id: String, address: String)]) -> Void
+    private let onListening: @Sendable (_ serving: [(id: String, address: String)], _ receiving: [(id: String, address: String)]) -> Void
 
+    /// - Parameter onListening: once the first config runs: where its metrics sinks serve and its sources receive.
     public init(
         configSource: ConfigSource, loader: ConfigLoader, initialConfig: AgentConfig, group: any EventLoopGroup,
-        threadPool: NIOThreadPool, telemetry: AgentTelemetry, notifier: SystemdNotifier, logger: Logger,
-        onListening: @escaping @Sendable ([(id: String, address: String)]) -> Void = { _ in }
+        threadPool: NIOThreadPool, notifier: SystemdNotifier, logger: Logger,
+        onListening: @escaping @Sendable (
+            _ serving: [(id: String, address: String)], _ receiving: [(id: String, address: String)]
+        ) -> Void = { _, _ in }
     ) {
         self.configSource = configSource
         self.loader = loader
         self.initialConfig = initialConfig
         self.group = group
         self.threadPool = threadPool
-        self.telemetry = telemetry
         self.notifier = notifier
         self.logger = logger
         self.onListening = onListening
     }
 
     public func run() async throws {
-        let host = TaskHost()
-        async let hosted: Void = host.run()
+        let tasks = TaskHost()
+        async let hosted: Void = tasks.run()
+        let http = HTTPClients.live(group: group)
+        let services = AgentServices(
+            group: group, threadPool: threadPool, http: http.clients, tasks: tasks, agentVersion: AgentVersion.current)
         let topology = Topology(
-            group: group, threadPool: threadPool, telemetry: telemetry, host: host,
-            logFactory: .live(group: group, threadPool: threadPool, logger: logger), logger: logger)
+            services: services, agentMetrics: [ProcessSelfMetrics(), metrics.registry], logger: logger)
         do {
             try await serve(topology)
         } catch {
             await topology.stop()
-            host.finish()
+            http.shutdownShared()
+            tasks.finish()
             await hosted
             throw error
         }
-        host.finish()
+        http.shutdownShared()
+        tasks.finish()
         await hosted
     }
 
     private func serve(_ topology: Topology) async throws {
-        for result in ["success", "failure"] {
-            telemetry.declare(
-                "noa_config_reloads_total", help: "Config reloads (SIGHUP), by result.",
-                labels: [Label("result", result)])
-        }
-        telemetry.set(
-            "noa_build_info", help: "The agent's version, as a label.",
-            labels: [Label("version", AgentVersion.current)], to: 1)
         try await topology.apply(initialConfig)
-        telemetry.set(
-            "noa_config_last_reload_successful", help: "Whether the last config load succeeded.", to: 1)
-        for (id, address) in topology.listening {
-            logger.info("The prometheus sink is listening.", metadata: ["component_id": "\(id)", "address": "\(address)"])
-        }
-        onListening(topology.listening)
+        metrics.lastReloadSuccessful.set(1)
+        onListening(topology.listening, topology.receiving)
         notifier.ready(status: "serving \(topology.listening.map(\.address).joined(separator: ", "))")
 
         let hangups = await UnixSignalsSequence(trapping: .sighup)
@@ -92,11 +88,8 @@ public final class AgentService: Service, Sendable {
         case .success(let config):
             do {
                 try await topology.apply(config)
-                telemetry.increment(
-                    "noa_config_reloads_total", help: "Config reloads (SIGHUP), by result.",
-                    labels: [Label("result", "success")])
-                telemetry.set(
-                    "noa_config_last_reload_successful", help: "Whether the last config load succeeded.", to: 1)
+                metrics.reloads.add("success")
+                metrics.lastReloadSuccessful.set(1)
                 logger.info("The config was reloaded.", metadata: ["config": "\(configSource)"])
             } catch {
                 fail("The new config could not be applied; the running config stays.", "\(error)")
@@ -105,10 +98,8 @@ public final class AgentService: Service, Sendable {
     }
 
     private func fail(_ message: Logger.Message, _ detail: String) {
-        telemetry.increment(
-            "noa_config_reloads_total", help: "Config reloads (SIGHUP), by result.",
-            labels: [Label("result", "failure")])
-        telemetry.set("noa_config_last_reload_successful", help: "Whether the last config load succeeded.", to: 0)
+        metrics.reloads.add("failure")
+        metrics.lastReloadSuccessful.set(0)
         logger.error(message, metadata: ["config": "\(configSource)", "error": "\(detail)"])
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import NoaComponents
 import NoaProcfs
 
 /// Where the running config comes from: a file (re-read on SIGHUP) or the built-in default.

@@ -37,3 +37,9 @@ public struct LogRecord: Sendable, Equatable {
         self.id = id
     }
 }
+
+extension LogRecord {
+    /// A cheap estimate of the record's encoded size, for batch limits in bytes (not exact: a JSON encoding adds
+    /// escapes and keys, ECS nesting adds braces).
+    public var estimatedBytes: Int { message.utf8.count + 64 * attributes.count + 128 }
+}

@@ -33,7 +33,9 @@ public final class ConsoleSink: BatchSink {
 
     public let format: ConsoleFormat
     /// `written`, `write_error`.
-    public let counters: OutcomeCounters
+    public let counters: CounterVector
+    /// The sink's own metrics: `counters` as `noa_console_sink_events_total{outcome}`.
+    public let selfMetrics: SelfMetrics
     private let fd: Int32
     private let colour: Bool
     private let failures: RateLimitedLogger
@@ -51,8 +53,8 @@ public final class ConsoleSink: BatchSink {
         case .always: self.colour = true
         case .never: self.colour = false
         }
-        self.counters = OutcomeCounters(
-            id: id, family: "noa_console_sink_events_total", help: "Console sink writes and failures.")
+        self.selfMetrics = SelfMetrics(component: id)
+        self.counters = selfMetrics.counters("noa_console_sink_events_total", "Console sink writes and failures.", labels: ["outcome"])
         var logger = logger
         logger[metadataKey: "component_id"] = "\(id)"
         self.failures = RateLimitedLogger(logger: logger, every: 100)
@@ -73,7 +75,7 @@ public final class ConsoleSink: BatchSink {
         let output = bytes
         let failure: Int32? = await queue.run { FileSink.writeAll(fd, output) }
         guard let failure else {
-            counters.add("written", items.count)
+            counters.add("written", n: items.count)
             return
         }
         counters.add("write_error")

@@ -54,7 +54,7 @@ public final class ElasticsearchSink: BatchSink {
 
     public let id: String
     public let options: Options
-    public let statistics: ElasticsearchSinkStatistics
+    public let statistics: ElasticsearchSinkMetrics
     private let transport: any HTTPTransport
     private let logger: Logger
     private let failures: RateLimitedLogger
@@ -76,7 +76,7 @@ public final class ElasticsearchSink: BatchSink {
         self.logger = logger
         self.failures = RateLimitedLogger(logger: logger, every: 100)
         self.authFailures = RateLimitedLogger(logger: logger, every: 10)
-        self.statistics = ElasticsearchSinkStatistics(id: id)
+        self.statistics = ElasticsearchSinkMetrics(id: id)
         self.downUntil = Mutex(Array(repeating: nil, count: options.endpoints.count))
         self.learnedMaxBytes = Atomic(options.maxRequestBytes ?? .max)
         self.setupPending = Atomic(options.setupOnStart)
@@ -191,7 +191,7 @@ public final class ElasticsearchSink: BatchSink {
                 return
             }
             guard response.items.count == range.count else {
-                statistics.malformedResponses.add(1, ordering: .relaxed)
+                statistics.malformedResponses.add(1)
                 failures.log(.error, key: "item-count", "Elasticsearch answered a different number of items than sent.",
                              metadata: ["sent": "\(range.count)", "answered": "\(response.items.count)"])
                 tally.retryAll(range, after: nil, reason: "the bulk response has \(response.items.count) items for \(range.count) sent")
@@ -203,19 +203,19 @@ public final class ElasticsearchSink: BatchSink {
                 case .stored: tally.delivered += 1
                 case .alreadyThere:
                     tally.delivered += 1
-                    statistics.duplicateItems.add(1, ordering: .relaxed)
+                    statistics.duplicateItems.add(1)
                 case .retry:
                     tally.retry.append(index)
-                    statistics.retriedItems.add(1, ordering: .relaxed)
+                    statistics.retriedItems.add(1)
                 case .rejected(_, let reason):
                     tally.rejected.append((index, reason))
                 }
             }
         case .tooLarge:
-            statistics.splitRequests.add(1, ordering: .relaxed)
+            statistics.splitRequests.add(1)
             learnedMaxBytes.store(max(1, min(learnedMaxBytes.load(ordering: .relaxed), body.count / 2)), ordering: .relaxed)
             guard range.count > 1 else {
-                statistics.oversizedItems.add(1, ordering: .relaxed)
+                statistics.oversizedItems.add(1)
                 tally.rejected.append((range.lowerBound, "request_entity_too_large: the document alone is \(body.count) bytes of NDJSON, over the cluster's http.max_content_length"))
                 return
             }
@@ -249,8 +249,8 @@ public final class ElasticsearchSink: BatchSink {
             headers.append(("Accept-Encoding", "gzip"))
         }
         if let auth = options.auth { headers.append(("Authorization", auth.headerValue)) }
-        statistics.bodyBytes.add(body.count, ordering: .relaxed)
-        statistics.wireBytes.add(payload.count, ordering: .relaxed)
+        statistics.bodyBytes.add(body.count)
+        statistics.wireBytes.add(payload.count)
         let response: OutboundHTTPResponse
         switch await sendWithFailover(path: Self.bulkPath, method: "POST", headers: headers, body: payload) {
         case .success(let answered): response = answered
@@ -263,7 +263,7 @@ public final class ElasticsearchSink: BatchSink {
                 return .response(try ElasticsearchBulkResponse.parse(response.body))
             } catch {
                 // The request may have been stored: resending is safe for records with ids (409 then).
-                statistics.malformedResponses.add(1, ordering: .relaxed)
+                statistics.malformedResponses.add(1)
                 failures.log(.error, key: "malformed", "Elasticsearch's bulk response could not be read; the batch will be sent again.",
                              metadata: ["error": "\(error)"])
                 return .retryable(after: nil, reason: "\(error)")
@@ -273,7 +273,7 @@ public final class ElasticsearchSink: BatchSink {
         case 408, 429, 500...599:
             return .retryable(after: response.retryAfter, reason: "HTTP \(response.status)\(Self.errorSummary(response.body))")
         case 401, 403:
-            statistics.authFailures.add(1, ordering: .relaxed)
+            statistics.authFailures.add(1)
             authFailures.log(.error, key: "auth", "Elasticsearch refused the sink's credentials; records wait until they are accepted.",
                              metadata: ["status": "\(response.status)", "error": "\(Self.errorSummary(response.body).dropFirst(2))"])
             return .retryable(after: nil, reason: "HTTP \(response.status): credentials refused")
@@ -312,7 +312,7 @@ public final class ElasticsearchSink: BatchSink {
                 downUntil.withLock { $0[index] = nil }
                 return .success(response)
             } catch {
-                statistics.connectionFailures.add(1, ordering: .relaxed)
+                statistics.connectionFailures.add(1)
                 lastError = "\(options.endpoints[index]): \(error)"
                 if let error = error as? HTTPTransportError, error == .timedOut {
                     return .failure(lastError)
@@ -330,7 +330,7 @@ public final class ElasticsearchSink: BatchSink {
         // Only answers Elasticsearch itself gave: a proxy's 502 would warn for nothing.
         guard (200..<300).contains(response.status) else { return }
         if response.header("X-Elastic-Product") != "Elasticsearch" {
-            statistics.missingProductHeader.add(1, ordering: .relaxed)
+            statistics.missingProductHeader.add(1)
             failures.log(.warning, key: "product", "The server did not say it is Elasticsearch (no X-Elastic-Product header); writing anyway.",
                          metadata: ["status": "\(response.status)"])
         }

@@ -58,7 +58,9 @@ public final class FileSink: BatchSink {
 
     public let options: FileSinkOptions
     /// `written`, `write_error`, `open_error`, `sync_error`, `rotated`, `deleted`, `delete_error`, by component.
-    public let counters: OutcomeCounters
+    public let counters: CounterVector
+    /// The sink's own metrics: `counters` as `noa_file_sink_events_total{outcome}`.
+    public let selfMetrics: SelfMetrics
     private let clock: @Sendable () -> Int64
     private let failures: RateLimitedLogger
     private let queue: BlockingQueue
@@ -82,8 +84,8 @@ public final class FileSink: BatchSink {
     ) {
         self.options = options
         self.clock = clock
-        self.counters = OutcomeCounters(
-            id: id, family: "noa_file_sink_events_total", help: "File sink writes, rotations and failures.")
+        self.selfMetrics = SelfMetrics(component: id)
+        self.counters = selfMetrics.counters("noa_file_sink_events_total", "File sink writes, rotations and failures.", labels: ["outcome"])
         var logger = logger
         logger[metadataKey: "component_id"] = "\(id)"
         self.failures = RateLimitedLogger(logger: logger, every: 100)
@@ -175,7 +177,7 @@ public final class FileSink: BatchSink {
         }
         open.size += bytes.count
         file = open
-        counters.add("written", count)
+        counters.add("written", n: count)
         failures.reset(key: "write")
         return .success(())
     }

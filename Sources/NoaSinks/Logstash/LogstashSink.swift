@@ -95,7 +95,9 @@ public final class LogstashSink: BatchSink {
     public let options: LogstashSinkOptions
     /// `events_acked`, `windows`, `partial_acks`, `keepalive_acks`, `connected`, `connect_error`, `send_error`,
     /// `ack_error`, `protocol_error`, `lines_written`.
-    public let counters: OutcomeCounters
+    public let counters: CounterVector
+    /// The sink's own metrics: `counters` as `noa_logstash_sink_events_total{outcome}`.
+    public let selfMetrics: SelfMetrics
     private let failures: RateLimitedLogger
     private let queue: BlockingQueue
     private let state = Mutex(ConnectionState())
@@ -113,8 +115,8 @@ public final class LogstashSink: BatchSink {
 
     public init(id: String, options: LogstashSinkOptions, logger: Logger) {
         self.options = options
-        self.counters = OutcomeCounters(
-            id: id, family: "noa_logstash_sink_events_total", help: "Logstash sink windows, acks and failures.")
+        self.selfMetrics = SelfMetrics(component: id)
+        self.counters = selfMetrics.counters("noa_logstash_sink_events_total", "Logstash sink windows, acks and failures.", labels: ["outcome"])
         var logger = logger
         logger[metadataKey: "component_id"] = "\(id)"
         self.failures = RateLimitedLogger(logger: logger, every: 100)
@@ -173,14 +175,14 @@ public final class LogstashSink: BatchSink {
                 }
                 try awaitAck(connection, count: UInt32(window.count), acked: &acked)
                 counters.add("windows")
-                counters.add("events_acked", window.count)
+                counters.add("events_acked", n: window.count)
                 delivered += window.count
                 failures.reset(key: "window")
             } catch {
                 state.connection = nil
                 state.nextHost = (state.nextHost + 1) % options.hosts.count
                 delivered += acked
-                counters.add("events_acked", acked)
+                counters.add("events_acked", n: acked)
                 let reason = Self.describe(error)
                 failures.log(.warning, key: "window", "A Logstash window failed; the unacknowledged events will be resent.",
                              metadata: ["reason": "\(reason)", "acked": "\(delivered)", "events": "\(payloads.count)"])
@@ -241,7 +243,7 @@ public final class LogstashSink: BatchSink {
                 counters.add("send_error")
                 throw Failure.io("\(error)")
             }
-            counters.add("lines_written", count)
+            counters.add("lines_written", n: count)
             failures.reset(key: "lines")
             return .success(())
         } catch {

@@ -4,7 +4,6 @@ import NoaCodecs
 import NoaCore
 import NoaOTLP
 import NoaPipeline
-import Synchronization
 
 /// Sends span batches to an OTLP/HTTP endpoint (Jaeger, Tempo, an OpenTelemetry Collector): one
 /// `ExportTraceServiceRequest` per batch, protobuf, gzip, `POST <endpoint>/v1/traces`. One attempt per call: the
@@ -18,7 +17,8 @@ public struct OTLPTraceExporter: BatchSink {
     private let transport: any HTTPTransport
     private let compressor: GzipCompressor?
     private let failures: RateLimitedLogger
-    private let partialRejections: PartialRejections
+    /// Spans the endpoint reported rejected in a `partial_success`.
+    private let rejectedSpans: Counter
 
     /// - Parameters:
     ///   - endpoint: the base URL (`http://host:4318`), to which `/v1/traces` is added as OTEL_EXPORTER_OTLP_ENDPOINT
@@ -26,14 +26,14 @@ public struct OTLPTraceExporter: BatchSink {
     ///   - headers: extra headers (an `Authorization`, a tenant header).
     public init(
         endpoint: String, headers: [(String, String)] = [], compression: Bool = true, transport: any HTTPTransport,
-        logger: RateLimitedLogger, partialRejections: PartialRejections = PartialRejections()
+        logger: RateLimitedLogger, rejectedSpans: Counter = Counter()
     ) {
         self.url = Self.tracesURL(endpoint)
         self.headers = headers
         self.transport = transport
         self.compressor = compression ? GzipCompressor(level: 1) : nil
         self.failures = logger
-        self.partialRejections = partialRejections
+        self.rejectedSpans = rejectedSpans
     }
 
     static func tracesURL(_ endpoint: String) -> String {
@@ -51,18 +51,10 @@ public struct OTLPTraceExporter: BatchSink {
             Self.encode(items), contentType: "application/x-protobuf", headers: headers, compressor: compressor,
             to: url, via: transport, failures: failures)
         if let answer = OTLPResponseWire.decode(response.body), answer.rejected > 0 {
-            partialRejections.add(Int(clamping: answer.rejected))
+            rejectedSpans.add(Int(clamping: answer.rejected))
             failures.log(
                 .warning, key: "partial", "The OTLP endpoint rejected some spans.",
                 metadata: ["rejected": "\(answer.rejected)", "reason": "\(answer.errorMessage)"])
         }
     }
-}
-
-/// Spans an endpoint reported rejected in a `partial_success` (counted, not retried: OTLP doesn't say which).
-public final class PartialRejections: Sendable {
-    private let count = Atomic<Int>(0)
-    public init() {}
-    public func add(_ n: Int) { count.add(n, ordering: .relaxed) }
-    public var total: Int { count.load(ordering: .relaxed) }
 }

@@ -10,7 +10,7 @@ import Synchronization
 /// (collectors keep state, and two overlapping scrapes would only double the work); each collector is timed and
 /// its success reported as node_exporter does, in `node_scrape_collector_duration_seconds` and
 /// `node_scrape_collector_success`.
-public final class HostMetricsSource: Sendable {
+public final class HostMetricsSource: MetricProducer {
     public let id: String
     private let collectors: [any HostCollector]
     private let files: HostFiles?

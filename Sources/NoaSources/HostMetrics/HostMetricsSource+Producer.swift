@@ -1,3 +1,0 @@
-import NoaCore
-
-extension HostMetricsSource: MetricProducer {}
