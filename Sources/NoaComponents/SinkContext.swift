@@ -46,7 +46,8 @@ public struct PushSink<Item: Sendable>: Sendable {
 }
 
 /// How much a push sink's inlet holds before its sources wait (or receivers answer 429): `batches` envelopes and,
-/// when `maxWeight` is given, that many items as `weigh` counts them (spans: one request may carry thousands).
+/// when `maxWeight` is given, that many items as `weigh` counts them (spans: one request may carry thousands),
+/// counted until the sink acknowledges them, so what it holds in flight while retrying counts too.
 public struct InletLimits<Item: Sendable>: Sendable {
     public var batches: Int
     public var maxWeight: Int?
@@ -59,7 +60,7 @@ public struct InletLimits<Item: Sendable>: Sendable {
     }
 
     public func makeInlet() -> BoundedChannel<Envelope<Item>> {
-        BoundedChannel(capacity: batches, maxWeight: maxWeight, weigh: weigh)
+        BoundedChannel(capacity: batches, maxWeight: maxWeight, weigh: weigh, weightReturns: .onRelease)
     }
 }
 

@@ -11,7 +11,9 @@ public struct ChannelClosed: Error, Sendable {}
 /// `weigh` giving each element's weight). A trace sink's inlet holds requests of 1 to thousands of spans, so its
 /// element count alone bounds nothing in memory; weighed in spans, it does. An empty channel takes an element of
 /// any weight, so one larger than the whole bound is delayed, never refused forever. Weight is given back when an
-/// element is received (what a sink runner holds in flight is bounded by its batch size instead).
+/// element is received, or, with `weightReturns: .onRelease`, when its consumer calls `release(weight:)`: a sink's
+/// inlet gives it back when a batch is acknowledged (see `Fanout`), so what the sink holds in flight, retrying
+/// while its destination is down, counts against the bound too.
 ///
 /// What a producer does when it is full is the producer's decision, so there are three ways in:
 /// - `send` suspends the calling task until there is room (pull sources: the journal waits, nothing is skipped);
@@ -61,11 +63,14 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
 
         var count: Int { buffer.count - head }
 
+        /// Whether a received element's weight stops counting at once (else at `release(weight:)`).
+        var releasesOnReceive = true
+
         mutating func popFirst() -> Element? {
             guard head < buffer.count else { return nil }
             let (element, weight) = buffer[head]
             head += 1
-            self.weight -= weight
+            if releasesOnReceive { self.weight -= weight }
             if head >= 64 && head * 2 >= buffer.count {
                 buffer.removeFirst(head)
                 head = 0
@@ -79,23 +84,38 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
         }
     }
 
+    /// When an element's weight stops counting against `maxWeight`.
+    public enum WeightReturn: Sendable {
+        /// When it is received.
+        case onReceive
+        /// When `release(weight:)` gives it back (after the element's batch was acknowledged).
+        case onRelease
+    }
+
     public let capacity: Int
-    /// The bound on the summed weight of what is queued; nil: bounded in elements only.
+    /// The bound on the summed weight of what is held; nil: bounded in elements only.
     public let maxWeight: Int?
+    public let weightReturns: WeightReturn
     private let weigh: (@Sendable (Element) -> Int)?
     private let state = Mutex(State())
 
-    public init(capacity: Int, maxWeight: Int? = nil, weigh: (@Sendable (Element) -> Int)? = nil) {
+    public init(
+        capacity: Int, maxWeight: Int? = nil, weigh: (@Sendable (Element) -> Int)? = nil,
+        weightReturns: WeightReturn = .onReceive
+    ) {
         precondition(capacity > 0, "a channel needs room for at least one element")
         self.capacity = capacity
         self.maxWeight = maxWeight.map { max(1, $0) }
         self.weigh = maxWeight == nil ? nil : weigh
+        self.weightReturns = weightReturns
+        state.withLock { $0.releasesOnReceive = weightReturns == .onReceive }
     }
 
     /// Elements queued now (not counting senders waiting for room).
     public var count: Int { state.withLock { $0.count } }
 
-    /// The summed weight of the elements queued now (0 without `maxWeight`).
+    /// The summed weight of the elements held now: queued, and with `.onRelease` received but not yet released
+    /// (0 without `maxWeight`).
     public var weight: Int { state.withLock { $0.weight } }
 
     public var isClosed: Bool { state.withLock { $0.closed } }
@@ -106,9 +126,20 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
     /// Receivers waiting for an element now.
     public var waitingReceiverCount: Int { state.withLock { $0.waitingReceivers.count } }
 
-    private func weight(of element: Element) -> Int { weigh?(element) ?? 0 }
+    /// The weight `element` counts for (0 without `maxWeight`).
+    public func weight(of element: Element) -> Int { weigh?(element) ?? 0 }
 
-    /// Whether an element of `weight` fits now beside what is queued.
+    /// Gives back the weight of received elements (`.onRelease`), admitting senders that now fit.
+    public func release(weight: Int) {
+        guard weight > 0 else { return }
+        let wake = state.withLock { state -> (() -> Void)? in
+            state.weight -= weight
+            return admitWaitingSenders(&state)
+        }
+        wake?()
+    }
+
+    /// Whether an element of `weight` fits now beside what is held.
     private func fits(_ weight: Int, _ state: State) -> Bool {
         guard state.count < capacity else { return false }
         guard let maxWeight else { return true }
@@ -129,7 +160,7 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let resume: (() -> Void)? = state.withLock { state in
                     if state.closed { return { continuation.resume(throwing: ChannelClosed()) } }
-                    if let receiver = Self.handOff(&state) {
+                    if let receiver = Self.handOff(&state, weight: weight) {
                         return { receiver.continuation.resume(returning: element); continuation.resume() }
                     }
                     if state.waitingSenders.isEmpty && fits(weight, state) {
@@ -155,7 +186,7 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
         let box = Box()
         let outcome: BlockingOutcome = state.withLock { state in
             if state.closed { return .closed }
-            if let receiver = Self.handOff(&state) { return .handedOff(receiver) }
+            if let receiver = Self.handOff(&state, weight: weight) { return .handedOff(receiver) }
             if state.waitingSenders.isEmpty && fits(weight, state) {
                 state.push(element, weight: weight)
                 return .accepted
@@ -181,7 +212,7 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
         let weight = weight(of: element)
         let outcome: (Bool, Receiver?) = state.withLock { state in
             if state.closed { return (false, nil) }
-            if let receiver = Self.handOff(&state) { return (true, receiver) }
+            if let receiver = Self.handOff(&state, weight: weight) { return (true, receiver) }
             guard state.waitingSenders.isEmpty && fits(weight, state) else { return (false, nil) }
             state.push(element, weight: weight)
             return (true, nil)
@@ -190,9 +221,11 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
         return outcome.0
     }
 
-    /// A waiting receiver takes the element directly (the buffer is empty whenever a receiver waits).
-    private static func handOff(_ state: inout State) -> Receiver? {
+    /// A waiting receiver takes the element directly (the buffer is empty whenever a receiver waits); with
+    /// `.onRelease` its weight counts from now until it is released.
+    private static func handOff(_ state: inout State, weight: Int) -> Receiver? {
         guard !state.waitingReceivers.isEmpty else { return nil }
+        if !state.releasesOnReceive { state.weight += weight }
         return state.waitingReceivers.removeFirst()
     }
 

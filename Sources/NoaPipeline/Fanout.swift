@@ -27,7 +27,7 @@ public final class Fanout<Item: Sendable>: Sendable {
         for inlet in inlets {
             guard !cancelled.load(ordering: .acquiring) else { return false }
             do {
-                try await inlet.send(Envelope(items, acknowledgement: ack), tag: tag)
+                try await inlet.send(Self.envelope(items, for: inlet, ack), tag: tag)
             } catch {
                 return false
             }
@@ -41,7 +41,7 @@ public final class Fanout<Item: Sendable>: Sendable {
         let ack = onFinished.map { BatchAcknowledgement(parties: inlets.count, $0) }
         for inlet in inlets {
             guard !cancelled.load(ordering: .acquiring),
-                  inlet.sendBlocking(Envelope(items, acknowledgement: ack), tag: tag)
+                  inlet.sendBlocking(Self.envelope(items, for: inlet, ack), tag: tag)
             else { return false }
         }
         if inlets.isEmpty { onFinished?(.delivered) }
@@ -60,10 +60,10 @@ public final class Fanout<Item: Sendable>: Sendable {
     /// trade, never a loss.
     public func offer(_ items: [Item], onFinished: (@Sendable (DeliveryStatus) -> Void)? = nil) -> Offer {
         if cancelled.load(ordering: .acquiring) || inlets.contains(where: \.isClosed) { return .closed }
-        let envelope = Envelope(items, acknowledgement: onFinished.map { BatchAcknowledgement(parties: inlets.count, $0) })
-        if inlets.contains(where: { !$0.hasRoom(for: envelope) }) { return .full }
+        let ack = onFinished.map { BatchAcknowledgement(parties: inlets.count, $0) }
+        if inlets.contains(where: { !$0.hasRoom(for: Envelope(items)) }) { return .full }
         var refused = false
-        for inlet in inlets where !inlet.trySend(envelope) { refused = true }
+        for inlet in inlets where !inlet.trySend(Self.envelope(items, for: inlet, ack)) { refused = true }
         if inlets.isEmpty { onFinished?(.delivered) }
         return refused ? .full : .accepted
     }
@@ -71,6 +71,19 @@ public final class Fanout<Item: Sendable>: Sendable {
     /// `offer` for a caller that only needs to know whether the batch was taken.
     public func trySend(_ items: [Item]) -> Bool {
         offer(items) == .accepted
+    }
+
+    /// The envelope for one inlet. An inlet whose weight is given back on release (a trace sink's, bounded in
+    /// spans) gets it back when the sink acknowledges this envelope, so what the sink holds in flight counts too.
+    private static func envelope(
+        _ items: [Item], for inlet: BoundedChannel<Envelope<Item>>, _ ack: BatchAcknowledgement?
+    ) -> Envelope<Item> {
+        guard inlet.weightReturns == .onRelease, inlet.maxWeight != nil else { return Envelope(items, acknowledgement: ack) }
+        let weight = inlet.weight(of: Envelope(items))
+        return Envelope(items, acknowledgement: BatchAcknowledgement { status in
+            inlet.release(weight: weight)
+            ack?.finish(status)
+        })
     }
 
     /// Refuses every later send and releases the sends waiting for room now.

@@ -145,6 +145,38 @@ func eventually(_ condition: () -> Bool) async {
         #expect(channel.weight == 6)
     }
 
+    @Test func withOnReleaseWeightCountsUntilTheConsumerGivesItBack() async throws {
+        let channel = BoundedChannel<[Int]>(capacity: 10, maxWeight: 10, weigh: { $0.count }, weightReturns: .onRelease)
+        #expect(channel.trySend(Array(0..<8)))
+        #expect(await channel.receive()?.count == 8)
+        #expect(channel.weight == 8, "received, not yet released")
+        #expect(!channel.trySend(Array(0..<3)))
+        let waiting = Task { try await channel.send(Array(0..<3)) }
+        await eventually { channel.waitingSenderCount == 1 }
+        channel.release(weight: 8)
+        try await waiting.value
+        #expect(channel.weight == 3)
+        // Handed straight to a waiting receiver, it counts too.
+        _ = await channel.receive()
+        let receiver = Task { await channel.receive() }
+        await eventually { channel.waitingReceiverCount == 1 }
+        #expect(channel.trySend(Array(0..<5)))
+        #expect(await receiver.value?.count == 5)
+        #expect(channel.weight == 8)
+    }
+
+    @Test func aFanoutGivesAnInletsWeightBackWhenItsSinkAcknowledges() async throws {
+        let inlet = BoundedChannel<Envelope<Int>>(capacity: 10, maxWeight: 4, weigh: { $0.items.count }, weightReturns: .onRelease)
+        let fanout = Fanout([inlet])
+        let finished = Mutex(0)
+        #expect(fanout.offer([1, 2, 3], onFinished: { _ in finished.withLock { $0 += 1 } }) == .accepted)
+        let envelope = try #require(inlet.tryReceive())
+        #expect(fanout.offer([4, 5]) == .full, "three spans held in flight by the sink")
+        envelope.acknowledgement?.finish(.delivered)
+        #expect(finished.withLock { $0 } == 1)
+        #expect(fanout.offer([4, 5]) == .accepted)
+    }
+
     @Test func cancellingOneProducersWaitReleasesOnlyItsSenders() async throws {
         let channel = channel(capacity: 1, maxWeight: 100)
         #expect(channel.trySend([0]))
