@@ -192,10 +192,11 @@ sinks:
         assert all(e["@metadata"]["beat"] == "noa-agent" and e["@metadata"]["_id"] for e in events)
         unacked = Counter(int(e["journald"]["custom"]["noa_seq"]) for e in read(unacked_out))
         if "--drop-unacked" in faults:
-            # At least once: the events the receiver read but never acked (50 per dropped connection) are resent
-            # after the reconnect, so Logstash sees each of them twice (with the same @metadata._id, which an
-            # Elasticsearch output given `document_id => "%{[@metadata][_id]}"` stores once); nothing else twice.
-            assert sum(unacked.values()) == 2 * 50 and max(unacked.values()) == 1, unacked
+            # At least once: the events the receiver read but never acked are resent after the reconnect, so
+            # Logstash sees each of them twice (with the same @metadata._id, which an Elasticsearch output given
+            # `document_id => "%{[@metadata][_id]}"` stores once); nothing else twice. A window of w events (150 to
+            # 200) is acked up to w/2 and read up to 150: 50 to 75 events read and never acked, per dropped connection.
+            assert 2 * 50 <= sum(unacked.values()) <= 2 * 75 and max(unacked.values()) == 1, unacked
             assert {seq: n for seq, n in seqs.items() if n > 1} == {seq: 2 for seq in unacked}
             ids = {}
             for e in events:
