@@ -7,10 +7,14 @@ BUILD_DEBS := pkg-config libsystemd-dev zlib1g-dev libdeflate-dev
 # Debian packages the tests use as real peers: promtool (prometheus), node_exporter for parity checks,
 # systemd-journal-remote to write real journal files from the Journal Export Format.
 TEST_DEBS := prometheus prometheus-node-exporter python3-venv systemd-journal-remote
-PYTHON ?= python3
+# Debian's python3 (with python3-venv, in TEST_DEBS), not whichever python3 comes first in PATH: the venv is copied
+# for the unprivileged run (see integration-test), so its interpreter must be one every user can run.
+PYTHON ?= /usr/bin/python3
 VENV := .build-venv
+# The unprivileged user the integration tests run as when `make test` runs as root.
+NOA_TEST_USER ?= noa-test
 
-.PHONY: generate-otlp all deps test-deps test-debs build release run test unit-test integration-test bench bench-statsd bench-otlp bench-journal deb clean
+.PHONY: generate-otlp all deps test-deps test-debs venv build release run test unit-test integration-test bench bench-statsd bench-otlp bench-journal deb clean
 
 all: build
 
@@ -27,13 +31,20 @@ endef
 deps:
 	$(call install_debs,$(BUILD_DEBS))
 
-test-deps: deps test-debs $(VENV)/.installed
+test-deps: deps test-debs venv
 
 test-debs:
 	$(call install_debs,$(TEST_DEBS))
 
 # The tests' Python packages (pytest, the prometheus_client parser, the statsd and datadog clients), in a venv
-# under the git-ignored .build-venv, reinstalled whenever requirements.txt changes.
+# under the git-ignored .build-venv made from $(PYTHON) (remade if it was made from another interpreter),
+# reinstalled whenever requirements.txt changes.
+venv:
+	@if [ -e $(VENV)/bin/python ] && [ "$$(readlink -f $(VENV)/bin/python)" != "$$(readlink -f $(PYTHON))" ]; then \
+		echo "remaking $(VENV) from $(PYTHON) (it was made from $$(readlink -f $(VENV)/bin/python))"; rm -rf $(VENV); \
+	fi
+	@$(MAKE) --no-print-directory $(VENV)/.installed
+
 $(VENV)/.installed: Tests/Integration/requirements.txt
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q -r Tests/Integration/requirements.txt
@@ -57,8 +68,18 @@ unit-test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+# As root, the suite runs as the unprivileged system user $(NOA_TEST_USER) (created if missing), as the .deb runs
+# the agent, from a readable copy (Tests/Integration/run-unprivileged.sh); then the few tests marked needs_root
+# run as root. As any other user, it all runs as that user (the needs_root tests skip).
 integration-test: test-deps build
-	NOA_AGENT_BIN=$(CURDIR)/.build/debug/noa-agent $(VENV)/bin/python -m pytest -q Tests/Integration
+	@if [ "$$(id -u)" = 0 ]; then \
+		NOA_TEST_USER=$(NOA_TEST_USER) NOA_AGENT_BIN=$(CURDIR)/.build/debug/noa-agent VENV=$(CURDIR)/$(VENV) \
+			Tests/Integration/run-unprivileged.sh && \
+		echo "integration tests that need root, as root" && \
+		NOA_AGENT_BIN=$(CURDIR)/.build/debug/noa-agent $(VENV)/bin/python -m pytest -q -m needs_root Tests/Integration; \
+	else \
+		NOA_AGENT_BIN=$(CURDIR)/.build/debug/noa-agent $(VENV)/bin/python -m pytest -q Tests/Integration; \
+	fi
 
 test: test-deps unit-test integration-test
 

@@ -19,6 +19,11 @@ Test controls (flags) make the failure cases reproducible:
 --partial-ack      ack half of each window first (sequence n//2), then the rest
 --drop-after K     after processing K events of a window (and acking them), close the connection ...
 --drop-times T     ... on the first T connections only (default 1)
+--drop-unacked     ... without acking the events processed since the last ack (with --partial-ack, half the
+                   window is acked first, so part of the window is acked, part processed and never acked, and
+                   the rest sent and never read): Logstash has those in its pipeline, the client must resend them
+--unacked-out FILE append the payload of every event processed and never acked, as one line, when a connection is
+                   dropped (what a correct client sends twice)
 --ack-delay S      wait S seconds before the final ack of each window ...
 --heartbeat S      ... sending a keep-alive ack of the last acked sequence every S seconds meanwhile
 --no-ack           never ack (the client must time out)
@@ -72,10 +77,13 @@ class Connection:
         self.window = 0
         self.processed = 0  # events of the current window processed
         self.acked = 0
+        self.unacked = []  # payloads processed since the last ack
 
     def ack(self, seq):
         self.sock.sendall(b"2A" + struct.pack(">I", seq))
         self.acked = seq
+        keep = self.processed - seq  # a keep-alive repeats an earlier sequence: the events after it stay unacked
+        self.unacked = self.unacked[-keep:] if keep > 0 else []
 
     def should_drop(self):
         a = self.args
@@ -93,11 +101,17 @@ class Connection:
                 with open(self.args.out, "ab") as f:
                     f.write(payload + b"\n")
         self.processed = seq
+        self.unacked.append(payload)
         a = self.args
         if a.partial_ack and self.window >= 2 and seq == self.window // 2:
             self.ack(seq)
         if self.should_drop():
-            if self.acked < self.processed:
+            if a.drop_unacked:
+                with self.lock:
+                    if a.unacked_out:
+                        with open(a.unacked_out, "ab") as f:
+                            f.write(b"".join(p + b"\n" for p in self.unacked))
+            elif self.acked < self.processed:
                 self.ack(self.processed)
             raise EOFError  # drop the connection mid-window
         if seq == self.window:
@@ -118,6 +132,7 @@ class Connection:
         self.window = 0
         self.processed = 0
         self.acked = 0
+        self.unacked = []
 
     def frame(self, stream):
         version, kind = stream.read(2)
@@ -127,6 +142,7 @@ class Connection:
             (self.window,) = struct.unpack(">I", stream.read(4))
             self.processed = 0
             self.acked = 0
+            self.unacked = []
         elif kind == ord("J"):
             seq, length = struct.unpack(">II", stream.read(8))
             self.event(seq, stream.read(length))
@@ -160,6 +176,8 @@ def main():
     parser.add_argument("--partial-ack", action="store_true")
     parser.add_argument("--drop-after", type=int)
     parser.add_argument("--drop-times", type=int, default=1)
+    parser.add_argument("--drop-unacked", action="store_true")
+    parser.add_argument("--unacked-out")
     parser.add_argument("--ack-delay", type=float, default=0)
     parser.add_argument("--heartbeat", type=float, default=0)
     parser.add_argument("--no-ack", action="store_true")

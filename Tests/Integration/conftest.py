@@ -15,6 +15,15 @@ import pytest
 AGENT_BIN = os.environ.get("NOA_AGENT_BIN", os.path.join(os.path.dirname(__file__), "../../.build/debug/noa-agent"))
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "needs_root: needs root for what the test does around the agent (not for the agent itself); "
+        "`make test` runs the rest as an unprivileged user and these as root")
+    # run-unprivileged.sh sets this: a run meant to prove the agent works without root must not pass as root.
+    if os.environ.get("NOA_TEST_UNPRIVILEGED") and os.geteuid() == 0:
+        raise pytest.UsageError("NOA_TEST_UNPRIVILEGED is set but the tests run as root")
+
+
 def _ephemeral_range():
     try:
         with open("/proc/sys/net/ipv4/ip_local_port_range") as f:

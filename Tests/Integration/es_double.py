@@ -27,7 +27,11 @@ What it follows from the real API (Elasticsearch 8.x reference: "Bulk API", "Ind
 
 Not the real API, for tests only, under `/_noa/`:
 * `GET /_noa/docs[?index=NAME]` → `{"count": N, "docs": [{"_index", "_id", "_source"}]}` in arrival order.
-* `GET /_noa/stats` → request, document, duplicate and status counters; `GET /_noa/templates` → stored templates.
+* `GET /_noa/stats` → request, document, duplicate and status counters; `bulk_active`, the bulk requests being
+  handled right now, and `bulk_connections`, the connections that sent a bulk request and are still open (a client
+  killed mid-request leaves its request running here, and a request it wrote may still wait to be read: when both
+  are 0, everything it sent has been stored or answered);
+  `GET /_noa/templates` → stored templates.
 * `POST /_noa/faults` with a JSON object sets fault injection (keys below); `DELETE /_noa/faults` clears them.
   - `status` (503 or 429 ...), with `requests` (the next N bulk requests) or `seconds` (for N seconds), and optional
     `retry_after` (seconds, sent as `Retry-After`): whole bulk requests are refused, nothing stored.
@@ -86,7 +90,8 @@ class State:
         self.stats = {
             "requests": 0, "bulk_requests": 0, "bulk_bytes": 0, "gzip_requests": 0, "items": 0, "created": 0,
             "duplicates": 0, "rejected": 0, "item_429": 0, "refused_requests": 0, "too_large": 0,
-            "unauthorized": 0, "connections": 0, "tls_handshake_failures": 0, "statuses": {},
+            "unauthorized": 0, "connections": 0, "tls_handshake_failures": 0, "bulk_active": 0,
+            "bulk_connections": 0, "statuses": {},
         }
         self.item_429_counts = {}
 
@@ -152,6 +157,14 @@ class Handler(BaseHTTPRequestHandler):
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.server.state.lock:
             self.server.state.stats["connections"] += 1
+
+    def finish(self):
+        try:
+            super().finish()
+        finally:
+            if getattr(self, "sent_bulk", False):
+                with self.server.state.lock:
+                    self.server.state.stats["bulk_connections"] -= 1
 
     # --- plumbing -------------------------------------------------------------------------------------------
 
@@ -317,6 +330,19 @@ class Handler(BaseHTTPRequestHandler):
             return status, faults.get("retry_after")
 
     def bulk(self, path, query):
+        state = self.server.state
+        with state.lock:
+            state.stats["bulk_active"] += 1
+            if not getattr(self, "sent_bulk", False):
+                self.sent_bulk = True
+                state.stats["bulk_connections"] += 1
+        try:
+            return self.bulk_request(path, query)
+        finally:
+            with state.lock:
+                state.stats["bulk_active"] -= 1
+
+    def bulk_request(self, path, query):
         state = self.server.state
         length = int(self.headers.get("Content-Length", "0") or "0")
         raw = self.read_body()

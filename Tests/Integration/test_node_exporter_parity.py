@@ -1,7 +1,8 @@
 """Parity with Debian's prometheus-node-exporter on this machine, in one run: every family node_exporter emits
 from the collectors the agent implements is present with the same type and label names, the same series, and
-values that agree. Counters are read node_exporter -> agent -> node_exporter, so each agent counter must lie
-between node_exporter's two reads; gauges must be within their two reads plus a small tolerance."""
+values that agree. Values are read node_exporter -> agent -> node_exporter, so each agent counter, and each gauge
+that holds still, must lie between node_exporter's two reads exactly; only gauges that move on their own get a
+relative tolerance (see MOVING)."""
 import re
 
 import pytest
@@ -35,10 +36,37 @@ def project(series, label_names):
             for (name, labels), value in series.items()}
 
 
-# Gauges whose value moves on its own between reads (time, kernel clock discipline, randomness pool).
+# Gauges whose value moves on its own between reads (time, kernel clock discipline, randomness pool, queues and
+# socket counts): not compared at all. Prefixes, and the family names in VOLATILE_EXCEPT that share a prefix but
+# hold still (flags, constants) and so are compared exactly.
 VOLATILE = ("node_timex_", "node_entropy_available_bits", "node_load", "node_procs_", "node_time_seconds",
             "node_sockstat_", "node_udp_queues", "node_disk_io_now", "node_arp_entries", "node_nf_conntrack_entries",
             "node_netstat_Tcp_CurrEstab")
+VOLATILE_EXCEPT = {"node_timex_sync_status", "node_timex_status", "node_timex_tick_seconds",
+                   "node_timex_tai_offset_seconds", "node_nf_conntrack_entries_limit"}
+# Gauges that legitimately move between two reads a few milliseconds apart (memory in use, free space and inodes,
+# open files): the agent's value must lie within node_exporter's two reads widened by 2% of their size. A relative
+# slack, never an absolute one, so a 0 stays exactly 0. The sizes, totals and limits under these prefixes hold
+# still and are compared exactly (MOVING_EXCEPT).
+MOVING = ("node_memory_", "node_filesystem_avail_bytes", "node_filesystem_free_bytes", "node_filesystem_files",
+          "node_filefd_allocated")
+MOVING_EXCEPT = {"node_memory_MemTotal_bytes", "node_memory_SwapTotal_bytes", "node_memory_VmallocTotal_bytes",
+                 "node_memory_Hugepagesize_bytes", "node_memory_HugePages_Total", "node_memory_CommitLimit_bytes"}
+# Every other gauge (flags such as node_network_up, node_network_carrier and node_filesystem_readonly, 0/1 states
+# and info series, small integers such as node_network_mtu_bytes or node_os_version, constants such as
+# node_boot_time_seconds) and every counter and untyped value (netstat, vmstat: counters, or constants such as
+# Ip_Forwarding) must lie within node_exporter's two reads exactly: a 0/1 gauge reported inverted fails.
+
+
+def volatile(name):
+    return name.startswith(VOLATILE) and name not in VOLATILE_EXCEPT
+
+
+def slack(name, kind, low, high):
+    """How far outside node_exporter's two reads [low, high] the agent's value of `name` may lie."""
+    if kind == "gauge" and name.startswith(MOVING) and name not in MOVING_EXCEPT:
+        return 0.02 * max(abs(low), abs(high))
+    return 1e-9 * max(abs(high), 1)  # the same number, printed by another float formatter
 
 
 def families(text):
@@ -103,7 +131,7 @@ def test_same_series(three_reads):
         theirs = {key for key in set(series) & set(after.get(name, (None, {}))[1]) if not excluded(key[1])}
         label_names = {k for _, labels in series for k, _ in labels}
         mine = set(project(ours[name][1], label_names))
-        if name.startswith(VOLATILE):
+        if volatile(name):
             continue
         if theirs - mine:
             differences.append(f"{name}: agent lacks {sorted(theirs - mine)[:3]}")
@@ -127,7 +155,7 @@ def test_values_agree(agents):
 def disagreements_in(before, ours, after):
     disagreements, compared = [], 0
     for name, (kind, series) in before.items():
-        if not name.startswith("node_") or name.startswith(NOT_OURS) or name.startswith(VOLATILE):
+        if not name.startswith("node_") or name.startswith(NOT_OURS) or volatile(name):
             continue
         if name not in ours or name not in after:
             continue
@@ -140,11 +168,8 @@ def disagreements_in(before, ours, after):
                 continue
             compared += 1
             low, high = min(first, second), max(first, second)
-            if kind == "counter":
-                slack = 1e-9 * max(abs(high), 1)
-            else:
-                slack = max(0.02 * max(abs(low), abs(high)), 1.0)
-            if not (low - slack <= mine <= high + slack):
+            allowed = slack(name, kind, low, high)
+            if not (low - allowed <= mine <= high + allowed):
                 disagreements.append(f"{key[0]}{dict(key[1])}: agent {mine}, node_exporter {first} .. {second}")
     return disagreements, compared
 

@@ -231,6 +231,9 @@ def _unified_cgroup_root():
     return None
 
 
+# Root: the test makes a cgroup (a stand-in for a systemd unit) and moves its sender into it; the agent itself reads
+# only /proc/<pid>/cgroup, which any user can.
+@pytest.mark.needs_root
 def test_unix_socket_sender_unit_becomes_a_label(agent_factory, tmp_path):
     """A sender in `noa-origin-test.service` (a real cgroup v2 group made for the test) gets unit="..." on its
     series; a sender outside any unit gets no label."""

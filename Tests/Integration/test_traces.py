@@ -487,6 +487,141 @@ def test_head_sampling_keeps_the_same_traces_on_every_agent_as_the_sdk_would(age
     assert 45 <= len(expected) <= 135  # 30% of 300: a broken rule would be far outside
 
 
+def vm_rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for {pid}")
+
+
+# How long the upstream answers 503 in the tail-sampling test: enough for three SDK exporters to offer the agent
+# many times its span budgets (they send about 15,000 spans a second here; the budgets hold 40,000).
+TAIL_OUTAGE = 30
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "tail sampling bypasses the sinks' span budget: TraceComponentFactory.makeSource gives the receiver "
+    "ReceiverOutlet.channels([stage.inlet]) (1000 requests, no span budget) and the TailSamplingStage sends to "
+    "the sinks' raw channels (Envelope without the QueueBudget reservation), so the agent answers 200 to every "
+    "request and holds what it accepted in memory; remove this mark once the budget is enforced (issue 10)"))
+def test_tail_sampling_with_a_down_upstream_refuses_once_the_span_budget_is_full_and_delivers_what_it_accepted(
+        agent_factory, upstream):
+    """The issue's scenario: tail sampling keeping every trace (ratio 1.0) in front of an OTLP sink whose upstream
+    answers 503 while three real OTLP exporters send 512-span batches. Once the span budgets are full the agent
+    must answer 429/503 (the exporters retry or give up: nothing is lost on the agent's side), every span it
+    answered 200 for must reach the upstream after it returns, and memory must stay bounded."""
+    import threading
+
+    import requests
+    from opentelemetry.sdk.trace.export import SpanExportResult
+
+    upstream.down()
+    otlp_port, prom_port = free_port(), free_port()
+    # max_traces_per_second_per_service: the tail sampler keeps at most 100 traces a second per service unless told
+    # otherwise, and drops the rest by design (counted as rate_limited). That default, not the budget, is what
+    # dropped most spans in the issue's run; lifted here so that every accepted span must be delivered.
+    agent = agent_factory(f"""
+sources:
+  otlp:
+    type: otlp
+    listen: 127.0.0.1:{otlp_port}
+    tail_sampling: {{decision_wait: 1s, ratio: 1.0, max_traces: 20000, max_spans: 20000,
+                     max_traces_per_second_per_service: 1000000}}
+sinks:
+  jaeger:
+    type: otlp
+    inputs: [otlp]
+    endpoint: {upstream.url}
+    queue_spans: 20000
+  prom:
+    type: prometheus
+    listen: 127.0.0.1:{prom_port}
+    inputs: [otlp]
+""").start()
+    metrics_url = f"http://127.0.0.1:{prom_port}/metrics"
+    wait_for_http(metrics_url, process=agent.process)
+    baseline = vm_rss_kib(agent.process.pid)
+
+    lock = threading.Lock()
+    statuses = {}
+    accepted = set()  # span ids of requests the agent answered 200
+    stop = threading.Event()
+    errors = []
+
+    def send(n):
+        try:
+            session = requests.Session()
+
+            def count(response, *args, **kwargs):
+                with lock:
+                    statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+            session.hooks["response"].append(count)
+            exporter = OTLPSpanExporter(endpoint=f"http://127.0.0.1:{otlp_port}/v1/traces", session=session, timeout=5)
+            memory = InMemorySpanExporter()
+            provider = TracerProvider(resource=Resource.create({"service.name": f"shop-{n}"}))
+            provider.add_span_processor(SimpleSpanProcessor(memory))
+            tracer = provider.get_tracer("load")
+            while not stop.is_set():
+                # 512 spans, as the SDK's BatchSpanProcessor exports them: 64 traces of a root and 7 children.
+                for _ in range(64):
+                    with tracer.start_as_current_span("checkout"):
+                        for _ in range(7):
+                            with tracer.start_as_current_span("query"):
+                                pass
+                spans = memory.get_finished_spans()
+                memory.clear()
+                # The exporter retries 429/503 itself (honouring Retry-After) until its timeout; SUCCESS means an
+                # attempt was answered 200.
+                if exporter.export(spans) == SpanExportResult.SUCCESS:
+                    with lock:
+                        accepted.update(s.context.span_id for s in spans)
+            exporter.shutdown()
+        except Exception as error:  # surfaced by the test thread
+            errors.append(error)
+
+    senders = [threading.Thread(target=send, args=(n,)) for n in range(3)]
+    for sender in senders:
+        sender.start()
+    peak = baseline
+    try:
+        deadline = time.time() + TAIL_OUTAGE
+        while time.time() < deadline:
+            assert agent.process.poll() is None, agent.log()[-3000:]
+            peak = max(peak, vm_rss_kib(agent.process.pid))
+            time.sleep(0.5)
+    finally:
+        stop.set()
+        for sender in senders:
+            sender.join(timeout=30)
+    assert not errors, errors
+    with lock:
+        seen = dict(statuses)
+        offered_spans = len(accepted)
+    assert seen.get(200, 0) > 0, seen
+    # The budgets (20,000 spans held by the sampler, 20,000 queued for the sink) filled long before the end of
+    # the outage: the agent refused, and the exporters were told to retry.
+    assert seen.get(429, 0) + seen.get(503, 0) > 0, f"never refused: {seen}, {offered_spans} spans accepted"
+
+    upstream.up()
+
+    def delivered():
+        return {int.from_bytes(s.span_id, "big") for _, _, s in upstream.otlp_spans()}
+
+    deadline = time.time() + 40
+    while not accepted <= delivered() and time.time() < deadline:
+        peak = max(peak, vm_rss_kib(agent.process.pid))
+        time.sleep(0.5)
+    missing = accepted - delivered()
+    samples = metric_samples(http_get(metrics_url)[2].decode())
+    assert not missing, (f"{len(missing)} of {len(accepted)} spans answered 200 never reached the upstream; "
+                         f"sampling: {[(dict(k[1]), v) for k, v in samples.items() if k[0] == 'noa_sampling_spans_total']}")
+    assert sum(find(samples, "noa_sampling_spans_total", component_id="otlp", decision="dropped")) == 0
+    # Bounded: what the budgets allow (40,000 spans, about 250 bytes each here, plus the requests being decoded) is
+    # about 10 MB; 64 MiB leaves room for the allocator. Unbounded, the agent grew about 3 MB a second.
+    assert (peak - baseline) < 64 * 1024, f"VmRSS grew from {baseline} KiB to {peak} KiB"
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Reload
 

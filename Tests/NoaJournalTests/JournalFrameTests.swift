@@ -103,7 +103,10 @@ struct JournalFrameTests {
     }
 
     @Test func anEntryEditsItsCursorAndFields() {
-        guard case .entry(var entry) = Self.frames[1] else { return }
+        guard case .entry(var entry) = Self.frames[1] else {
+            Issue.record("frames[1] is not an entry: \(Self.frames[1])")
+            return
+        }
         #expect(entry.fieldCount == 6)
         #expect(entry.withCursorBytes { Array($0) } == Array(entry.cursor.utf8))
         entry.cursor = "s=1;i=2"
