@@ -114,7 +114,7 @@ let package = Package(
         .target(
             name: "NoaSinks",
             dependencies: [
-                "NoaCore", "NoaCodecs", "NoaPipeline", "NoaOTLP", "NoaHTTP", "NoaComponents", "CZlib", "CNoaLinux",
+                "NoaCore", "NoaCodecs", "NoaPipeline", "NoaOTLP", "NoaHTTP", "NoaComponents", "NoaJournal", "CZlib", "CNoaLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -188,7 +188,7 @@ let package = Package(
         .testTarget(
             name: "NoaSinksTests",
             dependencies: [
-                "NoaSinks", "NoaHTTP", "NoaComponents", "NoaTestSupport", "NoaPipeline", "NoaCodecs", "NoaCore", "NoaOTLP", "NoaOTLPReference",
+                "NoaSinks", "NoaHTTP", "NoaComponents", "NoaJournal", "NoaTestSupport", "NoaPipeline", "NoaCodecs", "NoaCore", "NoaOTLP", "NoaOTLPReference",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),

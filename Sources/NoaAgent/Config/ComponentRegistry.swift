@@ -31,5 +31,6 @@ public struct ComponentRegistry: Sendable {
             ConsoleSinkConfig.self,
             OTLPSinkConfig.self,
             ZipkinSinkConfig.self,
+            JournalRemoteSinkConfig.self,
         ])
 }

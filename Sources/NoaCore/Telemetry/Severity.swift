@@ -44,3 +44,20 @@ public struct Severity: Sendable, Hashable, Comparable {
         }
     }
 }
+
+extension Severity {
+    /// The syslog priority (0 emerg … 7 debug) nearest this severity: the inverse of `init(syslogPriority:)` for
+    /// the severities it gives.
+    public var syslogPriority: Int {
+        switch number {
+        case 23...: return 0
+        case 22: return 1
+        case 21: return 2
+        case 17...20: return 3
+        case 13...16: return 4
+        case 10...12: return 5
+        case 9: return 6
+        default: return 7
+        }
+    }
+}
