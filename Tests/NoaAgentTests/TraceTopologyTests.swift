@@ -79,6 +79,19 @@ extension FakeTransport {
         }
     }
 
+    @Test func spansTheEndpointRejectsInAPartialSuccessAreCountedOnMetrics() async throws {
+        let transport = FakeTransport { _, _ in
+            OutboundHTTPResponse(status: 200, body: OTLPResponseWire.encode(rejected: 1, errorMessage: "span too old"))
+        }
+        try await withTopology(transport: transport) { topology, _ in
+            try await topology.apply(config(otlpSink: OTLPSinkConfig(endpoint: "http://127.0.0.1:1", inputs: ["otlp"])))
+            #expect(try await post(try Self.receiver(topology), spanJSON("0102030405060708")).status == 200)
+            #expect(try await eventually { !transport.sent.isEmpty })
+            let text = try await TestHTTPClient.request(port: try Self.prom(topology), path: "/metrics").text
+            #expect(text.contains("noa_otlp_exporter_rejected_spans_total{component_id=\"jaeger\"} 1\n"), "\(text)")
+        }
+    }
+
     @Test func aFullQueueAnswers429AndEverythingAcceptedArrivesAfterRecovery() async throws {
         let transport = FakeTransport()
         transport.setDown(true)
