@@ -137,6 +137,8 @@ final class Topology {
                         metadata: ["error": "\(error)"])
                 }
             }
+            // Metrics sinks serve what runs now, whatever the rollback managed.
+            rewire()
             throw error
         }
         current = config
