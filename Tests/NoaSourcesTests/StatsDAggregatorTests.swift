@@ -260,15 +260,15 @@ struct StatsDAggregatorTests {
         ("already_valid", "already_valid"),
     ])
     func metricNamesAreSanitised(input: String, expected: String) throws {
-        #expect(PrometheusName.metric(input) == expected)
+        #expect(PrometheusName.statsd.metric(input) == expected)
         let a = try aggregator()
         a.ingest(StatsDSample(name: input, type: .gauge, value: .number(1)), extraLabels: [])
         #expect(a.gather().sample(expected) == 1)
     }
 
     @Test func tagNamesAreSanitisedAndMappingLabelsWinUnlessHonored() throws {
-        #expect(PrometheusName.label("ns:key") == "ns_key")
-        #expect(PrometheusName.label("1st") == "_1st")
+        #expect(PrometheusName.statsd.label("ns:key") == "ns_key")
+        #expect(PrometheusName.statsd.label("1st") == "_1st")
         let a = try aggregator(
             """
             mappings:

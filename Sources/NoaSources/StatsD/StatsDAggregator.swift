@@ -32,13 +32,14 @@ public struct StatsDAggregatorOptions: Sendable {
 /// - gauges are set, or moved by `+N`/`-N` deltas; sample rates do not apply to gauges;
 /// - timers (`ms`, converted to seconds), histograms (`h`) and distributions (`d`) become histograms or summaries
 ///   as the mapping says (statsd_exporter's default, without mapping, is a summary), each observation counted
-///   1 / sample rate times; see `StatsDSummaryWindow` for the summary estimator;
+///   1 / sample rate times; see `SummaryWindow` (NoaCore) for the summary estimator;
 /// - sets (which statsd_exporter does not support) become gauges of the number of distinct members seen since the
 ///   series was created, that is since the first sample or since it last expired by TTL;
 /// - DogStatsD tags become labels (names sanitised; a mapping's labels win over tags unless `honor_labels`).
 ///
-/// A series idle longer than its mapping's TTL (0 = forever, the default) is removed at the next `gather`. One lock
-/// is taken per sample (per run of fast-path lines); the mapping of each (name, type) is resolved once and cached.
+/// The series live in a `SeriesStore` (NoaCore), with the caps and TTL expiry it keeps: a series idle longer than
+/// its mapping's TTL (0 = forever, the default) is removed at the next `gather`. One lock is taken per sample (per
+/// receive batch of fast-path lines); the mapping of each (name, type) is resolved once and cached.
 public final class StatsDAggregator: MetricProducer {
     public let id: String
     private let mapper: StatsDMapper
@@ -54,13 +55,17 @@ public final class StatsDAggregator: MetricProducer {
         self.mapper = mapper ?? StatsDMapper()
         self.options = options
         self.now = now
-        self.state = Mutex(StatsDAggregatorState(cacheSize: options.mappingCacheSize))
+        self.state = Mutex(StatsDAggregatorState(
+            cacheSize: options.mappingCacheSize,
+            limits: SeriesStore.Limits(maxSeries: options.maxSeries, maxSeriesPerFamily: options.maxSeriesPerMetric)))
     }
 
     /// Aggregates one sample. `extraLabels` (for example from the listener's config) win over the sample's tags.
     public func ingest(_ sample: StatsDSample, extraLabels: [Label] = []) {
         let time = now()
-        state.withLock { $0.ingest(sample, extraLabels: extraLabels, now: time, mapper: mapper, options: options) }
+        state.withLock {
+            $0.ingest(sample, extraLabels: extraLabels, now: time, mapper: mapper, maxSetMembers: options.maxSetMembers)
+        }
     }
 
     /// The fast path: aggregates the plain `name:value|type` lines (see `StatsDPlainLine`) of names aggregated
@@ -107,7 +112,7 @@ public final class StatsDAggregator: MetricProducer {
         let hash = StatsDFastTable.hash(fastName, sample.type)
         let bytes = Borrowed(fastName)
         state.withLock { state in
-            state.ingest(sample, extraLabels: extraLabels, now: time, mapper: mapper, options: options)
+            state.ingest(sample, extraLabels: extraLabels, now: time, mapper: mapper, maxSetMembers: options.maxSetMembers)
             state.registerFast(name: bytes.buffer, hash: hash, sample: sample, extraLabels: extraLabels)
         }
     }
@@ -139,40 +144,40 @@ public final class StatsDAggregator: MetricProducer {
     public func gather() -> MetricBatch {
         let time = now()
         let component = Label("component_id", id)
-        let snapshot = state.withLock { state -> StatsDSnapshot in
+        let (series, counts) = state.withLock { state -> (SeriesSnapshot, StatsDCounts) in
             state.expire(now: time)
-            return StatsDSnapshot(state)
+            return (state.store.snapshot(byName: true), StatsDCounts(state))
         }
         var batch = MetricBatch()
-        for family in snapshot.families { Self.expose(family, into: &batch, now: time) }
+        series.expose(into: &batch, now: time)
         for (i, type) in StatsDMetricType.allCases.enumerated() {
             batch.counter(
-                "noa_statsd_samples_total", "StatsD samples received, by type.", Double(snapshot.samples[i]),
+                "noa_statsd_samples_total", "StatsD samples received, by type.", Double(counts.samples[i]),
                 [component, Label("type", Self.typeName(type))])
         }
         for (i, reason) in StatsDParseError.allCases.enumerated() {
             batch.counter(
                 "noa_statsd_parse_errors_total", "StatsD lines refused by the parser, by reason.",
-                Double(snapshot.parseErrors[i]), [component, Label("reason", reason.rawValue)])
+                Double(counts.parseErrors[i]), [component, Label("reason", reason.rawValue)])
         }
         for (i, reason) in StatsDDropReason.allCases.enumerated() {
             batch.counter(
-                "noa_statsd_dropped_total", "StatsD samples not aggregated, by reason.", Double(snapshot.dropped[i]),
+                "noa_statsd_dropped_total", "StatsD samples not aggregated, by reason.", Double(counts.dropped[i]),
                 [component, Label("reason", reason.rawValue)])
         }
         batch.counter(
-            "noa_statsd_series_expired_total", "StatsD series removed after their TTL.", Double(snapshot.expired),
+            "noa_statsd_series_expired_total", "StatsD series removed after their TTL.", Double(counts.expired),
             [component])
-        batch.gauge("noa_statsd_series", "StatsD series held.", Double(snapshot.totalSeries), [component])
-        batch.counter("noa_statsd_events_total", "DogStatsD events received.", Double(snapshot.events), [component])
+        batch.gauge("noa_statsd_series", "StatsD series held.", Double(counts.totalSeries), [component])
+        batch.counter("noa_statsd_events_total", "DogStatsD events received.", Double(counts.events), [component])
         batch.counter(
             "noa_statsd_log_records_total", "Events and service checks sent to the log sinks, by outcome.",
-            Double(snapshot.logsForwarded), [component, Label("outcome", "forwarded")])
+            Double(counts.logsForwarded), [component, Label("outcome", "forwarded")])
         batch.counter(
             "noa_statsd_log_records_total", "Events and service checks sent to the log sinks, by outcome.",
-            Double(snapshot.logsDropped), [component, Label("outcome", "dropped_queue_full")])
+            Double(counts.logsDropped), [component, Label("outcome", "dropped_queue_full")])
         batch.counter(
-            "noa_statsd_service_checks_total", "DogStatsD service checks received.", Double(snapshot.serviceChecks),
+            "noa_statsd_service_checks_total", "DogStatsD service checks received.", Double(counts.serviceChecks),
             [component])
         return batch
     }
@@ -187,50 +192,30 @@ public final class StatsDAggregator: MetricProducer {
         case .set: "set"
         }
     }
+}
 
-    private static func expose(_ family: StatsDSnapshot.Family, into batch: inout MetricBatch, now: Double) {
-        let series = family.series.sorted { $0.labels.lexicographicallyPrecedes($1.labels, by: labelLess) }
-        var samples: [Sample] = []
-        switch family.kind {
-        case .counter, .gauge, .set:
-            samples = series.map { Sample(labels: $0.labels, value: $0.value) }
-        case .histogram:
-            let bounds = family.buckets.map { Label("le", formatBound($0)) }
-            samples.reserveCapacity(series.count * (bounds.count + 3))
-            for s in series {
-                var cumulative = 0.0
-                for (i, bound) in bounds.enumerated() {
-                    cumulative += s.bucketCounts[i]
-                    samples.append(Sample(suffix: "_bucket", labels: s.labels + [bound], value: cumulative))
-                }
-                samples.append(Sample(suffix: "_bucket", labels: s.labels + [Label("le", "+Inf")], value: s.count))
-                samples.append(Sample(suffix: "_sum", labels: s.labels, value: s.sum))
-                samples.append(Sample(suffix: "_count", labels: s.labels, value: s.count))
-            }
-        case .summary:
-            let quantiles = family.quantiles
-            let labels = quantiles.map { Label("quantile", formatBound($0.quantile)) }
-            for s in series {
-                let values = s.window?.quantiles(quantiles, now: now) ?? []
-                for (label, value) in zip(labels, values) {
-                    samples.append(Sample(labels: s.labels + [label], value: value))
-                }
-                samples.append(Sample(suffix: "_sum", labels: s.labels, value: s.sum))
-                samples.append(Sample(suffix: "_count", labels: s.labels, value: s.count))
-            }
-        }
-        batch.append(MetricFamily(name: family.name, help: family.help, type: family.kind.metricType, samples: samples))
-    }
+/// The aggregator's own counts at one instant, copied under the lock.
+private struct StatsDCounts {
+    var samples: [Int]
+    var parseErrors: [Int]
+    var dropped: [Int]
+    var expired: Int
+    var totalSeries: Int
+    var events: Int
+    var serviceChecks: Int
+    var logsForwarded: Int
+    var logsDropped: Int
 
-    private static func labelLess(_ a: Label, _ b: Label) -> Bool {
-        a.name != b.name ? a.name < b.name : a.value < b.value
-    }
-
-    /// `le` and `quantile` values as Go's `strconv.FormatFloat(v, 'g', -1, 64)` writes them for usual bounds:
-    /// `1` rather than `1.0`.
-    static func formatBound(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        return String(value)
+    init(_ state: StatsDAggregatorState) {
+        samples = state.samples
+        parseErrors = state.parseErrors
+        dropped = StatsDDropReason.allCases.map(state.dropped)
+        expired = state.store.expiredCount
+        totalSeries = state.store.seriesCount
+        events = state.events
+        serviceChecks = state.serviceChecks
+        logsForwarded = state.logsForwarded
+        logsDropped = state.logsDropped
     }
 }
 

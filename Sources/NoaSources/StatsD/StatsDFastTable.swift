@@ -1,4 +1,5 @@
 import NoaCodecs
+import NoaCore
 
 /// The fast path's table: the raw bytes of a plain StatsD name (no tags of any style) and its type, to the series
 /// that name's untagged samples update, so a repeated `name:value|type` line costs one byte hash and one probe
@@ -9,10 +10,11 @@ import NoaCodecs
 /// of that name (so mapping, type conflicts and caps were already decided), and the whole table is cleared when
 /// any series or family is removed (TTL expiry), since an entry may point at it.
 ///
-/// A slot holds only plain values (the name as a range of one shared byte array, unowned references to the series
-/// and family), so a probe and an update copy nothing and retain nothing: with reference-counted entries, the
-/// retains and releases were a third of the whole receive thread's time. `owners` keeps every referenced object
-/// alive for as long as a slot can point at it.
+/// A slot holds only plain values (the name as a range of one shared byte array, the `SeriesHandle` of the store's
+/// series it updates), so a probe and an update copy nothing and retain nothing: with reference-counted entries,
+/// the retains and releases were a third of the whole receive thread's time. `owners` keeps every series a slot
+/// points at alive for as long as the slot can be used; the aggregator also clears the table whenever the store
+/// removes a series, so no slot updates a series that is no longer exposed.
 ///
 /// Each slot also remembers which slot's line came right after its own last time (`next`). StatsD clients send
 /// their names in a stable order (a fixed list of calls, or the same map flushed each interval), so the line after
@@ -26,17 +28,16 @@ struct StatsDFastTable {
         /// -1: an empty slot.
         var nameCount: Int32 = -1
         var type: StatsDMetricType = .counter
-        var kind: StatsDFamilyKind = .counter
-        var scale: Double = 1
-        var series: Unmanaged<StatsDSeries>?
-        var family: Unmanaged<StatsDFamily>?
+        var kind: SeriesKind = .counter
         /// The slot of the line that followed this one's last time, or -1.
         var next: Int32 = -1
+        var scale: Double = 1
+        var series: SeriesHandle?
     }
 
     private var slots: [Slot]
     private var names: [UInt8] = []
-    private var owners: [AnyObject] = []
+    private var owners: [Series] = []
     private var mask: Int
     /// The most slots the table grows to: twice the capacity, as a power of two.
     private let maxSlots: Int
@@ -203,8 +204,8 @@ struct StatsDFastTable {
                     cursor = i
                     tally[StatsDAggregatorState.index(line.type)] &+= 1
                     StatsDAggregatorState.update(
-                        series: slots[i].series.unsafelyUnwrapped, family: slots[i].family, kind: slots[i].kind,
-                        number: line.value * slots[i].scale, type: line.type, now: now)
+                        slots[i].series.unsafelyUnwrapped, kind: slots[i].kind, number: line.value * slots[i].scale,
+                        type: line.type, now: now)
                     start = line.next
                 }
                 return start
@@ -216,7 +217,7 @@ struct StatsDFastTable {
 
     mutating func insert(
         name: UnsafeBufferPointer<UInt8>, hash: UInt64, type: StatsDMetricType, scale: Double,
-        series: StatsDSeries, family: StatsDFamily
+        series: Series, kind: SeriesKind
     ) {
         guard !name.isEmpty, names.count + name.count < Int(Int32.max) else { return }
         if lookup(name, type, hash: hash) != nil { return }
@@ -227,11 +228,10 @@ struct StatsDFastTable {
         var i = Int(truncatingIfNeeded: hash) & mask
         while slots[i].nameCount >= 0 { i = (i &+ 1) & mask }
         slots[i] = Slot(
-            hash: hash, nameStart: Int32(names.count), nameCount: Int32(name.count), type: type, kind: family.kind,
-            scale: scale, series: Unmanaged.passUnretained(series), family: Unmanaged.passUnretained(family))
+            hash: hash, nameStart: Int32(names.count), nameCount: Int32(name.count), type: type, kind: kind,
+            scale: scale, series: series.handle)
         names.append(contentsOf: name)
         owners.append(series)
-        owners.append(family)
         count += 1
     }
 
