@@ -89,6 +89,12 @@ public final class Series {
     /// A copy of the values.
     public var values: SeriesValues { cell.pointee }
 
+    /// Changes the values in place (a histogram's arrays without copying them).
+    @inlinable
+    public func update<Result>(_ change: (inout SeriesValues) throws -> Result) rethrows -> Result {
+        try change(&cell.pointee)
+    }
+
     /// When the series was last updated. The store sets it when the series is looked up; a caller that updates a
     /// series it holds on to sets it itself.
     public var lastUpdate: Double {

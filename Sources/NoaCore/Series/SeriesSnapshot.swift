@@ -1,37 +1,25 @@
 /// The values of a `SeriesStore` at one instant, copied under its owner's lock and exposed after the lock is
 /// released (sorting, summary quantiles and building the samples are the costly part of a scrape).
 public struct SeriesSnapshot: Sendable {
-    /// One series' values.
-    public struct Values: Sendable {
-        public var labels: [Label]
-        /// A counter's or gauge's value, or a set's member count.
-        public var value: Double
-        public var sum: Double
-        public var count: Double
-        public var bounds: [Double]
-        public var bucketCounts: [Double]
-        public var window: SummaryWindow?
-
-        init(_ series: Series, kind: SeriesKind) {
-            let values = series.values
-            labels = series.labels
-            value = kind == .set ? Double(values.members.count) : values.value
-            sum = values.sum
-            count = values.count
-            bounds = values.bounds
-            bucketCounts = values.bucketCounts
-            window = values.window
-        }
-    }
-
+    /// One family's series, as parallel arrays of what its kind exposes (16 bytes per counter or gauge series, so
+    /// a snapshot of many series stays small), in creation order, the overflow series last.
     public struct Family: Sendable {
         public var name: String
         public var help: String
         public var kind: SeriesKind
         public var quantiles: [Double]
         public var order: SeriesOrder
-        /// In creation order, the overflow series last.
-        public var series: [Values]
+        public var labels: [[Label]] = []
+        /// Counters and gauges: the value; sets: the member count.
+        public var values: [Double] = []
+        /// Histograms and summaries.
+        public var sums: [Double] = []
+        public var counts: [Double] = []
+        /// Histograms.
+        public var bounds: [[Double]] = []
+        public var bucketCounts: [[Double]] = []
+        /// Summaries.
+        public var windows: [SummaryWindow?] = []
 
         /// Nil for a family without series: it is not exposed.
         init?(_ family: SeriesFamily) {
@@ -41,10 +29,28 @@ public struct SeriesSnapshot: Sendable {
             kind = family.kind
             quantiles = family.quantiles
             order = family.order
-            series = []
-            series.reserveCapacity(family.count)
-            for s in family.list { series.append(Values(s, kind: kind)) }
-            if let overflow = family.overflow { series.append(Values(overflow, kind: kind)) }
+            labels.reserveCapacity(family.count)
+            for series in family.list { append(series) }
+            if let overflow = family.overflow { append(overflow) }
+        }
+
+        /// Copies what the kind exposes, reading the values in place.
+        private mutating func append(_ series: Series) {
+            labels.append(series.labels)
+            let v = series.cell
+            switch kind {
+            case .counter, .gauge: values.append(v.pointee.value)
+            case .set: values.append(Double(v.pointee.members.count))
+            case .histogram:
+                sums.append(v.pointee.sum)
+                counts.append(v.pointee.count)
+                bounds.append(v.pointee.bounds)
+                bucketCounts.append(v.pointee.bucketCounts)
+            case .summary:
+                sums.append(v.pointee.sum)
+                counts.append(v.pointee.count)
+                windows.append(v.pointee.window)
+            }
         }
     }
 
@@ -59,48 +65,48 @@ public struct SeriesSnapshot: Sendable {
     }
 
     private static func expose(_ family: Family, into batch: inout MetricBatch, now: Double) {
-        var order = Array(family.series.indices)
+        let labels = family.labels
+        var order = Array(labels.indices)
         if family.order == .labels {
-            // Indices, not the values, are moved by the sort.
-            order.sort { family.series[$0].labels.lexicographicallyPrecedes(family.series[$1].labels, by: labelLess) }
+            // Indices, not the series, are moved by the sort.
+            order.sort { labels[$0].lexicographicallyPrecedes(labels[$1], by: labelLess) }
         }
         var samples: [Sample] = []
         switch family.kind {
         case .counter, .gauge, .set:
             samples.reserveCapacity(order.count)
-            for i in order { samples.append(Sample(labels: family.series[i].labels, value: family.series[i].value)) }
+            for i in order { samples.append(Sample(labels: labels[i], value: family.values[i])) }
         case .histogram:
-            // Series of one family usually share their bounds: their `le` labels are written once.
+            // Series of one family usually share their bounds: their `le` labels are made once.
             var bounds: [Double] = []
             var le: [Label] = []
             let infinity = Label("le", "+Inf")
-            samples.reserveCapacity(order.count * ((family.series.first?.bounds.count ?? 0) + 3))
+            samples.reserveCapacity(order.count * ((family.bounds.first?.count ?? 0) + 3))
             for i in order {
-                let s = family.series[i]
-                if s.bounds != bounds {
-                    bounds = s.bounds
+                if family.bounds[i] != bounds {
+                    bounds = family.bounds[i]
                     le = bounds.map { Label("le", LabelValue.number($0)) }
                 }
+                let counts = family.bucketCounts[i]
                 var cumulative = 0.0
-                for b in 0..<min(le.count, s.bucketCounts.count) {
-                    cumulative += s.bucketCounts[b]
-                    samples.append(Sample(suffix: "_bucket", labels: s.labels + CollectionOfOne(le[b]), value: cumulative))
+                for b in 0..<min(le.count, counts.count) {
+                    cumulative += counts[b]
+                    samples.append(Sample(suffix: "_bucket", labels: labels[i] + CollectionOfOne(le[b]), value: cumulative))
                 }
-                samples.append(Sample(suffix: "_bucket", labels: s.labels + CollectionOfOne(infinity), value: s.count))
-                samples.append(Sample(suffix: "_sum", labels: s.labels, value: s.sum))
-                samples.append(Sample(suffix: "_count", labels: s.labels, value: s.count))
+                samples.append(Sample(suffix: "_bucket", labels: labels[i] + CollectionOfOne(infinity), value: family.counts[i]))
+                samples.append(Sample(suffix: "_sum", labels: labels[i], value: family.sums[i]))
+                samples.append(Sample(suffix: "_count", labels: labels[i], value: family.counts[i]))
             }
         case .summary:
-            let labels = family.quantiles.map { Label("quantile", LabelValue.number($0)) }
-            samples.reserveCapacity(order.count * (labels.count + 2))
+            let quantileLabels = family.quantiles.map { Label("quantile", LabelValue.number($0)) }
+            samples.reserveCapacity(order.count * (quantileLabels.count + 2))
             for i in order {
-                let s = family.series[i]
-                let values = s.window?.quantiles(family.quantiles, now: now) ?? []
-                for (label, value) in zip(labels, values) {
-                    samples.append(Sample(labels: s.labels + CollectionOfOne(label), value: value))
+                let values = family.windows[i]?.quantiles(family.quantiles, now: now) ?? []
+                for (label, value) in zip(quantileLabels, values) {
+                    samples.append(Sample(labels: labels[i] + CollectionOfOne(label), value: value))
                 }
-                samples.append(Sample(suffix: "_sum", labels: s.labels, value: s.sum))
-                samples.append(Sample(suffix: "_count", labels: s.labels, value: s.count))
+                samples.append(Sample(suffix: "_sum", labels: labels[i], value: family.sums[i]))
+                samples.append(Sample(suffix: "_count", labels: labels[i], value: family.counts[i]))
             }
         }
         batch.append(MetricFamily(name: family.name, help: family.help, type: family.kind.metricType, samples: samples))
