@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the Prometheus series store costs, release build, counted by callgrind (instruction counts do not depend on
 # the machine's load, unlike times): instructions per StatsD line through StatsDPipeline (plain counters at 20 and
-# 1 lines per datagram, timers into summaries, tagged lines through the full parser), and per gather of many
+# 1 lines per datagram, timers into summaries, tagged lines through the full parser), per span recorded by span
+# metrics, and per gather of many
 # series from the StatsD aggregator, the OTLP metrics store and span metrics (with the median wall time of a
 # gather outside callgrind). Not a test: it asserts nothing and is never run by `make test`.
 #
@@ -56,11 +57,12 @@ per() {
 }
 
 modes=("$@")
-[ ${#modes[@]} -gt 0 ] || modes=(statsd20 statsd1 timers20 tagged20 gather-statsd gather-otlp gather-spans)
+[ ${#modes[@]} -gt 0 ] || modes=(statsd20 statsd1 timers20 tagged20 spans gather-statsd gather-otlp gather-spans)
 for mode in "${modes[@]}"; do
     case "$mode" in
         statsd20|timers20|tagged20) per "$mode" 20 60 line lines ;;
         statsd1) per "$mode" 1 3 line lines ;;
+        spans) per "$mode" 5 15 span spans ;;
         gather-*)
             per "$mode" 2 6 gather gathers
             echo "$mode: $("$bin" "$mode" 30 | sed 's/.*samples/samples/') (30 gathers, outside callgrind)" ;;

@@ -13,7 +13,7 @@ import NoaTraces
 
 let arguments = CommandLine.arguments
 guard arguments.count == 3, let rounds = Int(arguments[2]) else {
-    print("usage: series-cost MODE ROUNDS (modes: statsd20 statsd1 timers20 tagged20 gather-statsd gather-otlp gather-spans)")
+    print("usage: series-cost MODE ROUNDS (modes: statsd20 statsd1 timers20 tagged20 spans gather-statsd gather-otlp gather-spans)")
     exit(2)
 }
 
@@ -118,6 +118,26 @@ case "gather-otlp":
     let store = OTLPMetricsStore(id: "bench", maxSeries: 1_000_000)
     store.merge(M(resourceMetrics: [M.ResourceMetrics(resource: resource, scopeMetrics: [M.ScopeMetrics(metrics: metrics)])]))
     gatherRounds(store)
+case "spans":
+    // Recording: 1,000 spans of 100 HTTP routes and a Redis client span in ten, their series made by a first pass.
+    let metrics = SpanMetrics(id: "bench")
+    let spans = (0..<1_000).map { i in
+        let redis = i % 10 == 0
+        let attributes = redis
+            ? [Attribute("db.system", .string("redis")), Attribute("db.operation.name", .string("GET")),
+               Attribute("cache.hit", .bool(i % 20 == 0))]
+            : [Attribute("http.request.method", .string("GET")), Attribute("http.route", .string("/r/\(i % 100)")),
+               Attribute("http.response.status_code", .int(200))]
+        return Span(
+            traceID: TraceID(high: 1, low: UInt64(i + 1)), spanID: SpanID(UInt64(i + 1)), name: redis ? "GET" : "GET /r",
+            kind: redis ? .client : .server, startTimeUnixNano: 0, endTimeUnixNano: UInt64(i % 100) * 1_000_000,
+            attributes: attributes)
+    }
+    let groups = [ResourceSpans(resource: Resource(attributes: [Attribute("service.name", .string("bench"))]),
+                                scopeSpans: [ScopeSpans(spans: spans)])]
+    metrics.record(groups)
+    for _ in 0..<rounds { metrics.record(groups) }
+    print("spans \(rounds * spans.count) series \(metrics.seriesCount)")
 case "gather-spans":
     // 5,000 span metric series (HTTP server spans of 5,000 routes), each a calls and errors counter and a histogram.
     let metrics = SpanMetrics(id: "bench", configuration: .init(maxSeries: 1_000_000))
