@@ -235,6 +235,9 @@ public final class SeriesFamily {
     /// Series held, the overflow series included.
     public var count: Int { list.count + (overflow == nil ? 0 : 1) }
 
+    /// Whether a new label set would be dropped or go to the overflow series.
+    public var isFull: Bool { list.count >= maxSeries }
+
     /// The series with exactly these labels, if held (not the overflow series).
     public subscript(labels: [Label]) -> Series? { index[labels] }
 }
