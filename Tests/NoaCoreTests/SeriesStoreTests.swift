@@ -177,6 +177,33 @@ private func exposition(_ store: SeriesStore, byName: Bool = false, now: Double 
         #expect(exposition(store, now: 1060).contains("lat_count 100"))
     }
 
+    /// A handle reaches the series' values without keeping the series: updates through it are the series', and
+    /// once the last reference to the series goes, the series (and the values' memory) is freed.
+    @Test func handlesUpdateTheirSeriesWithoutKeepingIt() throws {
+        var store = SeriesStore()
+        let counters = try required(store.family("c_total", .counter, help: "C."))
+        let histograms = try required(store.family("h", .histogram, help: "H.", buckets: [1]))
+        weak var watched: Series?
+        var handle: SeriesHandle?
+        do {
+            let counter = try required(store.series(in: counters, labels: [], ttl: 5, now: 0))
+            let histogram = try required(store.series(in: histograms, labels: []))
+            watched = counter
+            handle = counter.handle
+            counter.handle.add(2, now: 3)
+            counter.handle.add(0.5, now: 4)
+            #expect(counter.value == 2.5 && counter.lastUpdate == 4)
+            counter.handle.set(7, now: 5)
+            #expect(counter.value == 7 && counter.handle.refers(to: counter) && !counter.handle.refers(to: histogram))
+            histogram.handle.observe(0.5, now: 1)
+            histogram.handle.observe(3, weight: 2, now: 2)
+            #expect(histogram.bucketCounts == [1] && histogram.count == 3 && histogram.sum == 6.5)
+        }
+        #expect(watched != nil)  // the store holds it
+        #expect(store.expire(now: 100).count == 1)
+        #expect(watched == nil && handle != nil)  // the handle did not keep it: whoever keeps handles keeps series
+    }
+
     @Test(arguments: [
         ("foo.bar", "foo_bar", "foo_bar"), ("web-server.hits", "web_server_hits", "web_server_hits"),
         ("a--b", "a_b", "a__b"), ("9lives", "_9lives", "_9lives"), ("ns:sub.metric", "ns:sub_metric", "ns:sub_metric"),

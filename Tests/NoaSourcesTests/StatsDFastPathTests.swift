@@ -213,3 +213,38 @@ private func required<T>(_ value: T?, sourceLocation: SourceLocation = #_sourceL
         #expect(withName(5) { table.lookup($0, .counter, hash: $1) } == nil)
     }
 }
+
+@Suite struct StatsDFastPathMemoryTests {
+    /// The table's slots hold series without a reference count; the table itself keeps every series a slot points
+    /// at alive (its owners), so a series the store dropped is still valid memory until the table is cleared.
+    @Test func theTableKeepsItsSeriesAliveUntilCleared() throws {
+        var table = StatsDFastTable(capacity: 8)
+        weak var watched: Series?
+        do {
+            var store = SeriesStore()
+            let family = try required(store.family("c_total", .counter, help: "C."))
+            let series = try required(store.series(in: family, labels: [], ttl: 1, now: 0))
+            watched = series
+            Array("c".utf8).withUnsafeBufferPointer {
+                table.insert(name: $0, hash: StatsDFastTable.hash($0, .counter), type: .counter, scale: 1, series: series, kind: .counter)
+            }
+            #expect(store.expire(now: 10).count == 1)
+        }
+        #expect(watched != nil)
+        table.removeAll()
+        #expect(watched == nil)
+    }
+
+    /// The tally's unchecked index: one distinct position below six per sample type.
+    @Test func everySampleTypeHasItsOwnTallyPosition() {
+        let positions = StatsDMetricType.allCases.map(StatsDAggregatorState.index)
+        #expect(Set(positions).count == StatsDMetricType.allCases.count && positions.allSatisfy { (0..<6).contains($0) })
+        var tally = StatsDTally()
+        for (n, type) in StatsDMetricType.allCases.enumerated() {
+            for _ in 0...n { tally.count(type) }
+        }
+        var samples = [Int](repeating: 10, count: 6)
+        tally.add(to: &samples)
+        #expect(samples == StatsDMetricType.allCases.map { 10 + 1 + StatsDAggregatorState.index($0) })
+    }
+}

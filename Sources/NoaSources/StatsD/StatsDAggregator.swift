@@ -75,11 +75,10 @@ public final class StatsDAggregator: MetricProducer {
     /// are skipped.
     public func ingestPlainLines(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, maxLineLength: Int) -> Int {
         let time = now()
-        let borrowed = Borrowed(bytes)
+        let lent = Lent(bytes)
         return state.withLock { state in
             state.withTally { state, tally in
-                state.ingestPlainLines(
-                    borrowed.buffer, from: start, maxLineLength: maxLineLength, now: time, tally: tally)
+                state.ingestPlainLines(lent.buffer, from: start, maxLineLength: maxLineLength, now: time, tally: &tally)
             }
         }
     }
@@ -90,14 +89,14 @@ public final class StatsDAggregator: MetricProducer {
         _ datagrams: UnsafeBufferPointer<UnsafeRawBufferPointer>, from first: Int, maxLineLength: Int
     ) -> (datagram: Int, offset: Int) {
         let time = now()
-        let borrowed = Borrowed(datagrams)
+        let lent = Lent(datagrams)
         return state.withLock { state in
             state.withTally { state, tally in
-                let datagrams = borrowed.buffer
+                let datagrams = lent.buffer
                 for d in first..<datagrams.count {
                     let bytes = datagrams[d].assumingMemoryBound(to: UInt8.self)
                     let stop = state.ingestPlainLines(
-                        bytes, from: 0, maxLineLength: maxLineLength, now: time, tally: tally)
+                        bytes, from: 0, maxLineLength: maxLineLength, now: time, tally: &tally)
                     if stop < bytes.count { return (d, stop) }
                 }
                 return (datagrams.count, 0)
@@ -110,10 +109,10 @@ public final class StatsDAggregator: MetricProducer {
     public func ingest(_ sample: StatsDSample, extraLabels: [Label] = [], fastName: UnsafeBufferPointer<UInt8>) {
         let time = now()
         let hash = StatsDFastTable.hash(fastName, sample.type)
-        let bytes = Borrowed(fastName)
+        let name = Lent(fastName)
         state.withLock { state in
             state.ingest(sample, extraLabels: extraLabels, now: time, mapper: mapper, maxSetMembers: options.maxSetMembers)
-            state.registerFast(name: bytes.buffer, hash: hash, sample: sample, extraLabels: extraLabels)
+            state.registerFast(name: name.buffer, hash: hash, sample: sample, extraLabels: extraLabels)
         }
     }
 
@@ -219,19 +218,15 @@ private struct StatsDCounts {
     }
 }
 
-/// A caller's buffer (bytes, or the datagrams of a batch) carried into the aggregator's lock. It is only read
-/// inside the lock, during the call that received it, on the caller's thread, so no other thread can see the
-/// pointer; the address travels as an integer because the lock's closure may only capture `Sendable` values.
-private struct Borrowed<Element>: Sendable {
-    let address: Int
-    let count: Int
+/// A caller's buffer (bytes, or the datagrams of a receive batch) lent to the code that runs under the aggregator's
+/// lock. The lock's closure may only take values the compiler can prove are not shared with another thread, which
+/// a pointer is not; this one is read only inside the lock, during the call that lent it, on the caller's thread,
+/// and the state copies what it keeps (`StatsDFastTable.insert` copies a name's bytes), so no other thread ever
+/// sees it.
+private struct Lent<Element>: @unchecked Sendable {
+    let buffer: UnsafeBufferPointer<Element>
 
     init(_ buffer: UnsafeBufferPointer<Element>) {
-        address = Int(bitPattern: buffer.baseAddress)
-        count = buffer.count
-    }
-
-    var buffer: UnsafeBufferPointer<Element> {
-        UnsafeBufferPointer(start: UnsafePointer(bitPattern: address), count: count)
+        self.buffer = buffer
     }
 }

@@ -152,8 +152,7 @@ struct StatsDFastTable {
     /// lookup itself.
     @inline(__always)
     mutating func takeLines(
-        _ b: UnsafeBufferPointer<UInt8>, from start: Int, maxLineLength: Int, now: Double,
-        tally: UnsafeMutablePointer<Int>
+        _ b: UnsafeBufferPointer<UInt8>, from start: Int, maxLineLength: Int, now: Double, tally: inout StatsDTally
     ) -> Int {
         var cursor = self.cursor
         let mask = self.mask
@@ -202,7 +201,7 @@ struct StatsDFastTable {
                         slots[cursor].next = Int32(truncatingIfNeeded: i)
                     }
                     cursor = i
-                    tally[StatsDAggregatorState.index(line.type)] &+= 1
+                    tally.count(line.type)
                     StatsDAggregatorState.update(
                         slots[i].series.unsafelyUnwrapped, kind: slots[i].kind, number: line.value * slots[i].scale,
                         type: line.type, now: now)
