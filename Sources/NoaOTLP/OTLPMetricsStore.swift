@@ -17,10 +17,13 @@ import Synchronization
 /// - exponential histograms and summaries are not merged; they are counted as unsupported.
 ///
 /// Series are capped (`maxSeries`); points for new series past the cap, and points whose name is already a family
-/// of another type, are dropped, counted and reported as rejected.
+/// of another type, are dropped, counted (in `selfMetrics`, see `OTLPMetricsStoreMetrics`) and reported as
+/// rejected. `gather()` serves the series only.
 public final class OTLPMetricsStore: MetricProducer {
     public let id: String
     public let maxSeries: Int
+    /// The store's own metrics (points dropped by reason).
+    public let selfMetrics: SelfMetrics
     private let state: Mutex<State>
 
     fileprivate struct State {
@@ -32,6 +35,17 @@ public final class OTLPMetricsStore: MetricProducer {
         self.id = id
         self.maxSeries = maxSeries
         self.state = Mutex(State(store: SeriesStore(limits: SeriesStore.Limits(maxSeries: maxSeries))))
+        selfMetrics = SelfMetrics(component: id)
+        // Counted under the lock, read under it at gather time; weak, so the registry does not keep the store.
+        OTLPMetricsStoreMetrics.declare(selfMetrics) { [weak self] reason in
+            self?.state.withLock { state in
+                switch reason {
+                case .seriesLimit: state.store.dropped(.overTotalCap)
+                case .unsupportedType: state.unsupported
+                case .typeConflict: state.store.dropped(.typeConflict)
+                }
+            } ?? 0
+        }
     }
 
     /// Merges every data point of `request`. Returns how many points were rejected (unsupported types, series over
@@ -147,16 +161,9 @@ public final class OTLPMetricsStore: MetricProducer {
     public var seriesCount: Int { state.withLock { $0.store.seriesCount } }
 
     public func gather() -> MetricBatch {
-        let (series, overLimit, typeConflicts, unsupported) = state.withLock {
-            ($0.store.snapshot(), $0.store.dropped(.overTotalCap), $0.store.dropped(.typeConflict), $0.unsupported)
-        }
-        var batch = MetricBatch(reservingCapacity: series.families.count + 1)
+        let series = state.withLock { $0.store.snapshot() }
+        var batch = MetricBatch(reservingCapacity: series.families.count)
         series.expose(into: &batch, now: 0)
-        let dropped = "noa_otlp_metric_points_dropped_total"
-        let help = "OTLP metric points not merged into the Prometheus endpoint, by reason."
-        batch.counter(dropped, help, Double(overLimit), [Label("component_id", id), Label("reason", "series_limit")])
-        batch.counter(dropped, help, Double(unsupported), [Label("component_id", id), Label("reason", "unsupported_type")])
-        batch.counter(dropped, help, Double(typeConflicts), [Label("component_id", id), Label("reason", "type_conflict")])
         return batch
     }
 
@@ -214,6 +221,26 @@ public final class OTLPMetricsStore: MetricProducer {
         case .double(let d): String(d)
         case .bool(let b): b ? "true" : "false"
         default: ""
+        }
+    }
+}
+
+/// The OTLP metrics store's own metrics: the one place their names and help texts are written.
+enum OTLPMetricsStoreMetrics {
+    /// Why points were not merged: the `reason` label.
+    enum Reason: String, CaseIterable {
+        case seriesLimit = "series_limit"
+        case unsupportedType = "unsupported_type"
+        case typeConflict = "type_conflict"
+    }
+
+    /// `dropped`: the points dropped so far for a reason, read at gather time.
+    static func declare(_ registry: SelfMetrics, dropped: @escaping @Sendable (Reason) -> Int) {
+        for reason in Reason.allCases {
+            registry.counter(
+                "noa_otlp_metric_points_dropped_total",
+                "OTLP metric points not merged into the Prometheus endpoint, by reason.",
+                labels: [Label("reason", reason.rawValue)], read: { Double(dropped(reason)) })
         }
     }
 }

@@ -37,6 +37,8 @@ public final class SpanMetrics: MetricProducer {
 
     public let id: String
     public let configuration: Configuration
+    /// The span metrics' own metrics (`SpanMetricsSelfMetrics`); `gather()` serves the request metrics only.
+    public let selfMetrics: SelfMetrics
     private let state: Mutex<State>
 
     /// The three series of one label set.
@@ -112,6 +114,11 @@ public final class SpanMetrics: MetricProducer {
         self.id = id
         self.configuration = configuration
         self.state = Mutex(State(configuration))
+        selfMetrics = SelfMetrics(component: id)
+        // Read under the lock at gather time; weak, so the registry does not keep the span metrics alive.
+        SpanMetricsSelfMetrics.declare(
+            selfMetrics, overflowSpans: { [weak self] in self?.overflowSpans ?? 0 },
+            series: { [weak self] in self?.seriesCount ?? 0 })
     }
 
     /// Counts the spans of `groups`.
@@ -218,13 +225,21 @@ public final class SpanMetrics: MetricProducer {
     public var overflowSpans: UInt64 { state.withLock { $0.overflowSpans } }
 
     public func gather() -> MetricBatch {
-        let (series, count, overflow) = state.withLock { ($0.store.snapshot(), $0.calls.count, $0.overflowSpans) }
-        var batch = MetricBatch(reservingCapacity: 6)
+        let series = state.withLock { $0.store.snapshot() }
+        var batch = MetricBatch(reservingCapacity: series.families.count)
         series.expose(into: &batch, now: 0)
-        batch.counter(
-            "noa_span_metrics_overflow_total", "Spans counted in the overflow series because the series limit was reached.",
-            Double(overflow), [Label("component_id", id)])
-        batch.gauge("noa_span_metrics_series", "Distinct span metric series held.", Double(count), [Label("component_id", id)])
         return batch
+    }
+}
+
+/// Span metrics' own metrics: the one place their names and help texts are written.
+enum SpanMetricsSelfMetrics {
+    static func declare(
+        _ registry: SelfMetrics, overflowSpans: @escaping @Sendable () -> UInt64, series: @escaping @Sendable () -> Int
+    ) {
+        registry.counter(
+            "noa_span_metrics_overflow_total", "Spans counted in the overflow series because the series limit was reached.",
+            read: { Double(overflowSpans()) })
+        registry.gauge("noa_span_metrics_series", "Distinct span metric series held.", read: { Double(series()) })
     }
 }

@@ -15,12 +15,12 @@ private func gauge(_ name: String, _ value: Double, _ attributes: [Attribute] = 
 }
 
 private func text(_ store: OTLPMetricsStore) -> String {
-    let families = store.gather().families.filter { !$0.name.hasPrefix("noa_") }
+    let families = store.gather().families
     return String(decoding: ExpositionEncoder(format: .text).encode(families), as: UTF8.self)
 }
 
 private func dropped(_ store: OTLPMetricsStore, _ reason: String) -> Double? {
-    store.gather().family(named: "noa_otlp_metric_points_dropped_total")?.samples
+    store.selfMetrics.gather().family(named: "noa_otlp_metric_points_dropped_total")?.samples
         .first { $0.labels.contains(Label("reason", reason)) }?.value
 }
 

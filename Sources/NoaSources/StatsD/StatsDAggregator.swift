@@ -40,12 +40,19 @@ public struct StatsDAggregatorOptions: Sendable {
 /// The series live in a `SeriesStore` (NoaCore), with the caps and TTL expiry it keeps: a series idle longer than
 /// its mapping's TTL (0 = forever, the default) is removed at the next `gather`. One lock is taken per sample (per
 /// receive batch of fast-path lines); the mapping of each (name, type) is resolved once and cached.
+///
+/// `gather()` serves the aggregated series (data); the aggregator's own counters (`noa_statsd_*`) are in
+/// `selfMetrics`, declared by `StatsDAggregatorMetrics`.
 public final class StatsDAggregator: MetricProducer {
     public let id: String
+    /// The aggregator's own metrics (samples, parse errors and drops by reason, series, events).
+    public let selfMetrics: SelfMetrics
+    private let metrics: StatsDAggregatorMetrics
     private let mapper: StatsDMapper
     private let options: StatsDAggregatorOptions
     private let now: @Sendable () -> Double
-    private let state: Mutex<StatsDAggregatorState>
+    /// The lock and what it guards, in an object of its own that the self-metrics' read closures share.
+    private let locked: Locked
 
     public init(
         id: String, mapper: StatsDMapper?, options: StatsDAggregatorOptions = StatsDAggregatorOptions(),
@@ -55,15 +62,24 @@ public final class StatsDAggregator: MetricProducer {
         self.mapper = mapper ?? StatsDMapper()
         self.options = options
         self.now = now
-        self.state = Mutex(StatsDAggregatorState(
+        let locked = Locked(StatsDAggregatorState(
             cacheSize: options.mappingCacheSize,
             limits: SeriesStore.Limits(maxSeries: options.maxSeries, maxSeriesPerFamily: options.maxSeriesPerMetric)))
+        self.locked = locked
+        let selfMetrics = SelfMetrics(component: id)
+        self.selfMetrics = selfMetrics
+        // Counts kept under the lock are read under it at gather time.
+        metrics = StatsDAggregatorMetrics(
+            selfMetrics, samples: { type in locked.state.withLock { $0.samples[StatsDAggregatorState.index(type)] } },
+            dropped: { reason in locked.state.withLock { $0.dropped(reason) } },
+            expired: { locked.state.withLock { $0.store.expiredCount } },
+            series: { locked.state.withLock { $0.store.seriesCount } })
     }
 
     /// Aggregates one sample. `extraLabels` (for example from the listener's config) win over the sample's tags.
     public func ingest(_ sample: StatsDSample, extraLabels: [Label] = []) {
         let time = now()
-        state.withLock {
+        locked.state.withLock {
             $0.ingest(sample, extraLabels: extraLabels, now: time, mapper: mapper, maxSetMembers: options.maxSetMembers)
         }
     }
@@ -76,7 +92,7 @@ public final class StatsDAggregator: MetricProducer {
     public func ingestPlainLines(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, maxLineLength: Int) -> Int {
         let time = now()
         let lent = Lent(bytes)
-        return state.withLock { state in
+        return locked.state.withLock { state in
             state.withTally { state, tally in
                 state.ingestPlainLines(lent.buffer, from: start, maxLineLength: maxLineLength, now: time, tally: &tally)
             }
@@ -90,7 +106,7 @@ public final class StatsDAggregator: MetricProducer {
     ) -> (datagram: Int, offset: Int) {
         let time = now()
         let lent = Lent(datagrams)
-        return state.withLock { state in
+        return locked.state.withLock { state in
             state.withTally { state, tally in
                 let datagrams = lent.buffer
                 for d in first..<datagrams.count {
@@ -110,111 +126,53 @@ public final class StatsDAggregator: MetricProducer {
         let time = now()
         let hash = StatsDFastTable.hash(fastName, sample.type)
         let name = Lent(fastName)
-        state.withLock { state in
+        locked.state.withLock { state in
             state.ingest(sample, extraLabels: extraLabels, now: time, mapper: mapper, maxSetMembers: options.maxSetMembers)
             state.registerFast(name: name.buffer, hash: hash, sample: sample, extraLabels: extraLabels)
         }
     }
 
     public func recordParseError(_ reason: StatsDParseError) {
-        state.withLock { $0.parseErrors[StatsDAggregatorState.parseErrorIndex[reason]!] += 1 }
+        metrics.parseError(reason)
     }
 
     /// Counts a DogStatsD event (events are not turned into metrics).
     public func recordEvent(_ event: StatsDEvent) {
-        state.withLock { $0.events += 1 }
+        metrics.events.add()
     }
 
     /// Counts an event or service check offered to the log sinks, and whether their inlets were full.
     public func recordLogForwarded(dropped: Bool) {
-        state.withLock { state in
-            if dropped { state.logsDropped += 1 } else { state.logsForwarded += 1 }
-        }
+        (dropped ? metrics.logsDropped : metrics.logsForwarded).add()
     }
 
     /// Counts a DogStatsD service check (service checks are not turned into metrics).
     public func recordServiceCheck(_ check: StatsDServiceCheck) {
-        state.withLock { $0.serviceChecks += 1 }
+        metrics.serviceChecks.add()
     }
 
-    /// Exposes every live series and the aggregator's own counters. Under the lock it only expires series and
-    /// copies values (summary windows are copied on write, so the copy is cheap); sorting, quantiles and building
-    /// the batch happen after the lock is released, so a scrape holds up ingestion as little as possible.
+    /// Exposes every live series (not the aggregator's own metrics: see `selfMetrics`). Under the lock it only
+    /// expires series and copies values (summary windows are copied on write, so the copy is cheap); sorting,
+    /// quantiles and building the batch happen after the lock is released, so a scrape holds up ingestion as little
+    /// as possible.
     public func gather() -> MetricBatch {
         let time = now()
-        let component = Label("component_id", id)
-        let (series, counts) = state.withLock { state -> (SeriesSnapshot, StatsDCounts) in
+        let series = locked.state.withLock { state in
             state.expire(now: time)
-            return (state.store.snapshot(byName: true), StatsDCounts(state))
+            return state.store.snapshot(byName: true)
         }
-        var batch = MetricBatch()
+        var batch = MetricBatch(reservingCapacity: series.families.count)
         series.expose(into: &batch, now: time)
-        for (i, type) in StatsDMetricType.allCases.enumerated() {
-            batch.counter(
-                "noa_statsd_samples_total", "StatsD samples received, by type.", Double(counts.samples[i]),
-                [component, Label("type", Self.typeName(type))])
-        }
-        for (i, reason) in StatsDParseError.allCases.enumerated() {
-            batch.counter(
-                "noa_statsd_parse_errors_total", "StatsD lines refused by the parser, by reason.",
-                Double(counts.parseErrors[i]), [component, Label("reason", reason.rawValue)])
-        }
-        for (i, reason) in StatsDDropReason.allCases.enumerated() {
-            batch.counter(
-                "noa_statsd_dropped_total", "StatsD samples not aggregated, by reason.", Double(counts.dropped[i]),
-                [component, Label("reason", reason.rawValue)])
-        }
-        batch.counter(
-            "noa_statsd_series_expired_total", "StatsD series removed after their TTL.", Double(counts.expired),
-            [component])
-        batch.gauge("noa_statsd_series", "StatsD series held.", Double(counts.totalSeries), [component])
-        batch.counter("noa_statsd_events_total", "DogStatsD events received.", Double(counts.events), [component])
-        batch.counter(
-            "noa_statsd_log_records_total", "Events and service checks sent to the log sinks, by outcome.",
-            Double(counts.logsForwarded), [component, Label("outcome", "forwarded")])
-        batch.counter(
-            "noa_statsd_log_records_total", "Events and service checks sent to the log sinks, by outcome.",
-            Double(counts.logsDropped), [component, Label("outcome", "dropped_queue_full")])
-        batch.counter(
-            "noa_statsd_service_checks_total", "DogStatsD service checks received.", Double(counts.serviceChecks),
-            [component])
         return batch
-    }
-
-    private static func typeName(_ type: StatsDMetricType) -> String {
-        switch type {
-        case .counter: "counter"
-        case .gauge: "gauge"
-        case .timer: "timer"
-        case .histogram: "histogram"
-        case .distribution: "distribution"
-        case .set: "set"
-        }
     }
 }
 
-/// The aggregator's own counts at one instant, copied under the lock.
-private struct StatsDCounts {
-    var samples: [Int]
-    var parseErrors: [Int]
-    var dropped: [Int]
-    var expired: Int
-    var totalSeries: Int
-    var events: Int
-    var serviceChecks: Int
-    var logsForwarded: Int
-    var logsDropped: Int
+/// The aggregator's state behind its lock.
+private final class Locked: Sendable {
+    let state: Mutex<StatsDAggregatorState>
 
-    init(_ state: StatsDAggregatorState) {
-        samples = state.samples
-        parseErrors = state.parseErrors
-        dropped = StatsDDropReason.allCases.map(state.dropped)
-        expired = state.store.expiredCount
-        totalSeries = state.store.seriesCount
-        events = state.events
-        serviceChecks = state.serviceChecks
-        logsForwarded = state.logsForwarded
-        logsDropped = state.logsDropped
+    init(_ state: sending StatsDAggregatorState) {
+        self.state = Mutex(state)
     }
 }
 

@@ -46,13 +46,8 @@ struct StatsDAggregatorState {
     /// Counter families by their name before `_total` was added, which other types may not take either.
     var baseNames: [String: SeriesFamily] = [:]
     var samples = [Int](repeating: 0, count: StatsDMetricType.allCases.count)
-    var parseErrors = [Int](repeating: 0, count: StatsDParseError.allCases.count)
     /// Drops for the reasons the store does not count (see `dropped(_:)`).
     private var dropped = [Int](repeating: 0, count: StatsDDropReason.allCases.count)
-    var events = 0
-    var serviceChecks = 0
-    var logsForwarded = 0
-    var logsDropped = 0
     /// Plain names already aggregated once, for the fast path (see `StatsDFastTable`).
     var fast: StatsDFastTable
     /// The resolution and series the last `ingest` updated, for registering its name in `fast`.
@@ -63,9 +58,6 @@ struct StatsDAggregatorState {
         store = SeriesStore(limits: limits)
         fast = StatsDFastTable(capacity: cacheSize)
     }
-
-    static let parseErrorIndex = Dictionary(
-        uniqueKeysWithValues: StatsDParseError.allCases.enumerated().map { ($1, $0) })
 
     /// The position of `type` in `StatsDMetricType.allCases`, without building that array per sample.
     static func index(_ type: StatsDMetricType) -> Int {

@@ -124,8 +124,15 @@ public final class StatsDPipeline: StatsDIngest, MetricProducer {
         }
     }
 
+    /// The aggregator's own metrics (the listeners have theirs).
+    public var selfMetrics: SelfMetrics { aggregator.selfMetrics }
+
+    /// The aggregated series and the aggregator's own metrics together, as the statsd source serves them on one
+    /// endpoint; to serve them apart, gather `aggregator` (the series) and `selfMetrics`.
     public func gather() -> MetricBatch {
-        aggregator.gather()
+        var batch = aggregator.gather()
+        batch.append(contentsOf: aggregator.selfMetrics.gather())
+        return batch
     }
 }
 
