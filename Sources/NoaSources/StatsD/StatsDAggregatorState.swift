@@ -296,6 +296,6 @@ struct StatsDTally {
     }
 
     func add(to samples: inout [Int]) {
-        for i in counts.indices where counts[i] != 0 { samples[i] += counts[i] }
+        for i in 0..<6 where counts[unchecked: i] != 0 { samples[i] += counts[unchecked: i] }
     }
 }

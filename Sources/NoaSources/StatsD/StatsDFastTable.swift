@@ -60,7 +60,7 @@ struct StatsDFastTable {
     /// short, and a byte-serial hash such as FNV-1a was the single largest cost of the fast path.
     static func hash(_ name: UnsafeBufferPointer<UInt8>, _ type: StatsDMetricType) -> UInt64 {
         guard let base = name.baseAddress else { return finish(hashSeed, type) }  // nameHash of no bytes
-        return finish(nameHash(UnsafeRawPointer(base), name.count), type)
+        return finish(nameHash(ByteWords(base, count: name.count), from: 0, to: name.count), type)
     }
 
     static let hashSeed: UInt64 = 0x9E37_79B9_7F4A_7C15
@@ -72,27 +72,18 @@ struct StatsDFastTable {
         return m ^ (m >> 32)
     }
 
-    /// The hash of a name's bytes before `finish`: `mix` over its whole words, then over the rest, then the
-    /// length. `StatsDPlainLine.scanKnown` computes the same while it looks for the name's end.
+    /// The hash before `finish` of the name in `bytes` from `start` to `end`: `mix` over its whole words, then over
+    /// the rest, then the length. `StatsDPlainLine.scanKnown` computes the same while it looks for the name's end.
     @inline(__always)
-    static func nameHash(_ base: UnsafeRawPointer, _ count: Int) -> UInt64 {
+    static func nameHash(_ bytes: ByteWords, from start: Int, to end: Int) -> UInt64 {
         var h = hashSeed
-        var i = 0
-        while i &+ 8 <= count {
-            h = mix(h, base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+        var i = start
+        while i &+ 8 <= end {
+            h = mix(h, bytes.word(at: i))
             i &+= 8
         }
-        if i < count {
-            var word: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < count {
-                word |= UInt64(base.load(fromByteOffset: i, as: UInt8.self)) << shift
-                shift &+= 8
-                i &+= 1
-            }
-            h = mix(h, word)
-        }
-        return h ^ UInt64(truncatingIfNeeded: count)
+        if i < end { h = mix(h, bytes.partialWord(from: i, to: end)) }
+        return h ^ UInt64(truncatingIfNeeded: end &- start)
     }
 
     @inline(__always)
@@ -118,26 +109,29 @@ struct StatsDFastTable {
     /// The index of the slot of `name` and `type`, or -1.
     @inline(__always)
     func index(of name: UnsafeBufferPointer<UInt8>, _ type: StatsDMetricType, hash: UInt64) -> Int {
-        slots.withUnsafeBufferPointer { slots in
+        guard count > 0, let base = name.baseAddress else { return -1 }
+        return slots.withUnsafeBufferPointer { slots in
             names.withUnsafeBufferPointer { names in
-                Self.probe(slots, names: UnsafeRawPointer(names.baseAddress), mask: mask, name, type, hash)
+                Self.probe(
+                    slots, names: ByteWords(names.baseAddress!, count: names.count), mask: mask,
+                    ByteWords(base, count: name.count), at: 0, length: name.count, type, hash)
             }
         }
     }
 
-    /// Linear probing from `hash` for `name` and `type` over raw slots and names: the slot's index, or -1.
-    /// (`names` is nil only while the table is empty, and then the first slot probed is empty.)
+    /// Linear probing from `hash` for the `length` bytes at `offset` of `name`, and `type`, over raw slots and
+    /// names: the slot's index, or -1. The table is not empty.
     @inline(__always)
     private static func probe(
-        _ slots: UnsafeBufferPointer<Slot>, names: UnsafeRawPointer?, mask: Int,
-        _ name: UnsafeBufferPointer<UInt8>, _ type: StatsDMetricType, _ hash: UInt64
+        _ slots: UnsafeBufferPointer<Slot>, names: ByteWords, mask: Int,
+        _ name: ByteWords, at offset: Int, length: Int, _ type: StatsDMetricType, _ hash: UInt64
     ) -> Int {
         var i = Int(truncatingIfNeeded: hash) & mask
         while true {
             let slot = slots[i]
             if slot.nameCount < 0 { return -1 }
-            if slot.hash == hash, slot.type == type, Int(slot.nameCount) == name.count,
-               equal(names.unsafelyUnwrapped + Int(slot.nameStart), name) {
+            if slot.hash == hash, slot.type == type, Int(slot.nameCount) == length,
+               names.equals(name, at: Int(slot.nameStart), offset, length: length) {
                 return i
             }
             i = (i &+ 1) & mask
@@ -157,12 +151,11 @@ struct StatsDFastTable {
         var cursor = self.cursor
         let mask = self.mask
         guard count > 0 else { return start }
+        guard let datagram = b.baseAddress else { return start }
+        let bytes = ByteWords(datagram, count: b.count)
         let stop = names.withUnsafeBufferPointer { names in
             slots.withUnsafeMutableBufferPointer { slots in
-                let nameBase = UnsafeRawPointer(names.baseAddress!)
-                func probe(_ name: UnsafeBufferPointer<UInt8>, _ type: StatsDMetricType, _ hash: UInt64) -> Int {
-                    Self.probe(UnsafeBufferPointer(slots), names: nameBase, mask: mask, name, type, hash)
-                }
+                let names = ByteWords(names.baseAddress!, count: names.count)
                 var start = start
                 while start < b.count {
                     if b[start] == 0x0A {
@@ -176,25 +169,31 @@ struct StatsDFastTable {
                         if guess >= 0 {
                             let colon = start &+ Int(slots[guess].nameCount)
                             if colon < b.count, b[colon] == 0x3A,
-                               Self.equal(
-                                nameBase + Int(slots[guess].nameStart), UnsafeBufferPointer(rebasing: b[start..<colon])) {
+                               names.equals(bytes, at: Int(slots[guess].nameStart), start, length: colon &- start) {
                                 i = guess
                             }
                         }
                     }
                     let line: StatsDPlainLine
+                    var hash: UInt64
                     if i >= 0 {
                         guard let known = StatsDPlainLine.afterName(b, start, nameEnd: start &+ Int(slots[i].nameCount))
                         else { return start }
                         line = known
+                        hash = slots[i].hash
                         if slots[i].type != line.type {
-                            let name = UnsafeBufferPointer(rebasing: b[start..<line.nameEnd])
-                            i = probe(name, line.type, Self.hash(name, line.type))
+                            hash = Self.finish(Self.nameHash(bytes, from: start, to: line.nameEnd), line.type)
+                            i = -1
                         }
                     } else {
                         guard let scanned = StatsDPlainLine.scanKnown(b, start) else { return start }
                         line = scanned
-                        i = probe(UnsafeBufferPointer(rebasing: b[start..<line.nameEnd]), line.type, line.hash)
+                        hash = line.hash
+                    }
+                    if i < 0 {
+                        i = Self.probe(
+                            UnsafeBufferPointer(slots), names: names, mask: mask, bytes, at: start,
+                            length: line.nameEnd &- start, line.type, hash)
                     }
                     guard i >= 0, line.end &- start <= maxLineLength, slots[i].series != nil else { return start }
                     if cursor >= 0 && slots[cursor].next != Int32(truncatingIfNeeded: i) {
@@ -256,25 +255,5 @@ struct StatsDFastTable {
         owners.removeAll(keepingCapacity: true)
         count = 0
         cursor = -1
-    }
-
-    /// Names are short: eight bytes at a time inline beats a call to memcmp.
-    @inline(__always)
-    private static func equal(_ a: UnsafeRawPointer, _ name: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = name.baseAddress else { return true }
-        let b = UnsafeRawPointer(base)
-        let count = name.count
-        var i = 0
-        while i &+ 8 <= count {
-            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
-                return false
-            }
-            i &+= 8
-        }
-        while i < count {
-            if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
-            i &+= 1
-        }
-        return true
     }
 }
