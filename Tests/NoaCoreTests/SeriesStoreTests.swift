@@ -36,7 +36,7 @@ private func exposition(_ store: SeriesStore, byName: Bool = false, now: Double 
         let a = try required(store.series(in: family, labels: [Label("k", "v")], now: 5))
         a.value = 3
         let again = try required(store.series(in: family, labels: [Label("k", "v")], now: 9))
-        #expect(again === a && again.lastUpdate == 9 && again.value == 3)
+        #expect(again === a && again.values.lastUpdate == 9 && again.value == 3)
         #expect(family[[Label("k", "v")]] === a && family[[Label("k", "w")]] == nil)
         #expect(store.seriesCount == 1 && family.count == 1)
     }
@@ -131,15 +131,17 @@ private func exposition(_ store: SeriesStore, byName: Bool = false, now: Double 
         var store = SeriesStore()
         let family = try required(store.family("rt_seconds", .histogram, help: "RT.", buckets: [0.25, 1, 2.5]))
         let s = try required(store.series(in: family, labels: [Label("route", "/a")]))
-        #expect(s.bounds == [0.25, 1, 2.5] && s.bucketCounts == [0, 0, 0])
+        #expect(s.values.bounds == [0.25, 1, 2.5] && s.values.bucketCounts == [0, 0, 0])
         for v in [0.25, 0.5, 3.0] { s.observe(v, now: 0) }
         s.observe(1, weight: 2, now: 0)  // a sampled observation counts twice
         // A series may carry other bounds (OTLP points bring theirs) and more counts than bounds (+Inf's).
         let other = try required(store.series(in: family, labels: [Label("route", "/b")]))
-        other.bounds = [10]
-        other.bucketCounts = [4, 1]
-        other.count = 5
-        other.sum = 12.5
+        other.update { values in
+            values.bounds = [10]
+            values.bucketCounts = [4, 1]
+            values.count = 5
+            values.sum = 12.5
+        }
         #expect(exposition(store) == """
             # HELP rt_seconds RT.
             # TYPE rt_seconds histogram
@@ -192,12 +194,12 @@ private func exposition(_ store: SeriesStore, byName: Bool = false, now: Double 
             handle = counter.handle
             counter.handle.add(2, now: 3)
             counter.handle.add(0.5, now: 4)
-            #expect(counter.value == 2.5 && counter.lastUpdate == 4)
+            #expect(counter.value == 2.5 && counter.values.lastUpdate == 4)
             counter.handle.set(7, now: 5)
             #expect(counter.value == 7 && counter.handle.refers(to: counter) && !counter.handle.refers(to: histogram))
             histogram.handle.observe(0.5, now: 1)
             histogram.handle.observe(3, weight: 2, now: 2)
-            #expect(histogram.bucketCounts == [1] && histogram.count == 3 && histogram.sum == 6.5)
+            #expect(histogram.values.bucketCounts == [1] && histogram.values.count == 3 && histogram.values.sum == 6.5)
         }
         #expect(watched != nil)  // the store holds it
         #expect(store.expire(now: 100).count == 1)

@@ -86,7 +86,8 @@ public final class Series {
         cell.deallocate()
     }
 
-    /// A copy of the values.
+    /// A copy of the values. The store marks a series updated when it is looked up (`lastUpdate`); a caller that
+    /// updates a series it holds on to marks it itself, through `update` or its `handle`.
     public var values: SeriesValues { cell.pointee }
 
     /// Changes the values in place (a histogram's arrays without copying them).
@@ -95,36 +96,10 @@ public final class Series {
         try change(&cell.pointee)
     }
 
-    /// When the series was last updated. The store sets it when the series is looked up; a caller that updates a
-    /// series it holds on to sets it itself.
-    public var lastUpdate: Double {
-        get { cell.pointee.lastUpdate }
-        set { cell.pointee.lastUpdate = newValue }
-    }
-
+    /// A counter's or gauge's value. (The other fields are read through `values` and changed through `update`.)
     public var value: Double {
         get { cell.pointee.value }
         set { cell.pointee.value = newValue }
-    }
-
-    public var sum: Double {
-        get { cell.pointee.sum }
-        set { cell.pointee.sum = newValue }
-    }
-
-    public var count: Double {
-        get { cell.pointee.count }
-        set { cell.pointee.count = newValue }
-    }
-
-    public var bounds: [Double] {
-        get { cell.pointee.bounds }
-        set { cell.pointee.bounds = newValue }
-    }
-
-    public var bucketCounts: [Double] {
-        get { cell.pointee.bucketCounts }
-        set { cell.pointee.bucketCounts = newValue }
     }
 
     public var members: Set<String> { cell.pointee.members }

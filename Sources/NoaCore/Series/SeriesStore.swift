@@ -98,7 +98,7 @@ public struct SeriesStore {
     /// `family` must be one of this store's (from `family(...)`), still declared.
     public mutating func series(in family: SeriesFamily, labels: [Label], ttl: Double = 0, now: Double = 0) -> Series? {
         if let existing = family.index[labels] {
-            existing.lastUpdate = now
+            existing.cell.pointee.lastUpdate = now
             return existing
         }
         guard family.list.count < family.maxSeries else {
@@ -142,7 +142,7 @@ public struct SeriesStore {
         for family in families where family.hasTTL {
             let before = removals.count
             family.list.removeAll { series in
-                guard series.ttl > 0 && now - series.lastUpdate > series.ttl else { return false }
+                guard series.ttl > 0 && now - series.cell.pointee.lastUpdate > series.ttl else { return false }
                 family.index[series.labels] = nil
                 removals.append(SeriesRemoval(family: family, series: series))
                 return true

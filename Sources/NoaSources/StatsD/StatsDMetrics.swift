@@ -10,10 +10,7 @@ import NoaCore
 struct StatsDAggregatorMetrics {
     /// By `StatsDParseError.allCases` position.
     let parseErrors: [Counter]
-    let events: Counter
-    let logsForwarded: Counter
-    let logsDropped: Counter
-    let serviceChecks: Counter
+    let events, logsForwarded, logsDropped, serviceChecks: Counter
 
     init(
         _ registry: SelfMetrics, samples: @escaping @Sendable (StatsDMetricType) -> Int,
@@ -54,10 +51,7 @@ struct StatsDAggregatorMetrics {
 
 /// A UDP or Unix datagram listener's, labelled with its `transport`.
 struct StatsDDatagramMetrics {
-    let datagrams: Counter
-    let receivedBytes: Counter
-    let truncated: Counter
-    let receiveErrors: Counter
+    let datagrams, receivedBytes, truncated, receiveErrors: Counter
     private let labels: [Label]
 
     init(_ registry: SelfMetrics, transport: String) {
@@ -90,13 +84,8 @@ struct StatsDDatagramMetrics {
 
 /// A TCP listener's, labelled `transport="tcp"`.
 struct StatsDTCPMetrics {
-    let receivedBytes: Counter
-    let chunks: Counter
-    let connections: Counter
+    let receivedBytes, chunks, connections, rejectedConnections, connectionErrors, overlongLines: Counter
     let openConnections: Gauge
-    let rejectedConnections: Counter
-    let connectionErrors: Counter
-    let overlongLines: Counter
 
     init(_ registry: SelfMetrics) {
         let labels = [Label("transport", "tcp")]
