@@ -1,3 +1,5 @@
+import NoaCore
+
 /// The parts of a journal cursor (`s=<seqnum id>;i=<seqnum>;b=<boot id>;m=<monotonic>;t=<realtime>;x=<xor hash>`,
 /// all hex) that identify an entry. libsystemd documents cursors as opaque; this reads them only to derive a
 /// document id, and falls back to a hash of the whole text when a cursor doesn't look like this.
@@ -30,13 +32,13 @@ public struct JournalCursor: Sendable, Equatable {
         if let id = fastRecordID(cursor) { return id }
         if let parsed = JournalCursor(cursor) { return parsed.seqnumID + "-" + parsed.seqnum }
         // Two 64-bit FNV-1a hashes with different offset bases: stable across runs and builds (unlike Hasher).
-        var a: UInt64 = 0xcbf2_9ce4_8422_2325
-        var b: UInt64 = 0x6c62_272e_07bb_0142
+        var a = FNV1a()
+        var b = FNV1a(basis: 0x6c62_272e_07bb_0142)
         for byte in cursor.utf8 {
-            a = (a ^ UInt64(byte)) &* 0x100_0000_01b3
-            b = (b ^ UInt64(byte)) &* 0x100_0000_01b3
+            a.combine(byte)
+            b.combine(byte)
         }
-        return "c-" + hexString(a) + hexString(b)
+        return "c-" + hexString(a.value) + hexString(b.value)
     }
 
     /// `recordID` for the cursors libsystemd writes (`s=` first, `i=` second, lower-case hex), in one pass over the

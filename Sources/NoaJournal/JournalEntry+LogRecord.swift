@@ -271,7 +271,7 @@ public struct JournalRecordMapper: Sendable {
             guard let slot else {
                 let mapping = known?.mapping
                 let key = mapping?.key ?? JournalFieldMapping.customKey(name)
-                attributes.add(key, OrderedAttributes.hash(key), JournalEntry.value(value, as: mapping))
+                attributes.add(key, FNV1a.hash(key), JournalEntry.value(value, as: mapping))
                 return
             }
             attributes.add(keys[slot], keyHashes[slot], self.value(value, integer: integers[slot], slot: slot))
@@ -281,7 +281,7 @@ public struct JournalRecordMapper: Sendable {
             entry.forEachField { name, value in
                 if JournalFieldNames.lookup(name) == .message {
                     let key = JournalFieldMapping.customKey(name)
-                    attributes.add(key, OrderedAttributes.hash(key), JournalEntry.value(value, as: nil))
+                    attributes.add(key, FNV1a.hash(key), JournalEntry.value(value, as: nil))
                 }
             }
         }
@@ -307,7 +307,7 @@ public struct JournalRecordMapper: Sendable {
 
     /// The index of field `name` in the name arrays, added if there is room; nil when the cache is full.
     private mutating func slot(for name: UnsafeBufferPointer<UInt8>) -> Int? {
-        let hash = JournalFieldNames.hash(name)
+        let hash = FNV1a.hash(name)
         var position = Int(hash % UInt64(Self.tableSize))
         while table[position] >= 0 {
             let index = Int(table[position])
@@ -325,7 +325,7 @@ public struct JournalRecordMapper: Sendable {
         roles.append(Role(kind))
         if case .integer = mapping { integers.append(true) } else { integers.append(false) }
         keys.append(key)
-        keyHashes.append(OrderedAttributes.hash(key))
+        keyHashes.append(FNV1a.hash(key))
         lastValues.append([])
         lastAttributes.append(.bool(false))
         table[position] = Int32(index)
@@ -351,12 +351,6 @@ private struct OrderedAttributes: Sendable {
     private var attributes: [Attribute] = []
     private var hashes: [UInt64] = []
 
-    static func hash(_ key: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in key.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return hash
-    }
-
     /// Starts a new record's attributes.
     mutating func reset(capacity: Int) {
         attributes = []
@@ -370,7 +364,7 @@ private struct OrderedAttributes: Sendable {
         return attributes
     }
 
-    /// Adds `value` under `key`, whose `hash` is `OrderedAttributes.hash(key)`.
+    /// Adds `value` under `key`, whose `hash` is `FNV1a.hash(key)`.
     mutating func add(_ key: String, _ hash: UInt64, _ value: AttributeValue) {
         var at: Int? = nil
         for i in hashes.indices where hashes[i] == hash && attributes[i].key == key {
@@ -429,7 +423,7 @@ enum JournalFieldNames: Equatable {
         var table = Table()
         for (name, kind) in entries {
             let bytes = Array(name.utf8)
-            var slot = bytes.withUnsafeBufferPointer { Int(hash($0) % UInt64(slots)) }
+            var slot = bytes.withUnsafeBufferPointer { Int(FNV1a.hash($0) % UInt64(slots)) }
             while table.counts[slot] != 0 { slot = (slot + 1) % slots }
             table.starts[slot] = Int32(table.names.count)
             table.counts[slot] = Int32(bytes.count)
@@ -439,14 +433,8 @@ enum JournalFieldNames: Equatable {
         return table
     }()
 
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return h
-    }
-
     static func lookup(_ name: UnsafeBufferPointer<UInt8>) -> JournalFieldNames? {
-        var slot = Int(hash(name) % UInt64(slots))
+        var slot = Int(FNV1a.hash(name) % UInt64(slots))
         return table.names.withUnsafeBufferPointer { names -> JournalFieldNames? in
             while table.counts[slot] != 0 {
                 if Int(table.counts[slot]) == name.count {

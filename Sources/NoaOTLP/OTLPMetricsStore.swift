@@ -1,54 +1,51 @@
 import NoaCore
 import Synchronization
 
-/// OTLP metrics merged into the Prometheus endpoint: each received data point updates a series that the endpoint
-/// serves at scrape time (a `MetricProducer`), the way Prometheus' own OTLP receiver translates them:
+/// OTLP metrics merged into the Prometheus endpoint: each received data point updates a series of a
+/// `SeriesStore` that the endpoint serves at scrape time (a `MetricProducer`), the way Prometheus' own OTLP
+/// receiver translates them:
 ///
 /// - gauge → gauge; monotonic sum → counter named `<name>_total`; non-monotonic sum → gauge;
 ///   explicit-bucket histogram → histogram (`_bucket{le}`, `_sum`, `_count`);
 /// - delta temporality is turned cumulative by adding each point to the series' running total (a histogram whose
 ///   bounds change restarts from the new point);
-/// - names and label names are sanitised to `[a-zA-Z_:][a-zA-Z0-9_:]*`; the resource's `service.name` becomes
-///   `job` (with `service.namespace` as `namespace/name`) and `service.instance.id` becomes `instance`;
+/// - names and label names are sanitised to `[a-zA-Z_:][a-zA-Z0-9_:]*` (`PrometheusName.otlp`); the resource's
+///   `service.name` becomes `job` (with `service.namespace` as `namespace/name`) and `service.instance.id` becomes
+///   `instance`, over attributes of those names; a point's labels are sorted by name, and attributes whose names
+///   sanitise to the same label have their values joined with `;` (in the order of the attributes' keys), as
+///   Prometheus does, so one label set is one series whatever the order of its attributes;
 /// - exponential histograms and summaries are not merged; they are counted as unsupported.
 ///
-/// Series are capped (`maxSeries`); points for new series past the cap are dropped and counted.
+/// Series are capped (`maxSeries`); points for new series past the cap, and points whose name is already a family
+/// of another type, are dropped, counted (in `selfMetrics`, see `OTLPMetricsStoreMetrics`) and reported as
+/// rejected. `gather()` serves the series only.
 public final class OTLPMetricsStore: MetricProducer {
     public let id: String
     public let maxSeries: Int
-    private let state = Mutex<State>(State())
-
-    fileprivate enum Kind: Equatable { case counter, gauge, histogram }
-
-    fileprivate struct Series {
-        var family: String
-        var help: String
-        var kind: Kind
-        var labels: [Label]
-        var value: Double = 0
-        var bounds: [Double] = []
-        var buckets: [UInt64] = []
-        var count: UInt64 = 0
-        var sum: Double = 0
-    }
+    /// The store's own metrics (points dropped by reason).
+    public let selfMetrics: SelfMetrics
+    private let state: Mutex<State>
 
     fileprivate struct State {
-        var index: [SeriesKey: Int] = [:]
-        var series: [Series] = []
-        var points = 0
-        var droppedOverLimit = 0
+        var store: SeriesStore
         var unsupported = 0
-        var typeConflicts = 0
-    }
-
-    fileprivate struct SeriesKey: Hashable {
-        var name: String
-        var labels: [Label]
     }
 
     public init(id: String, maxSeries: Int = 50_000) {
         self.id = id
         self.maxSeries = maxSeries
+        self.state = Mutex(State(store: SeriesStore(limits: SeriesStore.Limits(maxSeries: maxSeries))))
+        selfMetrics = SelfMetrics(component: id)
+        // Counted under the lock, read under it at gather time; weak, so the registry does not keep the store.
+        OTLPMetricsStoreMetrics.declare(selfMetrics) { [weak self] reason in
+            self?.state.withLock { state in
+                switch reason {
+                case .seriesLimit: state.store.dropped(.overTotalCap)
+                case .unsupportedType: state.unsupported
+                case .typeConflict: state.store.dropped(.typeConflict)
+                }
+            } ?? 0
+        }
     }
 
     /// Merges every data point of `request`. Returns how many points were rejected (unsupported types, series over
@@ -66,27 +63,34 @@ public final class OTLPMetricsStore: MetricProducer {
                 let resourceLabels = Self.resourceLabels(rm.resource)
                 for sm in rm.scopeMetrics {
                     for metric in sm.metrics {
-                        let base = Self.sanitize(metric.name, allowColon: true)
+                        let base = PrometheusName.otlp.metric(metric.name)
                         let help = metric.description
+                        /// The series of a point, or nil (counted by the store) when there is none.
+                        func series(_ name: String, _ kind: SeriesKind, _ attributes: [Attribute]) -> Series? {
+                            guard let family = state.store.family(name, kind, help: help) else {
+                                state.store.countDrop(.typeConflict)
+                                return nil
+                            }
+                            return state.store.series(in: family, labels: Self.labels(attributes, resource: resourceLabels))
+                        }
                         switch metric.data {
                         case .gauge(let points)?:
                             for p in points {
-                                let ok = state.update(
-                                    name: base, help: help, kind: .gauge, labels: resourceLabels + Self.labels(p.attributes),
-                                    maxSeries: maxSeries) { $0.value = p.value }
-                                if !ok { reject(1, "series limit or type conflict for \(base)") }
+                                guard let s = series(base, .gauge, p.attributes) else {
+                                    reject(1, "series limit or type conflict for \(base)")
+                                    continue
+                                }
+                                s.value = p.value
                             }
                         case .sum(let points, let temporality, let monotonic)?:
                             let delta = temporality == .delta
-                            let kind: Kind = monotonic ? .counter : .gauge
                             let name = monotonic && !base.hasSuffix("_total") ? base + "_total" : base
                             for p in points {
-                                let ok = state.update(
-                                    name: name, help: help, kind: kind, labels: resourceLabels + Self.labels(p.attributes),
-                                    maxSeries: maxSeries) { series in
-                                    series.value = delta ? series.value + p.value : p.value
+                                guard let s = series(name, monotonic ? .counter : .gauge, p.attributes) else {
+                                    reject(1, "series limit or type conflict for \(name)")
+                                    continue
                                 }
-                                if !ok { reject(1, "series limit or type conflict for \(name)") }
+                                s.value = delta ? s.value + p.value : p.value
                             }
                         case .histogram(let points, let temporality)?:
                             let delta = temporality == .delta
@@ -95,21 +99,11 @@ public final class OTLPMetricsStore: MetricProducer {
                                     reject(1, "histogram \(metric.name): bucket_counts must be one longer than explicit_bounds")
                                     continue
                                 }
-                                let ok = state.update(
-                                    name: base, help: help, kind: .histogram, labels: resourceLabels + Self.labels(p.attributes),
-                                    maxSeries: maxSeries) { series in
-                                    if delta && series.bounds == p.explicitBounds && series.buckets.count == p.bucketCounts.count {
-                                        for i in series.buckets.indices { series.buckets[i] &+= p.bucketCounts[i] }
-                                        series.count &+= p.count
-                                        series.sum += p.sum ?? 0
-                                    } else {
-                                        series.bounds = p.explicitBounds
-                                        series.buckets = p.bucketCounts
-                                        series.count = p.count
-                                        series.sum = p.sum ?? 0
-                                    }
+                                guard let s = series(base, .histogram, p.attributes) else {
+                                    reject(1, "series limit or type conflict for \(base)")
+                                    continue
                                 }
-                                if !ok { reject(1, "series limit or type conflict for \(base)") }
+                                Self.merge(p, into: s, delta: delta)
                             }
                         case .exponentialHistogram(let n)?:
                             state.unsupported += max(1, n)
@@ -125,6 +119,23 @@ public final class OTLPMetricsStore: MetricProducer {
             }
         }
         return (rejected, firstIssue)
+    }
+
+    /// A histogram point into its series: added to it (delta, same bounds), or replacing it. The point's last
+    /// bucket count (+Inf's) is kept but not exposed: the +Inf bucket is the point's `count`.
+    private static func merge(_ p: OTLPMetricsRequest.HistogramPoint, into series: Series, delta: Bool) {
+        series.update { values in
+            if delta && values.bounds == p.explicitBounds && values.bucketCounts.count == p.bucketCounts.count {
+                for i in values.bucketCounts.indices { values.bucketCounts[i] += Double(p.bucketCounts[i]) }
+                values.count += Double(p.count)
+                values.sum += p.sum ?? 0
+            } else {
+                values.bounds = p.explicitBounds
+                values.bucketCounts = p.bucketCounts.map { Double($0) }
+                values.count = Double(p.count)
+                values.sum = p.sum ?? 0
+            }
+        }
     }
 
     /// Data points in a request (for received counters).
@@ -147,34 +158,12 @@ public final class OTLPMetricsStore: MetricProducer {
         return n
     }
 
-    public var seriesCount: Int { state.withLock { $0.series.count } }
+    public var seriesCount: Int { state.withLock { $0.store.seriesCount } }
 
     public func gather() -> MetricBatch {
-        let (series, dropped, unsupported) = state.withLock { ($0.series, $0.droppedOverLimit, $0.unsupported) }
-        var batch = MetricBatch(reservingCapacity: 16)
-        for s in series {
-            switch s.kind {
-            case .counter: batch.add(s.family, .counter, s.help, value: s.value, labels: s.labels)
-            case .gauge: batch.add(s.family, .gauge, s.help, value: s.value, labels: s.labels)
-            case .histogram:
-                var cumulative: UInt64 = 0
-                for (i, bound) in s.bounds.enumerated() where i < s.buckets.count {
-                    cumulative &+= s.buckets[i]
-                    batch.add(s.family, .histogram, s.help, sample: Sample(
-                        suffix: "_bucket", labels: s.labels + [Label("le", Self.format(bound))], value: Double(cumulative)))
-                }
-                batch.add(s.family, .histogram, s.help, sample: Sample(
-                    suffix: "_bucket", labels: s.labels + [Label("le", "+Inf")], value: Double(s.count)))
-                batch.add(s.family, .histogram, s.help, sample: Sample(suffix: "_sum", labels: s.labels, value: s.sum))
-                batch.add(s.family, .histogram, s.help, sample: Sample(suffix: "_count", labels: s.labels, value: Double(s.count)))
-            }
-        }
-        batch.counter(
-            "noa_otlp_metric_points_dropped_total", "OTLP metric points not merged into the Prometheus endpoint, by reason.",
-            Double(dropped), [Label("component_id", id), Label("reason", "series_limit")])
-        batch.counter(
-            "noa_otlp_metric_points_dropped_total", "OTLP metric points not merged into the Prometheus endpoint, by reason.",
-            Double(unsupported), [Label("component_id", id), Label("reason", "unsupported_type")])
+        let series = state.withLock { $0.store.snapshot() }
+        var batch = MetricBatch(reservingCapacity: series.families.count)
+        series.expose(into: &batch, now: 0)
         return batch
     }
 
@@ -198,67 +187,60 @@ public final class OTLPMetricsStore: MetricProducer {
         return labels
     }
 
-    static func labels(_ attributes: [Attribute]) -> [Label] {
-        attributes.map { kv in
-            let value: String
-            switch kv.value {
-            case .string(let s): value = s
-            case .int(let i): value = String(i)
-            case .double(let d): value = String(d)
-            case .bool(let b): value = b ? "true" : "false"
-            default: value = ""
-            }
-            return Label(sanitize(kv.key, allowColon: false), value)
-        }
-    }
-
-    /// Replaces every character Prometheus does not allow with `_` (and prefixes `_` to a leading digit).
-    static func sanitize(_ name: String, allowColon: Bool) -> String {
-        var out = ""
-        out.reserveCapacity(name.utf8.count)
-        for (i, c) in name.unicodeScalars.enumerated() {
-            let ok = (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c == "_" || (allowColon && c == ":")
-                || (i > 0 && c >= "0" && c <= "9")
-            if ok {
-                out.unicodeScalars.append(c)
-            } else if i == 0 && c >= "0" && c <= "9" {
-                out += "_"
-                out.unicodeScalars.append(c)
+    /// A point's labels: its attributes' (sanitised; values of names that sanitise alike joined with `;` in the
+    /// order of their keys), then `job` and `instance` from the resource over attributes of those names, sorted.
+    static func labels(_ attributes: [Attribute], resource: [Label]) -> [Label] {
+        var labels: [Label] = []
+        labels.reserveCapacity(attributes.count + resource.count)
+        let ordered = attributes.count < 2 || zip(attributes, attributes.dropFirst()).allSatisfy { $0.key < $1.key }
+            ? attributes : attributes.sorted { $0.key < $1.key }
+        for attribute in ordered {
+            let name = PrometheusName.otlp.label(attribute.key)
+            let value = text(attribute.value)
+            if let i = labels.firstIndex(where: { $0.name == name }) {
+                labels[i].value += ";" + value
             } else {
-                out += "_"
+                labels.append(Label(name, value))
             }
         }
-        return out.isEmpty ? "_" : out
+        for label in resource {
+            if let i = labels.firstIndex(where: { $0.name == label.name }) {
+                labels[i].value = label.value
+            } else {
+                labels.append(label)
+            }
+        }
+        if labels.count > 1 { labels.sort { $0.name < $1.name } }
+        return labels
     }
 
-    static func format(_ bound: Double) -> String {
-        bound == bound.rounded() && abs(bound) < 1e15 ? String(Int64(bound)) : String(bound)
+    private static func text(_ value: AttributeValue) -> String {
+        switch value {
+        case .string(let s): s
+        case .int(let i): String(i)
+        case .double(let d): String(d)
+        case .bool(let b): b ? "true" : "false"
+        default: ""
+        }
     }
 }
 
-extension OTLPMetricsStore.State {
-    /// Applies `change` to the series (creating it if there is room); false when it could not be.
-    fileprivate mutating func update(
-        name: String, help: String, kind: OTLPMetricsStore.Kind, labels: [Label], maxSeries: Int,
-        _ change: (inout OTLPMetricsStore.Series) -> Void
-    ) -> Bool {
-        let key = OTLPMetricsStore.SeriesKey(name: name, labels: labels)
-        if let i = index[key] {
-            guard series[i].kind == kind else {
-                typeConflicts += 1
-                return false
-            }
-            change(&series[i])
-            return true
+/// The OTLP metrics store's own metrics: the one place their names and help texts are written.
+enum OTLPMetricsStoreMetrics {
+    /// Why points were not merged: the `reason` label.
+    enum Reason: String, CaseIterable {
+        case seriesLimit = "series_limit"
+        case unsupportedType = "unsupported_type"
+        case typeConflict = "type_conflict"
+    }
+
+    /// `dropped`: the points dropped so far for a reason, read at gather time.
+    static func declare(_ registry: SelfMetrics, dropped: @escaping @Sendable (Reason) -> Int) {
+        for reason in Reason.allCases {
+            registry.counter(
+                "noa_otlp_metric_points_dropped_total",
+                "OTLP metric points not merged into the Prometheus endpoint, by reason.",
+                labels: [Label("reason", reason.rawValue)], read: { Double(dropped(reason)) })
         }
-        guard series.count < maxSeries else {
-            droppedOverLimit += 1
-            return false
-        }
-        var s = OTLPMetricsStore.Series(family: name, help: help, kind: kind, labels: labels)
-        change(&s)
-        index[key] = series.count
-        series.append(s)
-        return true
     }
 }

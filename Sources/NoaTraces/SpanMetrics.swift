@@ -15,7 +15,7 @@ import Synchronization
 /// Only spans at a process boundary are counted (server, client, producer, consumer): internal spans would
 /// multiply series without describing requests. Cardinality is bounded: past `maxSeries` distinct label sets,
 /// spans are counted in one overflow series (`otel_metric_overflow="true"`) and `noa_span_metrics_overflow_total`
-/// counts them.
+/// counts them. The series live in a `SeriesStore`.
 public final class SpanMetrics: MetricProducer {
     public struct Configuration: Sendable, Equatable {
         /// Histogram bucket upper bounds, in seconds.
@@ -37,21 +37,69 @@ public final class SpanMetrics: MetricProducer {
 
     public let id: String
     public let configuration: Configuration
+    /// The span metrics' own metrics (`SpanMetricsSelfMetrics`); `gather()` serves the request metrics only.
+    public let selfMetrics: SelfMetrics
     private let state: Mutex<State>
 
-    fileprivate struct Series {
-        var labels: [Label]
-        var calls: UInt64 = 0
-        var errors: UInt64 = 0
-        var bucketCounts: [UInt64]
-        var sumSeconds: Double = 0
+    /// The three series of one label set.
+    fileprivate struct Handles {
+        var calls: Series
+        var errors: Series
+        var duration: Series
     }
 
     fileprivate struct State {
-        var series: [[String]: Int] = [:]
-        var list: [Series] = []
-        var cache: [[String]: UInt64] = [:]
+        var store = SeriesStore()
+        let calls: SeriesFamily
+        let errors: SeriesFamily
+        let duration: SeriesFamily
+        let cache: SeriesFamily
+        /// Each label set's series by the span's dimension values, so a span costs one lookup (of the values it
+        /// computed outside the lock) rather than three of its labels. Points at the store's series, which never
+        /// expire here.
+        var handles: [[String]: Handles] = [:]
+        /// The cache requests series by their label values, likewise.
+        var cacheSeries: [[String]: Series] = [:]
         var overflowSpans: UInt64 = 0
+
+        init(_ configuration: Configuration) {
+            let overflow = [Label("otel_metric_overflow", "true")]
+            let cap = configuration.maxSeries
+            calls = store.family(
+                "traces_span_metrics_calls_total", .counter, help: "Spans counted, by service, operation, kind and status.",
+                maxSeries: cap, overflow: overflow)!
+            errors = store.family(
+                "traces_span_metrics_errors_total", .counter, help: "Spans with status error.", maxSeries: cap,
+                overflow: overflow)!
+            duration = store.family(
+                "traces_span_metrics_duration_seconds", .histogram, help: "Span durations.", buckets: configuration.buckets,
+                maxSeries: cap, overflow: overflow)!
+            cache = store.family(
+                "traces_cache_requests_total", .counter,
+                help: "Cache requests seen in database spans of cache systems, by result.", maxSeries: cap, order: .labels)!
+        }
+
+        /// The series of the label set `key` (made on first use), or the overflow series once the families are full.
+        mutating func handles(_ key: [String]) -> Handles {
+            if let known = handles[key] { return known }
+            let full = calls.isFull
+            if full { overflowSpans += 1 }
+            let labels = SpanMetrics.labels(for: key)
+            let made = Handles(
+                calls: store.series(in: calls, labels: labels)!, errors: store.series(in: errors, labels: labels)!,
+                duration: store.series(in: duration, labels: labels)!)
+            if !full { handles[key] = made }
+            return made
+        }
+
+        /// The cache requests series of `key` (service, db system, operation, result), nil past the cap.
+        mutating func cacheRequests(_ key: [String]) -> Series? {
+            if let known = cacheSeries[key] { return known }
+            let labels = zip(["service_name", "db_system", "db_operation", "result"], key).map { Label($0, $1) }
+            let made = store.series(in: cache, labels: labels)
+            cacheSeries[key] = made
+            return made
+        }
     }
 
     /// The label names, in the order of a series key's values.
@@ -65,12 +113,17 @@ public final class SpanMetrics: MetricProducer {
     public init(id: String, configuration: Configuration = Configuration()) {
         self.id = id
         self.configuration = configuration
-        self.state = Mutex(State())
+        self.state = Mutex(State(configuration))
+        selfMetrics = SelfMetrics(component: id)
+        // Read under the lock at gather time; weak, so the registry does not keep the span metrics alive.
+        SpanMetricsSelfMetrics.declare(
+            selfMetrics, overflowSpans: { [weak self] in self?.overflowSpans ?? 0 },
+            series: { [weak self] in self?.seriesCount ?? 0 })
     }
 
     /// Counts the spans of `groups`.
     public func record(_ groups: [ResourceSpans]) {
-        // Keys are computed outside the lock; only the table update holds it.
+        // Keys are computed outside the lock; only the series updates hold it.
         var observations: [(key: [String], seconds: Double, error: Bool, cache: [String]?)] = []
         for group in groups {
             let service = group.resource.serviceName ?? "unknown_service"
@@ -87,30 +140,15 @@ public final class SpanMetrics: MetricProducer {
             }
         }
         guard !observations.isEmpty else { return }
-        let buckets = configuration.buckets
-        let maxSeries = configuration.maxSeries
         state.withLock { state in
             for o in observations {
-                var index = state.series[o.key]
-                if index == nil {
-                    if state.list.count >= maxSeries {
-                        state.overflowSpans += 1
-                        index = state.overflowIndex(bucketCount: buckets.count)
-                    } else {
-                        index = state.list.count
-                        state.series[o.key] = index
-                        state.list.append(Series(labels: Self.labels(for: o.key), bucketCounts: Array(repeating: 0, count: buckets.count)))
-                    }
-                }
-                let i = index!
-                state.list[i].calls += 1
-                if o.error { state.list[i].errors += 1 }
-                state.list[i].sumSeconds += o.seconds
-                // Cumulative buckets are built at gather time; here only the first bucket that holds the value.
-                if let b = buckets.firstIndex(where: { o.seconds <= $0 }) { state.list[i].bucketCounts[b] += 1 }
+                let series = state.handles(o.key)
+                series.calls.value += 1
+                if o.error { series.errors.value += 1 }
+                series.duration.observe(o.seconds, now: 0)
                 if let cache = o.cache {
-                    if state.cache[cache] != nil || state.cache.count < maxSeries {
-                        state.cache[cache, default: 0] += 1
+                    if let requests = state.cacheRequests(cache) {
+                        requests.value += 1
                     } else {
                         state.overflowSpans += 1
                     }
@@ -171,72 +209,37 @@ public final class SpanMetrics: MetricProducer {
         case .string(let s): return s
         case .int(let i): return String(i)
         case .bool(let b): return b ? "true" : "false"
-        case .double(let d): return d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+        case .double(let d): return LabelValue.number(d)
         case .bytes, .array, .map: return ""
         }
     }
 
-    private static func labels(for key: [String]) -> [Label] {
+    fileprivate static func labels(for key: [String]) -> [Label] {
         var labels: [Label] = []
         for (name, value) in zip(labelNames, key) where !value.isEmpty { labels.append(Label(name, value)) }
         return labels
     }
 
-    public var seriesCount: Int { state.withLock { $0.list.count } }
+    /// Label sets held, the overflow series included.
+    public var seriesCount: Int { state.withLock { $0.calls.count } }
     public var overflowSpans: UInt64 { state.withLock { $0.overflowSpans } }
 
     public func gather() -> MetricBatch {
-        let (list, cache, overflow) = state.withLock { ($0.list, $0.cache, $0.overflowSpans) }
-        var batch = MetricBatch(reservingCapacity: 6)
-        let buckets = configuration.buckets
-        for s in list {
-            batch.counter("traces_span_metrics_calls_total", "Spans counted, by service, operation, kind and status.", Double(s.calls), s.labels)
-        }
-        for s in list {
-            batch.counter("traces_span_metrics_errors_total", "Spans with status error.", Double(s.errors), s.labels)
-        }
-        let histogram = "traces_span_metrics_duration_seconds"
-        let histogramHelp = "Span durations."
-        for s in list {
-            var cumulative: UInt64 = 0
-            for (i, bound) in buckets.enumerated() {
-                cumulative += s.bucketCounts[i]
-                batch.add(histogram, .histogram, histogramHelp, sample: Sample(
-                    suffix: "_bucket", labels: s.labels + [Label("le", Self.formatBound(bound))], value: Double(cumulative)))
-            }
-            batch.add(histogram, .histogram, histogramHelp, sample: Sample(
-                suffix: "_bucket", labels: s.labels + [Label("le", "+Inf")], value: Double(s.calls)))
-            batch.add(histogram, .histogram, histogramHelp, sample: Sample(suffix: "_sum", labels: s.labels, value: s.sumSeconds))
-            batch.add(histogram, .histogram, histogramHelp, sample: Sample(suffix: "_count", labels: s.labels, value: Double(s.calls)))
-        }
-        for (key, n) in cache.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
-            batch.counter(
-                "traces_cache_requests_total", "Cache requests seen in database spans of cache systems, by result.",
-                Double(n), [
-                    Label("service_name", key[0]), Label("db_system", key[1]), Label("db_operation", key[2]),
-                    Label("result", key[3]),
-                ])
-        }
-        batch.counter(
-            "noa_span_metrics_overflow_total", "Spans counted in the overflow series because the series limit was reached.",
-            Double(overflow), [Label("component_id", id)])
-        batch.gauge("noa_span_metrics_series", "Distinct span metric series held.", Double(list.count), [Label("component_id", id)])
+        let series = state.withLock { $0.store.snapshot() }
+        var batch = MetricBatch(reservingCapacity: series.families.count)
+        series.expose(into: &batch, now: 0)
         return batch
-    }
-
-    static func formatBound(_ bound: Double) -> String {
-        bound == bound.rounded() && abs(bound) < 1e15 ? String(Int64(bound)) : String(bound)
     }
 }
 
-extension SpanMetrics.State {
-    /// The one series that takes every span past the series limit.
-    fileprivate mutating func overflowIndex(bucketCount: Int) -> Int {
-        let key = ["__overflow__"]
-        if let i = series[key] { return i }
-        series[key] = list.count
-        list.append(SpanMetrics.Series(
-            labels: [Label("otel_metric_overflow", "true")], bucketCounts: Array(repeating: 0, count: bucketCount)))
-        return list.count - 1
+/// Span metrics' own metrics: the one place their names and help texts are written.
+enum SpanMetricsSelfMetrics {
+    static func declare(
+        _ registry: SelfMetrics, overflowSpans: @escaping @Sendable () -> UInt64, series: @escaping @Sendable () -> Int
+    ) {
+        registry.counter(
+            "noa_span_metrics_overflow_total", "Spans counted in the overflow series because the series limit was reached.",
+            read: { Double(overflowSpans()) })
+        registry.gauge("noa_span_metrics_series", "Distinct span metric series held.", read: { Double(series()) })
     }
 }

@@ -21,6 +21,13 @@ private func aggregator(
 
 private let histogramDefaults = "defaults:\n  observer_type: histogram\n"
 
+/// The series and the aggregator's own metrics, as the statsd source serves them together.
+private func everything(_ a: StatsDAggregator) -> MetricBatch {
+    var batch = a.gather()
+    batch.append(contentsOf: a.selfMetrics.gather())
+    return batch
+}
+
 extension MetricBatch {
     /// The value of the sample of `family` with `suffix` and exactly `labels`.
     fileprivate func sample(_ family: String, _ suffix: String = "", _ labels: [String: String] = [:]) -> Double? {
@@ -47,7 +54,7 @@ struct StatsDAggregatorTests {
         a.ingest(counter("hits", 1, rate: 0.1), extraLabels: [])
         a.ingest(counter("hits", 3, rate: 0.5), extraLabels: [])
         a.ingest(counter("hits", 2, tags: [Label("route", "/a")]), extraLabels: [])
-        let batch = a.gather()
+        let batch = everything(a)
         #expect(batch.family(named: "hits_total")?.type == .counter)
         #expect(batch.sample("hits_total") == 17)
         #expect(batch.sample("hits_total", "", ["route": "/a"]) == 2)
@@ -67,7 +74,7 @@ struct StatsDAggregatorTests {
         let a = try aggregator()
         a.ingest(counter("c", 5), extraLabels: [])
         a.ingest(counter("c", -2), extraLabels: [])
-        let batch = a.gather()
+        let batch = everything(a)
         #expect(batch.sample("c_total") == 5)
         #expect(batch.dropped("negative_counter") == 1)
     }
@@ -183,11 +190,11 @@ struct StatsDAggregatorTests {
         clock.advance(8)
         a.ingest(counter("short.b", 1), extraLabels: [])
         clock.advance(5)
-        let batch = a.gather()
+        let batch = everything(a)
         // short.a and short.b map to one series (no labels), refreshed at 8 s: still there.
         #expect(batch.sample("short_total") == 3)
         clock.advance(11)
-        let later = a.gather()
+        let later = everything(a)
         #expect(later.family(named: "short_total") == nil)
         #expect(later.sample("forever_total") == 1)
         #expect(later.sample("noa_statsd_series", "", ["component_id": "statsd"]) == 1)
@@ -204,7 +211,7 @@ struct StatsDAggregatorTests {
         a.ingest(counter("c", 1), extraLabels: [])
         // Existing series keep counting.
         a.ingest(counter("a", 1, tags: [Label("i", "0")]), extraLabels: [])
-        let batch = a.gather()
+        let batch = everything(a)
         #expect(batch.family(named: "a_total")?.samples.count == 2)
         #expect(batch.sample("a_total", "", ["i": "0"]) == 2)
         #expect(batch.sample("b_total") == 1)
@@ -221,7 +228,7 @@ struct StatsDAggregatorTests {
         a.ingest(StatsDSample(name: "x_total", type: .gauge, value: .number(5)), extraLabels: [])
         a.ingest(StatsDSample(name: "x", type: .timer, value: .number(5)), extraLabels: [])
         a.ingest(StatsDSample(name: "x", type: .set, value: .setMember("m")), extraLabels: [])
-        let batch = a.gather()
+        let batch = everything(a)
         #expect(batch.sample("x_total") == 1)
         #expect(batch.family(named: "x") == nil)
         #expect(batch.dropped("type_conflict") == 4)
@@ -233,7 +240,7 @@ struct StatsDAggregatorTests {
         a.recordParseError(.unknownType)
         a.recordEvent(StatsDEvent(title: "t", text: "x"))
         a.recordServiceCheck(StatsDServiceCheck(name: "s", status: 0))
-        let batch = a.gather()
+        let batch = everything(a)
         let parse = try #require(batch.family(named: "noa_statsd_parse_errors_total"))
         #expect(parse.samples.count == StatsDParseError.allCases.count)
         #expect(batch.sample("noa_statsd_parse_errors_total", "", ["component_id": "statsd", "reason": "unknown_type"]) == 2)
@@ -260,15 +267,15 @@ struct StatsDAggregatorTests {
         ("already_valid", "already_valid"),
     ])
     func metricNamesAreSanitised(input: String, expected: String) throws {
-        #expect(PrometheusName.metric(input) == expected)
+        #expect(PrometheusName.statsd.metric(input) == expected)
         let a = try aggregator()
         a.ingest(StatsDSample(name: input, type: .gauge, value: .number(1)), extraLabels: [])
         #expect(a.gather().sample(expected) == 1)
     }
 
     @Test func tagNamesAreSanitisedAndMappingLabelsWinUnlessHonored() throws {
-        #expect(PrometheusName.label("ns:key") == "ns_key")
-        #expect(PrometheusName.label("1st") == "_1st")
+        #expect(PrometheusName.statsd.label("ns:key") == "ns_key")
+        #expect(PrometheusName.statsd.label("1st") == "_1st")
         let a = try aggregator(
             """
             mappings:
@@ -297,7 +304,7 @@ struct StatsDAggregatorTests {
             """)
         a.ingest(counter("noisy.x", 1), extraLabels: [])
         a.ingest(StatsDSample(name: "c", type: .counter, value: .setMember("m")), extraLabels: [])
-        let batch = a.gather()
+        let batch = everything(a)
         #expect(batch.family(named: "noisy_x_total") == nil)
         #expect(batch.dropped("mapping_drop") == 1)
         #expect(batch.dropped("invalid_value") == 1)
@@ -324,7 +331,7 @@ struct StatsDAggregatorTests {
         for user in ["a", "b", "c", "a", "d"] {
             a.ingest(StatsDSample(name: "u", type: .set, value: .setMember(user)), extraLabels: [])
         }
-        let batch = a.gather()
+        let batch = everything(a)
         #expect(batch.sample("u") == 2)
         #expect(batch.dropped("set_member_cap") == 2)
     }
@@ -374,5 +381,15 @@ struct StatsDAggregatorTests {
         let batch = a.gather()
         #expect(batch.family(named: "e_total")?.samples.count == 1)
         #expect(batch.sample("e_total", "", ["kind": "x"]) == 2)
+    }
+
+    /// The series are data and the counters are self-metrics: the two can be served apart.
+    @Test func theSeriesAndTheAggregatorsOwnMetricsAreApart() throws {
+        let a = try aggregator()
+        a.ingest(counter("hits", 1), extraLabels: [])
+        a.recordParseError(.unknownType)
+        #expect(a.gather().families.map(\.name) == ["hits_total"])
+        let own = a.selfMetrics.gather().families.map(\.name)
+        #expect(own.allSatisfy { $0.hasPrefix("noa_statsd_") } && own.count == 8)
     }
 }

@@ -5,6 +5,11 @@ import Testing
 
 /// The fast path must be invisible: any sequence of lines gives exactly the exposition the full parser and the
 /// regular aggregation give.
+/// `#require` of a value a mutating call returned (the macro can't take the call itself).
+private func required<T>(_ value: T?, sourceLocation: SourceLocation = #_sourceLocation) throws -> T {
+    try #require(value, sourceLocation: sourceLocation)
+}
+
 @Suite struct StatsDFastPathTests {
     static func exposition(_ aggregator: StatsDAggregator) -> String {
         String(decoding: ExpositionEncoder(format: .text).encode(aggregator.gather().families), as: UTF8.self)
@@ -189,15 +194,16 @@ import Testing
 
     /// The table grows from a few slots as names arrive, finds every name it took across the growths, and stops
     /// taking names at half its largest size (those names keep the regular path).
-    @Test func tableGrowsAndKeepsEveryName() {
+    @Test func tableGrowsAndKeepsEveryName() throws {
         var table = StatsDFastTable(capacity: 100)  // at most 256 slots: 128 names
-        let family = StatsDFamily(name: "f_total", baseName: "f", kind: .counter, help: "h", observer: .histogram(buckets: [1]))
-        let series = StatsDSeries(labels: [], ttl: 0, now: 0)
+        var store = SeriesStore()
+        let family = try required(store.family("f_total", .counter, help: "h"))
+        let series = try required(store.series(in: family, labels: []))
         func withName<R>(_ n: Int, _ body: (UnsafeBufferPointer<UInt8>, UInt64) -> R) -> R {
             Array("app.requests.\(n)".utf8).withUnsafeBufferPointer { body($0, StatsDFastTable.hash($0, .counter)) }
         }
         for n in 0..<300 {
-            withName(n) { table.insert(name: $0, hash: $1, type: .counter, scale: 1, series: series, family: family) }
+            withName(n) { table.insert(name: $0, hash: $1, type: .counter, scale: 1, series: series, kind: family.kind) }
         }
         #expect(table.count == 128)
         let found = (0..<300).filter { n in withName(n) { table.lookup($0, .counter, hash: $1) != nil } }
@@ -205,5 +211,40 @@ import Testing
         #expect(withName(5) { name, _ in table.lookup(name, .gauge, hash: StatsDFastTable.hash(name, .gauge)) } == nil)
         table.removeAll()
         #expect(withName(5) { table.lookup($0, .counter, hash: $1) } == nil)
+    }
+}
+
+@Suite struct StatsDFastPathMemoryTests {
+    /// The table's slots hold series without a reference count; the table itself keeps every series a slot points
+    /// at alive (its owners), so a series the store dropped is still valid memory until the table is cleared.
+    @Test func theTableKeepsItsSeriesAliveUntilCleared() throws {
+        var table = StatsDFastTable(capacity: 8)
+        weak var watched: Series?
+        do {
+            var store = SeriesStore()
+            let family = try required(store.family("c_total", .counter, help: "C."))
+            let series = try required(store.series(in: family, labels: [], ttl: 1, now: 0))
+            watched = series
+            Array("c".utf8).withUnsafeBufferPointer {
+                table.insert(name: $0, hash: StatsDFastTable.hash($0, .counter), type: .counter, scale: 1, series: series, kind: .counter)
+            }
+            #expect(store.expire(now: 10).count == 1)
+        }
+        #expect(watched != nil)
+        table.removeAll()
+        #expect(watched == nil)
+    }
+
+    /// The tally's unchecked index: one distinct position below six per sample type.
+    @Test func everySampleTypeHasItsOwnTallyPosition() {
+        let positions = StatsDMetricType.allCases.map(StatsDAggregatorState.index)
+        #expect(Set(positions).count == StatsDMetricType.allCases.count && positions.allSatisfy { (0..<6).contains($0) })
+        var tally = StatsDTally()
+        for (n, type) in StatsDMetricType.allCases.enumerated() {
+            for _ in 0...n { tally.count(type) }
+        }
+        var samples = [Int](repeating: 10, count: 6)
+        tally.add(to: &samples)
+        #expect(samples == StatsDMetricType.allCases.map { 10 + 1 + StatsDAggregatorState.index($0) })
     }
 }

@@ -81,6 +81,8 @@ import Testing
         #expect(metrics.seriesCount == 4)  // three real series and the overflow series
         #expect(metrics.overflowSpans == 7)
         #expect(sample(batch, "traces_span_metrics_calls_total", where: [Label("otel_metric_overflow", "true")]) == 7)
-        #expect(sample(batch, "noa_span_metrics_overflow_total", where: [Label("component_id", "sm")]) == 7)
+        #expect(sample(metrics.selfMetrics.gather(), "noa_span_metrics_overflow_total", where: [Label("component_id", "sm")]) == 7)
+        #expect(sample(metrics.selfMetrics.gather(), "noa_span_metrics_series", where: [Label("component_id", "sm")]) == 4)
+        #expect(batch.families.allSatisfy { !$0.name.hasPrefix("noa_") })
     }
 }

@@ -1,20 +1,6 @@
 import NoaCodecs
 import NoaCore
 
-/// What a family aggregates. Two StatsD names that map to the same Prometheus name must agree on it.
-enum StatsDFamilyKind: Equatable {
-    case counter, gauge, set, histogram, summary
-
-    var metricType: MetricType {
-        switch self {
-        case .counter: .counter
-        case .gauge, .set: .gauge
-        case .histogram: .histogram
-        case .summary: .summary
-        }
-    }
-}
-
 /// Why a sample was not aggregated. The raw value is the `reason` label of `noa_statsd_dropped_total`.
 enum StatsDDropReason: String, CaseIterable {
     /// The name maps to a Prometheus name already used by another type.
@@ -33,57 +19,6 @@ enum StatsDDropReason: String, CaseIterable {
     case mappingDrop = "mapping_drop"
 }
 
-/// One series: its labels and aggregated value. A class, so updating it in place never copies its arrays.
-final class StatsDSeries {
-    let labels: [Label]
-    let ttl: Double
-    var lastUpdate: Double
-    var value: Double = 0
-    var sum: Double = 0
-    var count: Double = 0
-    /// Per-bucket (not cumulative) counts; the +Inf bucket is `count`.
-    var bucketCounts: [Double] = []
-    var members: Set<String> = []
-    var window: StatsDSummaryWindow?
-
-    init(labels: [Label], ttl: Double, now: Double) {
-        self.labels = labels
-        self.ttl = ttl
-        self.lastUpdate = now
-    }
-}
-
-/// All series of one Prometheus name. Its kind, help, buckets and summary options come from the first StatsD name
-/// that created it; other names mapped to it later share them.
-final class StatsDFamily {
-    /// The exposed name (counters end in `_total`).
-    let name: String
-    /// The name before `_total` was added, also reserved against other types.
-    let baseName: String
-    let kind: StatsDFamilyKind
-    let help: String
-    let buckets: [Double]
-    let summary: StatsDSummaryOptions
-    var series: [[Label]: StatsDSeries] = [:]
-    /// Whether any series was created with a TTL, so `expire` skips families that can never expire.
-    var hasTTL = false
-
-    init(name: String, baseName: String, kind: StatsDFamilyKind, help: String, observer: StatsDObserver) {
-        self.name = name
-        self.baseName = baseName
-        self.kind = kind
-        self.help = help
-        switch observer {
-        case .histogram(let buckets):
-            self.buckets = buckets
-            self.summary = StatsDSummaryOptions()
-        case .summary(let options):
-            self.buckets = []
-            self.summary = options
-        }
-    }
-}
-
 /// The resolution of one (StatsD name, type), cached so the hot path does one dictionary lookup.
 enum StatsDResolved {
     case drop
@@ -94,43 +29,35 @@ enum StatsDResolved {
 /// A resolved name: its family and mapping, in one object so that a cache hit costs one retain rather than a copy
 /// of the mapping's strings and arrays (the lookup runs once per sample).
 final class StatsDResolution {
-    let family: StatsDFamily
+    let family: SeriesFamily
     let mapped: StatsDMappedMetric
 
-    init(family: StatsDFamily, mapped: StatsDMappedMetric) {
+    init(family: SeriesFamily, mapped: StatsDMappedMetric) {
         self.family = family
         self.mapped = mapped
     }
 }
 
-/// Everything the aggregator's lock protects.
+/// Everything the aggregator's lock protects: the series (in the store), the mapping cache, the fast path's
+/// table and the counters.
 struct StatsDAggregatorState {
     var resolved: StatsDTwoGenerationCache<StatsDNameKey, StatsDResolved>
-    /// Families by exposed name and by base name (both point to the same family).
-    var families: [String: StatsDFamily] = [:]
-    var totalSeries = 0
+    var store: SeriesStore
+    /// Counter families by their name before `_total` was added, which other types may not take either.
+    var baseNames: [String: SeriesFamily] = [:]
     var samples = [Int](repeating: 0, count: StatsDMetricType.allCases.count)
-    var parseErrors = [Int](repeating: 0, count: StatsDParseError.allCases.count)
-    var dropped = [Int](repeating: 0, count: StatsDDropReason.allCases.count)
-    var expired = 0
-    var events = 0
-    var serviceChecks = 0
-    var logsForwarded = 0
-    var logsDropped = 0
-    var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+    /// Drops for the reasons the store does not count (see `dropped(_:)`).
+    private var dropped = [Int](repeating: 0, count: StatsDDropReason.allCases.count)
     /// Plain names already aggregated once, for the fast path (see `StatsDFastTable`).
     var fast: StatsDFastTable
     /// The resolution and series the last `ingest` updated, for registering its name in `fast`.
-    var lastTouched: (StatsDResolution, StatsDSeries)?
+    var lastTouched: (StatsDResolution, Series)?
 
-    init(cacheSize: Int) {
+    init(cacheSize: Int, limits: SeriesStore.Limits) {
         resolved = StatsDTwoGenerationCache(capacity: cacheSize)
+        store = SeriesStore(limits: limits)
         fast = StatsDFastTable(capacity: cacheSize)
     }
-
-    static let dropIndex = Dictionary(uniqueKeysWithValues: StatsDDropReason.allCases.enumerated().map { ($1, $0) })
-    static let parseErrorIndex = Dictionary(
-        uniqueKeysWithValues: StatsDParseError.allCases.enumerated().map { ($1, $0) })
 
     /// The position of `type` in `StatsDMetricType.allCases`, without building that array per sample.
     static func index(_ type: StatsDMetricType) -> Int {
@@ -144,8 +71,40 @@ struct StatsDAggregatorState {
         }
     }
 
+    private static func position(_ reason: StatsDDropReason) -> Int {
+        switch reason {
+        case .typeConflict: 0
+        case .overMetricCap: 1
+        case .overTotalCap: 2
+        case .negativeCounter: 3
+        case .invalidValue: 4
+        case .setMemberCap: 5
+        case .mappingDrop: 6
+        }
+    }
+
     mutating func drop(_ reason: StatsDDropReason) {
-        dropped[Self.dropIndex[reason]!] += 1
+        switch reason {
+        case .typeConflict: store.countDrop(.typeConflict)
+        case .overMetricCap: store.countDrop(.overFamilyCap)
+        case .overTotalCap: store.countDrop(.overTotalCap)
+        default: dropped[Self.position(reason)] += 1
+        }
+    }
+
+    /// Samples dropped for `reason` so far: the store counts type conflicts and caps.
+    func dropped(_ reason: StatsDDropReason) -> Int {
+        switch reason {
+        case .typeConflict: store.dropped(.typeConflict)
+        case .overMetricCap: store.dropped(.overFamilyCap)
+        case .overTotalCap: store.dropped(.overTotalCap)
+        default: dropped[Self.position(reason)]
+        }
+    }
+
+    /// The family that holds `name`, as a family's name or a counter family's base name.
+    private func reserved(_ name: String) -> SeriesFamily? {
+        store.family(named: name) ?? baseNames[name]
     }
 
     mutating func resolve(_ key: StatsDNameKey, mapper: StatsDMapper) -> StatsDResolved {
@@ -155,7 +114,7 @@ struct StatsDAggregatorState {
         case .drop:
             result = .drop
         case .mapped(let mapped):
-            let kind: StatsDFamilyKind
+            let kind: SeriesKind
             switch key.type {
             case .counter: kind = .counter
             case .gauge: kind = .gauge
@@ -165,15 +124,21 @@ struct StatsDAggregatorState {
             }
             let base = mapped.name
             let exposed = kind == .counter && !base.hasSuffix("_total") ? base + "_total" : base
-            let existing = families[exposed] ?? families[base]
-            if let existing {
+            if let existing = reserved(exposed) ?? reserved(base) {
                 result = existing.kind == kind ? .family(StatsDResolution(family: existing, mapped: mapped)) : .conflict
             } else {
-                let family = StatsDFamily(
-                    name: exposed, baseName: base, kind: kind,
-                    help: mapped.help ?? "Metric autogenerated by noa-agent from StatsD.", observer: mapped.observer)
-                families[exposed] = family
-                families[base] = family
+                var buckets: [Double] = []
+                var summary = StatsDSummaryOptions()
+                switch mapped.observer {
+                case .histogram(let b): buckets = b
+                case .summary(let options): summary = options
+                }
+                // Neither name is taken (`reserved`), so this declares a new family.
+                let family = store.family(
+                    exposed, kind, help: mapped.help ?? "Metric autogenerated by noa-agent from StatsD.",
+                    buckets: buckets, quantiles: summary.quantiles.map(\.quantile), window: summary.window,
+                    order: .labels)!
+                if base != exposed { baseNames[base] = family }
                 result = .family(StatsDResolution(family: family, mapped: mapped))
             }
         }
@@ -199,17 +164,14 @@ struct StatsDAggregatorState {
                 labels.append(Label(name, value))
             }
         }
-        for tag in tags { put(PrometheusName.label(tag.name), tag.value, override: true) }
-        for label in extra { put(PrometheusName.label(label.name), label.value, override: true) }
+        for tag in tags { put(PrometheusName.statsd.label(tag.name), tag.value, override: true) }
+        for label in extra { put(PrometheusName.statsd.label(label.name), label.value, override: true) }
         for label in mapped.labels { put(label.name, label.value, override: !mapped.honorLabels) }
         if labels.count > 1 { labels.sort { $0.name < $1.name } }
         return labels
     }
 
-    mutating func ingest(
-        _ sample: StatsDSample, extraLabels: [Label], now: Double, mapper: StatsDMapper,
-        options: StatsDAggregatorOptions
-    ) {
+    mutating func ingest(_ sample: StatsDSample, extraLabels: [Label], now: Double, mapper: StatsDMapper, maxSetMembers: Int) {
         lastTouched = nil
         samples[Self.index(sample.type)] += 1
         let resolution: StatsDResolution
@@ -238,60 +200,25 @@ struct StatsDAggregatorState {
         case (.set, .setMember(let m)):
             member = m
         case (.set, .number(let v)):
-            member = v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
+            member = LabelValue.number(v)
         default:
             return drop(.invalidValue)
         }
 
         let labels = Self.labels(sample.tags, extraLabels, resolution.mapped)
-        let series: StatsDSeries
-        if let existing = family.series[labels] {
-            series = existing
-            series.lastUpdate = now
-        } else {
-            guard family.series.count < options.maxSeriesPerMetric else { return drop(.overMetricCap) }
-            guard totalSeries < options.maxSeries else { return drop(.overTotalCap) }
-            series = StatsDSeries(labels: labels, ttl: resolution.mapped.ttl, now: now)
-            switch family.kind {
-            case .histogram: series.bucketCounts = Array(repeating: 0, count: family.buckets.count)
-            case .summary:
-                seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                series.window = StatsDSummaryWindow(options: family.summary, seed: seed)
-            default: break
-            }
-            family.series[labels] = series
-            if resolution.mapped.ttl > 0 { family.hasTTL = true }
-            totalSeries += 1
-        }
-
+        // Over a cap, the store counts the drop.
+        guard let series = store.series(in: family, labels: labels, ttl: resolution.mapped.ttl, now: now) else { return }
         switch family.kind {
         case .counter:
             series.value += number
         case .gauge:
             if case .gaugeDelta = sample.value { series.value += number } else { series.value = number }
         case .set:
-            if !series.members.contains(member) {
-                guard series.members.count < options.maxSetMembers else { return drop(.setMemberCap) }
-                series.members.insert(member)
-            }
+            guard series.insert(member: member, limit: maxSetMembers) else { return drop(.setMemberCap) }
         case .histogram, .summary:
-            Self.observe(number, weight: 1 / rate, series: series, family: family, now: now)
+            series.observe(number, weight: 1 / rate, now: now)
         }
         lastTouched = (resolution, series)
-    }
-
-    /// Adds one observation to a histogram or summary series.
-    static func observe(_ number: Double, weight: Double, series: StatsDSeries, family: StatsDFamily, now: Double) {
-        series.sum += number * weight
-        series.count += weight
-        if family.kind == .histogram {
-            let buckets = family.buckets
-            var i = 0
-            while i < buckets.count, number > buckets[i] { i += 1 }
-            if i < buckets.count { series.bucketCounts[i] += weight }
-        } else {
-            series.window?.observe(number, weight: weight, now: now)
-        }
     }
 
     /// The fast path: the plain `name:value|type` lines (no rate, no tags of any style, a non-negative decimal
@@ -305,41 +232,28 @@ struct StatsDAggregatorState {
     /// registers, about 6% fewer instructions per line.)
     @inline(never)
     mutating func ingestPlainLines(
-        _ b: UnsafeBufferPointer<UInt8>, from start: Int, maxLineLength: Int, now: Double,
-        tally: UnsafeMutablePointer<Int>
+        _ b: UnsafeBufferPointer<UInt8>, from start: Int, maxLineLength: Int, now: Double, tally: inout StatsDTally
     ) -> Int {
-        fast.takeLines(b, from: start, maxLineLength: maxLineLength, now: now, tally: tally)
+        fast.takeLines(b, from: start, maxLineLength: maxLineLength, now: now, tally: &tally)
     }
 
-    /// Runs `body` with a zeroed count per sample type on the stack, then adds the counts to `samples`.
+    /// Runs `body` with a zeroed count per sample type, then adds the counts to `samples`.
     @inline(__always)
-    mutating func withTally<R>(_ body: (inout Self, UnsafeMutablePointer<Int>) -> R) -> R {
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 8) { tally in
-            tally.initialize(repeating: 0)
-            let result = body(&self, tally.baseAddress.unsafelyUnwrapped)
-            for i in samples.indices where tally[i] != 0 { samples[i] += tally[i] }
-            return result
-        }
+    mutating func withTally<R>(_ body: (inout Self, inout StatsDTally) -> R) -> R {
+        var tally = StatsDTally()
+        let result = body(&self, &tally)
+        tally.add(to: &samples)
+        return result
     }
 
     /// One fast-path sample into its series (`number` already scaled by the mapping).
     @inline(__always)
-    static func update(
-        series: Unmanaged<StatsDSeries>, family: Unmanaged<StatsDFamily>?, kind: StatsDFamilyKind, number: Double,
-        type: StatsDMetricType, now: Double
-    ) {
-        series._withUnsafeGuaranteedRef { series in
-            series.lastUpdate = now
-            switch kind {
-            case .counter: series.value += number
-            case .gauge: series.value = number
-            case .histogram, .summary:
-                guard let family else { return }
-                family._withUnsafeGuaranteedRef { family in
-                    observe(type == .timer ? number / 1000 : number, weight: 1, series: series, family: family, now: now)
-                }
-            case .set: break  // never registered
-            }
+    static func update(_ series: SeriesHandle, kind: SeriesKind, number: Double, type: StatsDMetricType, now: Double) {
+        switch kind {
+        case .counter: series.add(number, now: now)
+        case .gauge: series.set(number, now: now)
+        case .histogram, .summary: series.observe(type == .timer ? number / 1000 : number, now: now)
+        case .set: break  // never registered
         }
     }
 
@@ -352,90 +266,40 @@ struct StatsDAggregatorState {
         else { return }
         fast.insert(
             name: name, hash: hash, type: sample.type, scale: resolution.mapped.scale ?? 1, series: series,
-            family: resolution.family)
+            kind: resolution.family.kind)
     }
 
-    /// Removes series idle longer than their TTL, and families left without series.
+    /// Removes series idle longer than their TTL, and families left without series; forgets what pointed at them.
     mutating func expire(now: Double) {
-        var removedFamily = false
-        var removedSeries = false
-        for (key, family) in families where key == family.name && family.hasTTL {
-            let before = family.series.count
-            family.series = family.series.filter { _, s in !(s.ttl > 0 && now - s.lastUpdate > s.ttl) }
-            let removed = before - family.series.count
-            guard removed > 0 else { continue }
-            totalSeries -= removed
-            expired += removed
-            removedSeries = true
-            if family.series.isEmpty {
-                families[family.name] = nil
-                families[family.baseName] = nil
-                removedFamily = true
-            }
-        }
-        // Cached resolutions point at families (and conflicts with them): start over when one goes away.
-        if removedFamily { resolved.removeAll() }
+        let removals = store.expire(now: now)
+        guard !removals.isEmpty else { return }
         // Fast-path entries point at series: any removal may have taken one of theirs.
-        if removedSeries { fast.removeAll() }
-    }
-
-    /// The families, each once, in name order.
-    var uniqueFamilies: [StatsDFamily] {
-        families.compactMap { $0.key == $0.value.name ? $0.value : nil }.sorted { $0.name < $1.name }
+        fast.removeAll()
+        // Cached resolutions point at families (and conflicts with them): start over when one goes away.
+        if removals.contains(where: { !$0.family.isDeclared }) {
+            resolved.removeAll()
+            baseNames = baseNames.filter { $0.value.isDeclared }
+        }
     }
 }
 
-/// The values of the aggregator at one instant, copied under the lock and exposed after it is released.
-struct StatsDSnapshot {
-    struct Series {
-        var labels: [Label]
-        /// Counter or gauge value, or a set's member count.
-        var value: Double
-        var sum: Double
-        var count: Double
-        var bucketCounts: [Double]
-        var window: StatsDSummaryWindow?
+/// Samples per type counted by the fast path during one call, added to the aggregator's counts at its end.
+struct StatsDTally {
+    /// Indexed as `StatsDAggregatorState.index`.
+    private var counts = InlineArray<6, Int>(repeating: 0)
+
+    /// Unchecked: the index is one of six constants from an exhaustive switch (`StatsDTallyTests` checks them); the
+    /// checked subscript cost two instructions per line (bench/series_cost.sh, statsd20).
+    @inline(__always)
+    mutating func count(_ type: StatsDMetricType) {
+        counts[unchecked: StatsDAggregatorState.index(type)] &+= 1
     }
 
-    struct Family {
-        var name: String
-        var help: String
-        var kind: StatsDFamilyKind
-        var buckets: [Double]
-        var quantiles: [StatsDQuantile]
-        var series: [Series]
-    }
-
-    var families: [Family]
-    var samples: [Int]
-    var parseErrors: [Int]
-    var dropped: [Int]
-    var expired: Int
-    var totalSeries: Int
-    var events: Int
-    var serviceChecks: Int
-    var logsForwarded: Int
-    var logsDropped: Int
-
-    init(_ state: StatsDAggregatorState) {
-        families = state.uniqueFamilies.filter { !$0.series.isEmpty }.map { family in
-            Family(
-                name: family.name, help: family.help, kind: family.kind, buckets: family.buckets,
-                quantiles: family.summary.quantiles,
-                series: family.series.values.map { s in
-                    Series(
-                        labels: s.labels, value: family.kind == .set ? Double(s.members.count) : s.value, sum: s.sum,
-                        count: s.count, bucketCounts: s.bucketCounts, window: s.window)
-                })
-        }
-        samples = state.samples
-        parseErrors = state.parseErrors
-        dropped = state.dropped
-        expired = state.expired
-        totalSeries = state.totalSeries
-        events = state.events
-        serviceChecks = state.serviceChecks
-        logsForwarded = state.logsForwarded
-        logsDropped = state.logsDropped
+    /// (Most calls that take no line, before each tagged line, return at the first test.)
+    func add(to samples: inout [Int]) {
+        let any = counts[unchecked: 0] | counts[unchecked: 1] | counts[unchecked: 2] | counts[unchecked: 3]
+            | counts[unchecked: 4] | counts[unchecked: 5]
+        guard any != 0 else { return }
+        for i in 0..<6 where counts[unchecked: i] != 0 { samples[i] += counts[unchecked: i] }
     }
 }

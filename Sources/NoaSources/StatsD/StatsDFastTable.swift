@@ -1,4 +1,5 @@
 import NoaCodecs
+import NoaCore
 
 /// The fast path's table: the raw bytes of a plain StatsD name (no tags of any style) and its type, to the series
 /// that name's untagged samples update, so a repeated `name:value|type` line costs one byte hash and one probe
@@ -9,10 +10,11 @@ import NoaCodecs
 /// of that name (so mapping, type conflicts and caps were already decided), and the whole table is cleared when
 /// any series or family is removed (TTL expiry), since an entry may point at it.
 ///
-/// A slot holds only plain values (the name as a range of one shared byte array, unowned references to the series
-/// and family), so a probe and an update copy nothing and retain nothing: with reference-counted entries, the
-/// retains and releases were a third of the whole receive thread's time. `owners` keeps every referenced object
-/// alive for as long as a slot can point at it.
+/// A slot holds only plain values (the name as a range of one shared byte array, the `SeriesHandle` of the store's
+/// series it updates), so a probe and an update copy nothing and retain nothing: with reference-counted entries,
+/// the retains and releases were a third of the whole receive thread's time. `owners` keeps every series a slot
+/// points at alive for as long as the slot can be used; the aggregator also clears the table whenever the store
+/// removes a series, so no slot updates a series that is no longer exposed.
 ///
 /// Each slot also remembers which slot's line came right after its own last time (`next`). StatsD clients send
 /// their names in a stable order (a fixed list of calls, or the same map flushed each interval), so the line after
@@ -26,17 +28,16 @@ struct StatsDFastTable {
         /// -1: an empty slot.
         var nameCount: Int32 = -1
         var type: StatsDMetricType = .counter
-        var kind: StatsDFamilyKind = .counter
-        var scale: Double = 1
-        var series: Unmanaged<StatsDSeries>?
-        var family: Unmanaged<StatsDFamily>?
+        var kind: SeriesKind = .counter
         /// The slot of the line that followed this one's last time, or -1.
         var next: Int32 = -1
+        var scale: Double = 1
+        var series: SeriesHandle?
     }
 
     private var slots: [Slot]
     private var names: [UInt8] = []
-    private var owners: [AnyObject] = []
+    private var owners: [Series] = []
     private var mask: Int
     /// The most slots the table grows to: twice the capacity, as a power of two.
     private let maxSlots: Int
@@ -59,7 +60,7 @@ struct StatsDFastTable {
     /// short, and a byte-serial hash such as FNV-1a was the single largest cost of the fast path.
     static func hash(_ name: UnsafeBufferPointer<UInt8>, _ type: StatsDMetricType) -> UInt64 {
         guard let base = name.baseAddress else { return finish(hashSeed, type) }  // nameHash of no bytes
-        return finish(nameHash(UnsafeRawPointer(base), name.count), type)
+        return finish(nameHash(ByteWords(base, count: name.count), from: 0, to: name.count), type)
     }
 
     static let hashSeed: UInt64 = 0x9E37_79B9_7F4A_7C15
@@ -71,27 +72,18 @@ struct StatsDFastTable {
         return m ^ (m >> 32)
     }
 
-    /// The hash of a name's bytes before `finish`: `mix` over its whole words, then over the rest, then the
-    /// length. `StatsDPlainLine.scanKnown` computes the same while it looks for the name's end.
+    /// The hash before `finish` of the name in `bytes` from `start` to `end`: `mix` over its whole words, then over
+    /// the rest, then the length. `StatsDPlainLine.scanKnown` computes the same while it looks for the name's end.
     @inline(__always)
-    static func nameHash(_ base: UnsafeRawPointer, _ count: Int) -> UInt64 {
+    static func nameHash(_ bytes: ByteWords, from start: Int, to end: Int) -> UInt64 {
         var h = hashSeed
-        var i = 0
-        while i &+ 8 <= count {
-            h = mix(h, base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+        var i = start
+        while i &+ 8 <= end {
+            h = mix(h, bytes.word(at: i))
             i &+= 8
         }
-        if i < count {
-            var word: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < count {
-                word |= UInt64(base.load(fromByteOffset: i, as: UInt8.self)) << shift
-                shift &+= 8
-                i &+= 1
-            }
-            h = mix(h, word)
-        }
-        return h ^ UInt64(truncatingIfNeeded: count)
+        if i < end { h = mix(h, bytes.partialWord(from: i, to: end)) }
+        return h ^ UInt64(truncatingIfNeeded: end &- start)
     }
 
     @inline(__always)
@@ -117,26 +109,29 @@ struct StatsDFastTable {
     /// The index of the slot of `name` and `type`, or -1.
     @inline(__always)
     func index(of name: UnsafeBufferPointer<UInt8>, _ type: StatsDMetricType, hash: UInt64) -> Int {
-        slots.withUnsafeBufferPointer { slots in
+        guard count > 0, let base = name.baseAddress else { return -1 }
+        return slots.withUnsafeBufferPointer { slots in
             names.withUnsafeBufferPointer { names in
-                Self.probe(slots, names: UnsafeRawPointer(names.baseAddress), mask: mask, name, type, hash)
+                Self.probe(
+                    slots, names: ByteWords(names.baseAddress!, count: names.count), mask: mask,
+                    ByteWords(base, count: name.count), at: 0, length: name.count, type, hash)
             }
         }
     }
 
-    /// Linear probing from `hash` for `name` and `type` over raw slots and names: the slot's index, or -1.
-    /// (`names` is nil only while the table is empty, and then the first slot probed is empty.)
+    /// Linear probing from `hash` for the `length` bytes at `offset` of `name`, and `type`, over raw slots and
+    /// names: the slot's index, or -1. The table is not empty.
     @inline(__always)
     private static func probe(
-        _ slots: UnsafeBufferPointer<Slot>, names: UnsafeRawPointer?, mask: Int,
-        _ name: UnsafeBufferPointer<UInt8>, _ type: StatsDMetricType, _ hash: UInt64
+        _ slots: UnsafeBufferPointer<Slot>, names: ByteWords, mask: Int,
+        _ name: ByteWords, at offset: Int, length: Int, _ type: StatsDMetricType, _ hash: UInt64
     ) -> Int {
         var i = Int(truncatingIfNeeded: hash) & mask
         while true {
             let slot = slots[i]
             if slot.nameCount < 0 { return -1 }
-            if slot.hash == hash, slot.type == type, Int(slot.nameCount) == name.count,
-               equal(names.unsafelyUnwrapped + Int(slot.nameStart), name) {
+            if slot.hash == hash, slot.type == type, Int(slot.nameCount) == length,
+               names.equals(name, at: Int(slot.nameStart), offset, length: length) {
                 return i
             }
             i = (i &+ 1) & mask
@@ -151,18 +146,16 @@ struct StatsDFastTable {
     /// lookup itself.
     @inline(__always)
     mutating func takeLines(
-        _ b: UnsafeBufferPointer<UInt8>, from start: Int, maxLineLength: Int, now: Double,
-        tally: UnsafeMutablePointer<Int>
+        _ b: UnsafeBufferPointer<UInt8>, from start: Int, maxLineLength: Int, now: Double, tally: inout StatsDTally
     ) -> Int {
         var cursor = self.cursor
         let mask = self.mask
         guard count > 0 else { return start }
+        guard let datagram = b.baseAddress else { return start }
+        let bytes = ByteWords(datagram, count: b.count)
         let stop = names.withUnsafeBufferPointer { names in
             slots.withUnsafeMutableBufferPointer { slots in
-                let nameBase = UnsafeRawPointer(names.baseAddress!)
-                func probe(_ name: UnsafeBufferPointer<UInt8>, _ type: StatsDMetricType, _ hash: UInt64) -> Int {
-                    Self.probe(UnsafeBufferPointer(slots), names: nameBase, mask: mask, name, type, hash)
-                }
+                let names = ByteWords(names.baseAddress!, count: names.count)
                 var start = start
                 while start < b.count {
                     if b[start] == 0x0A {
@@ -176,35 +169,41 @@ struct StatsDFastTable {
                         if guess >= 0 {
                             let colon = start &+ Int(slots[guess].nameCount)
                             if colon < b.count, b[colon] == 0x3A,
-                               Self.equal(
-                                nameBase + Int(slots[guess].nameStart), UnsafeBufferPointer(rebasing: b[start..<colon])) {
+                               names.equals(bytes, at: Int(slots[guess].nameStart), start, length: colon &- start) {
                                 i = guess
                             }
                         }
                     }
                     let line: StatsDPlainLine
+                    var hash: UInt64
                     if i >= 0 {
                         guard let known = StatsDPlainLine.afterName(b, start, nameEnd: start &+ Int(slots[i].nameCount))
                         else { return start }
                         line = known
+                        hash = slots[i].hash
                         if slots[i].type != line.type {
-                            let name = UnsafeBufferPointer(rebasing: b[start..<line.nameEnd])
-                            i = probe(name, line.type, Self.hash(name, line.type))
+                            hash = Self.finish(Self.nameHash(bytes, from: start, to: line.nameEnd), line.type)
+                            i = -1
                         }
                     } else {
                         guard let scanned = StatsDPlainLine.scanKnown(b, start) else { return start }
                         line = scanned
-                        i = probe(UnsafeBufferPointer(rebasing: b[start..<line.nameEnd]), line.type, line.hash)
+                        hash = line.hash
+                    }
+                    if i < 0 {
+                        i = Self.probe(
+                            UnsafeBufferPointer(slots), names: names, mask: mask, bytes, at: start,
+                            length: line.nameEnd &- start, line.type, hash)
                     }
                     guard i >= 0, line.end &- start <= maxLineLength, slots[i].series != nil else { return start }
                     if cursor >= 0 && slots[cursor].next != Int32(truncatingIfNeeded: i) {
                         slots[cursor].next = Int32(truncatingIfNeeded: i)
                     }
                     cursor = i
-                    tally[StatsDAggregatorState.index(line.type)] &+= 1
+                    tally.count(line.type)
                     StatsDAggregatorState.update(
-                        series: slots[i].series.unsafelyUnwrapped, family: slots[i].family, kind: slots[i].kind,
-                        number: line.value * slots[i].scale, type: line.type, now: now)
+                        slots[i].series.unsafelyUnwrapped, kind: slots[i].kind, number: line.value * slots[i].scale,
+                        type: line.type, now: now)
                     start = line.next
                 }
                 return start
@@ -216,7 +215,7 @@ struct StatsDFastTable {
 
     mutating func insert(
         name: UnsafeBufferPointer<UInt8>, hash: UInt64, type: StatsDMetricType, scale: Double,
-        series: StatsDSeries, family: StatsDFamily
+        series: Series, kind: SeriesKind
     ) {
         guard !name.isEmpty, names.count + name.count < Int(Int32.max) else { return }
         if lookup(name, type, hash: hash) != nil { return }
@@ -227,11 +226,10 @@ struct StatsDFastTable {
         var i = Int(truncatingIfNeeded: hash) & mask
         while slots[i].nameCount >= 0 { i = (i &+ 1) & mask }
         slots[i] = Slot(
-            hash: hash, nameStart: Int32(names.count), nameCount: Int32(name.count), type: type, kind: family.kind,
-            scale: scale, series: Unmanaged.passUnretained(series), family: Unmanaged.passUnretained(family))
+            hash: hash, nameStart: Int32(names.count), nameCount: Int32(name.count), type: type, kind: kind,
+            scale: scale, series: series.handle)
         names.append(contentsOf: name)
         owners.append(series)
-        owners.append(family)
         count += 1
     }
 
@@ -257,25 +255,5 @@ struct StatsDFastTable {
         owners.removeAll(keepingCapacity: true)
         count = 0
         cursor = -1
-    }
-
-    /// Names are short: eight bytes at a time inline beats a call to memcmp.
-    @inline(__always)
-    private static func equal(_ a: UnsafeRawPointer, _ name: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = name.baseAddress else { return true }
-        let b = UnsafeRawPointer(base)
-        let count = name.count
-        var i = 0
-        while i &+ 8 <= count {
-            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
-                return false
-            }
-            i &+= 8
-        }
-        while i < count {
-            if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
-            i &+= 1
-        }
-        return true
     }
 }

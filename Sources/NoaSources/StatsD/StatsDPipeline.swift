@@ -124,8 +124,15 @@ public final class StatsDPipeline: StatsDIngest, MetricProducer {
         }
     }
 
+    /// The aggregator's own metrics (the listeners have theirs).
+    public var selfMetrics: SelfMetrics { aggregator.selfMetrics }
+
+    /// The aggregated series and the aggregator's own metrics together, as the statsd source serves them on one
+    /// endpoint; to serve them apart, gather `aggregator` (the series) and `selfMetrics`.
     public func gather() -> MetricBatch {
-        aggregator.gather()
+        var batch = aggregator.gather()
+        batch.append(contentsOf: aggregator.selfMetrics.gather())
+        return batch
     }
 }
 
@@ -165,7 +172,8 @@ struct StatsDPlainLine {
             }
         }
         guard i > start, i < count else { return nil }
-        return rest(b, start, nameEnd: i, nameHash: StatsDFastTable.nameHash(UnsafeRawPointer(b.baseAddress! + start), i &- start))
+        let name = StatsDFastTable.nameHash(ByteWords(b.baseAddress!, count: count), from: start, to: i)
+        return rest(b, start, nameEnd: i, nameHash: name)
     }
 
     /// `scan` for the fast path, where the name is looked up among names `scan` accepted before: it only finds
@@ -175,17 +183,14 @@ struct StatsDPlainLine {
     @inline(__always)
     static func scanKnown(_ b: UnsafeBufferPointer<UInt8>, _ start: Int) -> StatsDPlainLine? {
         guard let pointer = b.baseAddress else { return nil }
-        let base = UnsafeRawPointer(pointer)
+        let bytes = ByteWords(pointer, count: b.count)
         let count = b.count
         var i = start
         var h = StatsDFastTable.hashSeed
         var nameEnd = -1
         while i &+ 8 <= count {
-            let word = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            let x = word ^ 0x3A3A_3A3A_3A3A_3A3A  // a zero byte where the word has ':'
-            let found = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
-            if found != 0 {
-                let k = found.trailingZeroBitCount >> 3  // the first ':' (later bits may be false hits)
+            let word = bytes.word(at: i)
+            if let k = ByteWords.firstIndex(of: 0x3A, in: word) {  // ':'
                 if k > 0 { h = StatsDFastTable.mix(h, word & ((1 << UInt64(k &* 8)) &- 1)) }
                 nameEnd = i &+ k
                 break
@@ -194,17 +199,10 @@ struct StatsDPlainLine {
             i &+= 8
         }
         if nameEnd < 0 {
-            var word: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < count {
-                let c = pointer[i]
-                if c == 0x3A { break }
-                word |= UInt64(c) << shift
-                shift &+= 8
-                i &+= 1
-            }
+            let rest = i
+            while i < count && bytes.byte(at: i) != 0x3A { i &+= 1 }
             guard i < count else { return nil }
-            if shift > 0 { h = StatsDFastTable.mix(h, word) }
+            if i > rest { h = StatsDFastTable.mix(h, bytes.partialWord(from: rest, to: i)) }
             nameEnd = i
         }
         guard nameEnd > start else { return nil }

@@ -21,10 +21,11 @@ public final class StatsDDatagramListener: StatsDListener {
     private let ingest: any StatsDIngest
     private let options: StatsDListenerOptions
 
-    private let datagrams = Atomic<UInt64>(0)
-    private let bytes = Atomic<UInt64>(0)
-    private let truncated = Atomic<UInt64>(0)
-    private let errors = Atomic<UInt64>(0)
+    /// The listener's own metrics (`StatsDDatagramMetrics`); `gather()` serves them.
+    public let selfMetrics: SelfMetrics
+    private let metrics: StatsDDatagramMetrics
+    /// The last kernel drop count read, reported when /proc cannot be read.
+    private let lastKernelDrops = Atomic<UInt64>(0)
 
     private struct Running {
         var fd: Int32
@@ -45,6 +46,18 @@ public final class StatsDDatagramListener: StatsDListener {
         self.address = address
         self.ingest = ingest
         self.options = options
+        selfMetrics = SelfMetrics(component: id)
+        metrics = StatsDDatagramMetrics(selfMetrics, transport: address.transport.rawValue)
+        var kernelDrops: (@Sendable () -> Double)?
+        if case .udp = address {
+            kernelDrops = { [weak self] in
+                guard let self else { return 0 }
+                if let drops = self.kernelDrops() { self.lastKernelDrops.store(drops, ordering: .relaxed) }
+                return Double(self.lastKernelDrops.load(ordering: .relaxed))
+            }
+        }
+        metrics.declareSocket(
+            selfMetrics, receiveBuffer: { [weak self] in Double(self?.receiveBufferBytes ?? 0) }, kernelDrops: kernelDrops)
     }
 
     deinit { stop() }
@@ -150,7 +163,7 @@ public final class StatsDDatagramListener: StatsDListener {
             if count == 0 { return }
             if count < 0 {
                 let code = errno
-                errors.wrappingAdd(1, ordering: .relaxed)
+                metrics.receiveErrors.add()
                 if code == EBADF || code == ENOTSOCK { return }
                 continue  // transient errors (ENOMEM) only; the poll in the next call waits, never spins
             }
@@ -181,9 +194,9 @@ public final class StatsDDatagramListener: StatsDListener {
                 let origin = StatsDOrigin(transport: transport)
                 payloads.withUnsafeBufferPointer { ingest.ingest(datagrams: $0, origin: origin) }
             }
-            datagrams.wrappingAdd(received, ordering: .relaxed)
-            bytes.wrappingAdd(receivedBytes, ordering: .relaxed)
-            if cut > 0 { truncated.wrappingAdd(cut, ordering: .relaxed) }
+            metrics.datagrams.add(Int(truncatingIfNeeded: received))
+            metrics.receivedBytes.add(Int(truncatingIfNeeded: receivedBytes))
+            if cut > 0 { metrics.truncated.add(Int(truncatingIfNeeded: cut)) }
         }
     }
 
@@ -224,31 +237,12 @@ public final class StatsDDatagramListener: StatsDListener {
     }
 
     public func gather() -> MetricBatch {
-        var batch = MetricBatch(reservingCapacity: 7)
-        let labels = [Label("component_id", id), Label("transport", address.transport.rawValue)]
-        batch.counter("noa_statsd_datagrams_total", "StatsD datagrams received.",
-                      Double(datagrams.load(ordering: .relaxed)), labels)
-        batch.counter("noa_statsd_received_bytes_total", "StatsD payload bytes received.",
-                      Double(bytes.load(ordering: .relaxed)), labels)
-        batch.counter("noa_statsd_truncated_total", "StatsD datagrams dropped because they exceeded the receive buffer.",
-                      Double(truncated.load(ordering: .relaxed)), labels)
-        batch.counter("noa_statsd_receive_errors_total", "StatsD socket receive errors.",
-                      Double(errors.load(ordering: .relaxed)), labels)
-        if let granted = receiveBufferBytes {
-            batch.gauge("noa_statsd_receive_buffer_bytes", "Receive buffer granted by the kernel (SO_RCVBUF).",
-                        Double(granted), labels)
-        }
-        if let drops = kernelDrops() {
-            batch.counter("noa_statsd_kernel_drops_total",
-                          "StatsD datagrams the kernel dropped because the socket receive buffer was full.",
-                          Double(drops), [Label("component_id", id)])
-        }
-        return batch
+        selfMetrics.gather()
     }
 
     /// Counter values, for tests and the benchmark.
     public var counts: (datagrams: UInt64, bytes: UInt64, truncated: UInt64, errors: UInt64) {
-        (datagrams.load(ordering: .relaxed), bytes.load(ordering: .relaxed),
-         truncated.load(ordering: .relaxed), errors.load(ordering: .relaxed))
+        (UInt64(metrics.datagrams.value), UInt64(metrics.receivedBytes.value), UInt64(metrics.truncated.value),
+         UInt64(metrics.receiveErrors.value))
     }
 }

@@ -18,13 +18,9 @@ public final class StatsDTCPListener: StatsDListener {
     private let ingest: any StatsDIngest
     private let options: StatsDListenerOptions
 
-    private let chunks = Atomic<UInt64>(0)
-    private let bytes = Atomic<UInt64>(0)
-    private let connections = Atomic<UInt64>(0)
-    private let openConnections = Atomic<Int>(0)
-    private let rejected = Atomic<UInt64>(0)
-    private let connectionErrors = Atomic<UInt64>(0)
-    private let overlong = Atomic<UInt64>(0)
+    /// The listener's own metrics (`StatsDTCPMetrics`); `gather()` serves them.
+    public let selfMetrics: SelfMetrics
+    private let metrics: StatsDTCPMetrics
 
     private struct Running {
         var fd: Int32
@@ -44,6 +40,8 @@ public final class StatsDTCPListener: StatsDListener {
         self.address = address
         self.ingest = ingest
         self.options = options
+        selfMetrics = SelfMetrics(component: id)
+        metrics = StatsDTCPMetrics(selfMetrics)
     }
 
     deinit { stop() }
@@ -103,7 +101,7 @@ public final class StatsDTCPListener: StatsDListener {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
         defer {
             for fd in framers.keys { close(fd) }
-            openConnections.store(0, ordering: .relaxed)
+            metrics.openConnections.set(0)
             buffer.deallocate()
         }
         let origin = StatsDOrigin(transport: .tcp)
@@ -114,7 +112,7 @@ public final class StatsDTCPListener: StatsDListener {
                 deliverAll(&framer) { framer, deliver in framer.finish(deliver: deliver) }
             }
             close(fd)  // also removes it from the epoll set
-            openConnections.wrappingSubtract(1, ordering: .relaxed)
+            metrics.openConnections.set(Double(framers.count))
         }
 
         func deliverAll(_ framer: inout StatsDLineFramer, _ body: (inout StatsDLineFramer, (UnsafeRawBufferPointer) -> Void) -> Void) {
@@ -124,8 +122,8 @@ public final class StatsDTCPListener: StatsDListener {
                 delivered += 1
                 ingest.ingest(chunk, origin: origin)
             }
-            if delivered > 0 { chunks.wrappingAdd(delivered, ordering: .relaxed) }
-            if framer.overlongLines > before { overlong.wrappingAdd(framer.overlongLines - before, ordering: .relaxed) }
+            if delivered > 0 { metrics.chunks.add(Int(truncatingIfNeeded: delivered)) }
+            if framer.overlongLines > before { metrics.overlongLines.add(Int(truncatingIfNeeded: framer.overlongLines - before)) }
         }
 
         while !stopping.load(ordering: .acquiring) {
@@ -150,7 +148,7 @@ public final class StatsDTCPListener: StatsDListener {
                     reads += 1
                     let n = read(fd, buffer.baseAddress, buffer.count)
                     if n > 0 {
-                        bytes.wrappingAdd(UInt64(n), ordering: .relaxed)
+                        metrics.receivedBytes.add(n)
                         let data = UnsafeRawBufferPointer(start: buffer.baseAddress, count: n)
                         deliverAll(&framers[fd]!) { framer, deliver in framer.feed(data, deliver: deliver) }
                         if n < buffer.count { break }
@@ -163,7 +161,7 @@ public final class StatsDTCPListener: StatsDListener {
                     let code = errno
                     if code == EAGAIN || code == EWOULDBLOCK { break }
                     if code == EINTR { continue }
-                    connectionErrors.wrappingAdd(1, ordering: .relaxed)
+                    metrics.connectionErrors.add()
                     closeConnection(fd, clean: false)
                     break
                 }
@@ -178,48 +176,32 @@ public final class StatsDTCPListener: StatsDListener {
                 let code = errno
                 if code == EAGAIN || code == EWOULDBLOCK { return }
                 if code == EINTR || code == ECONNABORTED { continue }
-                connectionErrors.wrappingAdd(1, ordering: .relaxed)
+                metrics.connectionErrors.add()
                 return  // EMFILE and similar: try again on the next wake-up
             }
             guard framers.count < options.maxConnections else {
-                rejected.wrappingAdd(1, ordering: .relaxed)
+                metrics.rejectedConnections.add()
                 close(fd)
                 continue
             }
             guard noa_epoll_add(epollFD, fd, UInt64(fd)) == 0 else {
-                connectionErrors.wrappingAdd(1, ordering: .relaxed)
+                metrics.connectionErrors.add()
                 close(fd)
                 continue
             }
             framers[fd] = StatsDLineFramer(maxLineBytes: options.maxLineBytes)
-            connections.wrappingAdd(1, ordering: .relaxed)
-            openConnections.wrappingAdd(1, ordering: .relaxed)
+            metrics.connections.add()
+            metrics.openConnections.set(Double(framers.count))
         }
     }
 
     public func gather() -> MetricBatch {
-        var batch = MetricBatch(reservingCapacity: 7)
-        let labels = [Label("component_id", id), Label("transport", "tcp")]
-        batch.counter("noa_statsd_received_bytes_total", "StatsD payload bytes received.",
-                      Double(bytes.load(ordering: .relaxed)), labels)
-        batch.counter("noa_statsd_tcp_chunks_total", "Chunks of complete StatsD lines read from TCP connections.",
-                      Double(chunks.load(ordering: .relaxed)), labels)
-        batch.counter("noa_statsd_connections_total", "StatsD TCP connections accepted.",
-                      Double(connections.load(ordering: .relaxed)), labels)
-        batch.gauge("noa_statsd_open_connections", "StatsD TCP connections open now.",
-                    Double(openConnections.load(ordering: .relaxed)), labels)
-        batch.counter("noa_statsd_rejected_connections_total", "StatsD TCP connections closed at once (limit reached).",
-                      Double(rejected.load(ordering: .relaxed)), labels)
-        batch.counter("noa_statsd_connection_errors_total", "StatsD TCP accept and read errors.",
-                      Double(connectionErrors.load(ordering: .relaxed)), labels)
-        batch.counter("noa_statsd_overlong_lines_total", "StatsD TCP lines skipped for exceeding the maximum length.",
-                      Double(overlong.load(ordering: .relaxed)), labels)
-        return batch
+        selfMetrics.gather()
     }
 
     /// Counter values, for tests.
     public var counts: (connections: UInt64, open: Int, overlong: UInt64, errors: UInt64, bytes: UInt64) {
-        (connections.load(ordering: .relaxed), openConnections.load(ordering: .relaxed),
-         overlong.load(ordering: .relaxed), connectionErrors.load(ordering: .relaxed), bytes.load(ordering: .relaxed))
+        (UInt64(metrics.connections.value), Int(metrics.openConnections.value), UInt64(metrics.overlongLines.value),
+         UInt64(metrics.connectionErrors.value), UInt64(metrics.receivedBytes.value))
     }
 }

@@ -44,6 +44,12 @@ public struct StatsDSummaryOptions: Sendable, Equatable {
         self.ageBuckets = ageBuckets
         self.bufCap = bufCap
     }
+
+    /// The series' window. Each quantile's `error` is accepted but not used: `SummaryWindow` is exact up to
+    /// `bufCap` observations per age bucket and samples above it.
+    public var window: SummaryWindow.Options {
+        SummaryWindow.Options(maxAge: maxAge, ageBuckets: ageBuckets, bufCap: bufCap)
+    }
 }
 
 /// What the mapper decided for one StatsD name and type.
@@ -204,7 +210,7 @@ public struct StatsDMapper: Sendable {
         }
         return .mapped(
             StatsDMappedMetric(
-                name: PrometheusName.metric(name), observer: defaults.observer, ttl: defaults.ttl, matched: false))
+                name: PrometheusName.statsd.metric(name), observer: defaults.observer, ttl: defaults.ttl, matched: false))
     }
 
     private func globMatch(name: String, type: StatsDMatchMetricType) -> (StatsDMappingRule, [Substring])? {
@@ -241,7 +247,7 @@ public struct StatsDMapper: Sendable {
         labels.sort { $0.name < $1.name }
         return .mapped(
             StatsDMappedMetric(
-                name: PrometheusName.metric(rule.name.expand(lookup)), labels: labels, observer: rule.observer,
+                name: PrometheusName.statsd.metric(rule.name.expand(lookup)), labels: labels, observer: rule.observer,
                 ttl: rule.ttl, help: rule.help, honorLabels: rule.honorLabels, scale: rule.scale))
     }
 }

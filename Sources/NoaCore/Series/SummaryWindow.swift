@@ -1,18 +1,37 @@
-/// A bounded-memory quantile estimator over a sliding window, for StatsD summaries.
+/// A bounded-memory quantile estimator over a sliding window: the value of a summary series (StatsD timers and
+/// distributions mapped to summaries).
 ///
-/// The window (statsd_exporter's `max_age`, default 10 minutes) is cut into `age_buckets` (default 5) slots by
-/// wall-clock epoch: an observation goes into the slot of the current epoch, and a query merges the slots of the last
-/// `age_buckets` epochs, so observations leave the window between `max_age - max_age/age_buckets` and `max_age`
-/// after they were made. Each slot keeps at most `buf_cap` (default 500) observations: below that quantiles are
-/// exact; above it the slot keeps a uniform reservoir sample (Vitter's algorithm R), so memory per series is
-/// bounded by `age_buckets * buf_cap` values whatever the rate. Observations carry a weight (1/sample rate), and
+/// The window (statsd_exporter's `max_age`, default 10 minutes) is cut into `ageBuckets` (default 5) slots by
+/// epoch of the injected time: an observation goes into the slot of the current epoch, and a query merges the slots
+/// of the last `ageBuckets` epochs, so observations leave the window between `maxAge - maxAge/ageBuckets` and
+/// `maxAge` after they were made. Each slot keeps at most `bufCap` (default 500) observations: below that quantiles
+/// are exact; above it the slot keeps a uniform reservoir sample (Vitter's algorithm R), so memory per series is
+/// bounded by `ageBuckets * bufCap` values whatever the rate. Observations carry a weight (1/sample rate), and
 /// a quantile is the smallest kept value whose cumulative weight reaches `q` of the total.
 ///
-/// This differs from client_golang's CKMS streams (used by statsd_exporter), which guarantee the configured rank
-/// `error`: here the error is 0 up to `buf_cap` observations per slot and a sampling error above it (for 500 values,
-/// a standard error of rank about 0.02 at the median); the configured `error` is accepted but not used.
-struct StatsDSummaryWindow {
-    private struct Slot {
+/// This differs from client_golang's CKMS streams (used by statsd_exporter), which guarantee a configured rank
+/// error: here the error is 0 up to `bufCap` observations per slot and a sampling error above it (for 500 values,
+/// a standard error of rank about 0.02 at the median).
+///
+/// Time is whatever the owner passes as `now` (seconds on a monotonic clock), never read here, so tests move it by
+/// hand.
+public struct SummaryWindow: Sendable {
+    /// The window's shape (statsd_exporter's `summary_options` without the quantiles).
+    public struct Options: Sendable, Equatable {
+        /// The sliding window's length in seconds.
+        public var maxAge: Double
+        public var ageBuckets: Int
+        /// The most observations kept per age bucket; beyond it a uniform sample of them is kept.
+        public var bufCap: Int
+
+        public init(maxAge: Double = 600, ageBuckets: Int = 5, bufCap: Int = 500) {
+            self.maxAge = maxAge
+            self.ageBuckets = ageBuckets
+            self.bufCap = bufCap
+        }
+    }
+
+    private struct Slot: Sendable {
         var epoch: Int64 = .min
         var values: [Double] = []
         var weights: [Double] = []
@@ -24,7 +43,8 @@ struct StatsDSummaryWindow {
     private var slots: [Slot]
     private var random: UInt64
 
-    init(options: StatsDSummaryOptions, seed: UInt64) {
+    /// `seed` chooses which observations a full slot keeps.
+    public init(options: Options, seed: UInt64) {
         let ageBuckets = max(1, options.ageBuckets)
         self.width = max(options.maxAge, 0.001) / Double(ageBuckets)
         self.capacity = max(1, options.bufCap)
@@ -34,7 +54,7 @@ struct StatsDSummaryWindow {
 
     private func epoch(_ now: Double) -> Int64 { Int64((now / width).rounded(.down)) }
 
-    mutating func observe(_ value: Double, weight: Double, now: Double) {
+    public mutating func observe(_ value: Double, weight: Double, now: Double) {
         let current = epoch(now)
         let index = Int(UInt64(bitPattern: current) % UInt64(slots.count))
         if slots[index].epoch != current {
@@ -61,7 +81,7 @@ struct StatsDSummaryWindow {
     }
 
     /// The value at each quantile (NaN when the window is empty, as client_golang reports it).
-    func quantiles(_ qs: [StatsDQuantile], now: Double) -> [Double] {
+    public func quantiles(_ qs: [Double], now: Double) -> [Double] {
         let current = epoch(now)
         var pairs: [(Double, Double)] = []
         for slot in slots where slot.epoch <= current && slot.epoch > current - Int64(slots.count) {
@@ -71,7 +91,7 @@ struct StatsDSummaryWindow {
         pairs.sort { $0.0 < $1.0 }
         let total = pairs.reduce(0) { $0 + $1.1 }
         return qs.map { q in
-            let target = q.quantile * total
+            let target = q * total
             var cumulative = 0.0
             for (value, weight) in pairs {
                 cumulative += weight
