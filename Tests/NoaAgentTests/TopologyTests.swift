@@ -267,6 +267,18 @@ import Testing
         #expect(differences.contains { $0 <= 2 }, "differences: \(differences)")
     }
 
+    @Test func aFiniteAddressSpaceLimitIsItsValueInBytes() throws {
+        let proc = NSTemporaryDirectory() + "noa-proc-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: proc) }
+        try FileManager.default.createDirectory(atPath: proc + "/self", withIntermediateDirectories: true)
+        let limits = try String(contentsOfFile: "/proc/self/limits", encoding: .utf8).split(separator: "\n")
+            .map { $0.hasPrefix("Max address space") ? "Max address space         8589934592           unlimited            bytes" : String($0) }
+            .joined(separator: "\n")
+        try limits.write(toFile: proc + "/self/limits", atomically: true, encoding: .utf8)
+        let family = try #require(ProcessSelfMetrics(procPath: proc).gather().family(named: "process_virtual_memory_max_bytes"))
+        #expect(family.samples.map(\.value) == [8_589_934_592])
+    }
+
     @Test func gathersTheClientLibraryFamilies() {
         let names = Set(ProcessSelfMetrics().gather().families.map(\.name))
         #expect(names.isSuperset(of: [

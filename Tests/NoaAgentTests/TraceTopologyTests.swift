@@ -76,6 +76,9 @@ extension FakeTransport {
             #expect(text.contains("span_name=\"GET /users/{id}\""))
             #expect(text.contains("noa_receiver_items_total{component_id=\"otlp\",signal=\"traces\",outcome=\"accepted\"} 1"))
             #expect(text.contains("noa_sink_requests_total{component_id=\"jaeger\",signal=\"traces\"}"))
+            // The receiver's span metrics and OTLP metrics count themselves too.
+            #expect(text.contains("noa_span_metrics_series{component_id=\"otlp\"} 1\n"))
+            #expect(text.contains("noa_otlp_metric_points_dropped_total{component_id=\"otlp\",reason=\"series_limit\"} 0\n"))
         }
     }
 

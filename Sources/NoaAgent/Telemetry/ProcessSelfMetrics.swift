@@ -50,7 +50,8 @@ public struct ProcessSelfMetrics: MetricProducer {
             if let limit = Result(catching: { () throws(ParseError) in try ProcessLimits.parseMaxAddressSpace(text) }).ok {
                 batch.gauge(
                     "process_virtual_memory_max_bytes", "Maximum amount of virtual memory available in bytes.",
-                    limit.map(Double.init) ?? -1)
+                    // Not `limit.map(Double.init)`: on a UInt64 that picks `init(bitPattern:)`.
+                    limit.map { Double($0) } ?? -1)
             }
         }
         return batch

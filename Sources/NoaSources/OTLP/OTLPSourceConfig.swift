@@ -52,8 +52,10 @@ public struct OTLPSourceConfig: TraceReceiverConfiguration {
         var data: [any MetricProducer] = []
         if let spanMetrics = path.spanMetrics { data.append(spanMetrics) }
         if let store { data.append(store) }
-        return try await ReceiverServer.start(
+        var running = try await ReceiverServer.start(
             context, listen: listen, maxBodyBytes: maxBodyBytes, responder: receiver, path: path, received: received,
             data: data, urls: Self.urls)
+        if let store { running.selfMetrics.append(store.selfMetrics) }
+        return running
     }
 }

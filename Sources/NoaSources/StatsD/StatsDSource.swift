@@ -4,10 +4,10 @@ import NoaComponents
 import NoaCore
 import NoaPipeline
 
-/// The `statsd` source as it runs: its listeners, the parse-and-aggregate pipeline they feed, and one producer for
-/// the metrics sinks that serves both the aggregated series and the listeners' counters. DogStatsD events and
-/// service checks go to the log sinks wired to the source (its `logs` outlet).
-final class StatsDSource: MetricProducer {
+/// The `statsd` source as it runs: its listeners and the parse-and-aggregate pipeline they feed. The metrics sinks
+/// serve the aggregator's series as the source's data, and its counters and the listeners' with the agent's own.
+/// DogStatsD events and service checks go to the log sinks wired to the source (its `logs` outlet).
+final class StatsDSource: Sendable {
     let id: String
     private let pipeline: StatsDPipeline
     private let listeners: [any StatsDListener]
@@ -43,9 +43,9 @@ final class StatsDSource: MetricProducer {
         for listener in listeners { listener.stop() }
     }
 
-    func gather() -> MetricBatch {
-        var batch = pipeline.gather()
-        for listener in listeners { batch.append(contentsOf: listener.gather()) }
-        return batch
-    }
+    /// The aggregated series.
+    var data: [any MetricProducer] { [pipeline.aggregator] }
+
+    /// The aggregator's and the listeners' counters.
+    var selfMetrics: [any MetricProducer] { [pipeline.selfMetrics] + listeners.map(\.selfMetrics) }
 }

@@ -130,6 +130,7 @@ public struct StatsDSourceConfig: SourceConfiguration {
             return StatsDAggregator(id: context.id, mapper: mapper, options: options, now: { MonotonicClock.coarseSeconds() })
         }
         let source = try StatsDSource(id: context.id, config: self, aggregator: aggregator, logs: context.logs, logger: context.logger)
-        return RunningSource(metrics: [source], receiving: receiving, stop: { source.stop() })
+        return RunningSource(
+            metrics: source.data, selfMetrics: source.selfMetrics, receiving: receiving, stop: { source.stop() })
     }
 }

@@ -96,6 +96,7 @@ public struct TraceProcessingConfig: Sendable, Equatable {
         }
         var selfMetrics: [any MetricProducer] = []
         if headSamplingRatio != nil || tailSampling != nil { selfMetrics.append(counters.registry) }
+        if let spanMetrics { selfMetrics.append(spanMetrics.selfMetrics) }
         let outlet = ReceiverOutlet<ResourceSpans>.traces(
             spanMetrics: spanMetrics, headSampler: headSamplingRatio.map(HeadSampler.init(ratio:)),
             counters: counters, downstream: downstream)

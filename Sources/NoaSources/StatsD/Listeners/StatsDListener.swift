@@ -6,6 +6,8 @@ public protocol StatsDListener: MetricProducer, AnyObject {
     var address: StatsDListenAddress { get }
     /// The UDP or TCP port actually bound (the kernel's choice for port 0); nil before start and for Unix sockets.
     var boundPort: Int? { get }
+    /// The listener's own counters (`noa_statsd_datagrams_total`...).
+    var selfMetrics: SelfMetrics { get }
     /// Opens the socket and starts the receive thread. Throws when the socket cannot be opened.
     func start() throws(StatsDListenerError)
     /// Stops the receive thread, closes the socket (and removes a Unix socket file). Returns once the thread has
