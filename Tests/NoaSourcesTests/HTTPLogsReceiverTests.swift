@@ -115,51 +115,19 @@ import Glibc
         let channel = BoundedChannel<Envelope<LogRecord>>(capacity: 4)
         let receiver = HTTPLogsReceiver(id: "app", channel: channel, threadPool: pool, logger: logger)
         let server = try await receiver.bind(ListenAddress(host: "127.0.0.1", port: 0), maxBodyBytes: 1000, group: group)
-        let ok = try await rawPost(port: server.port, body: Array("{\"level\":\"http\",\"message\":\"GET /\"}\n".utf8))
-        #expect(ok.hasPrefix("HTTP/1.1 200"))
-        #expect(ok.contains("{\"accepted\":1,\"rejected\":0}"))
-        let big = try await rawPost(port: server.port, body: [UInt8](repeating: 0x20, count: 5000))
-        #expect(big.hasPrefix("HTTP/1.1 413"))
+        let headers = ["Content-Type": "application/x-ndjson"]
+        let ok = try await TestHTTPClient.request(
+            port: server.port, method: "POST", path: "/v1/logs/json", headers: headers,
+            body: Array("{\"level\":\"http\",\"message\":\"GET /\"}\n".utf8))
+        #expect(ok.status == 200)
+        #expect(ok.text.contains("{\"accepted\":1,\"rejected\":0}"))
+        let big = try await TestHTTPClient.request(
+            port: server.port, method: "POST", path: "/v1/logs/json", headers: headers,
+            body: [UInt8](repeating: 0x20, count: 5000))
+        #expect(big.status == 413)
         #expect(channel.tryReceive()?.items.first?.severityText == "http")
         await server.close()
         try await pool.shutdownGracefully()
         try await group.shutdownGracefully()
-    }
-
-    /// One POST over a plain blocking socket, on a Dispatch thread.
-    func rawPost(port: Int, body: [UInt8]) async throws -> String {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                let head = "POST /v1/logs/json HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-ndjson\r\nContent-Length: \(body.count)\r\n\r\n"
-                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                var timeout = timeval(tv_sec: 10, tv_usec: 0)
-                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_port = in_port_t(UInt16(port).bigEndian)
-                address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                let connected = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                    }
-                }
-                guard connected == 0 else {
-                    close(fd)
-                    continuation.resume(throwing: TestHTTPClient.Failure(reason: "connect"))
-                    return
-                }
-                let request = Array(head.utf8) + body
-                _ = send(fd, request, request.count, Int32(MSG_NOSIGNAL))
-                var response: [UInt8] = []
-                var chunk = [UInt8](repeating: 0, count: 4096)
-                while true {
-                    let n = recv(fd, &chunk, chunk.count, 0)
-                    if n <= 0 { break }
-                    response += chunk[0..<n]
-                }
-                close(fd)
-                continuation.resume(returning: String(decoding: response, as: UTF8.self))
-            }
-        }
     }
 }

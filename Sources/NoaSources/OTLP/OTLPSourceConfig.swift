@@ -19,18 +19,12 @@ public struct OTLPSourceConfig: TraceReceiverConfiguration {
     public static let typeName = "otlp"
     public static let emits: Set<SignalKind> = [.traces, .metrics, .logs]
 
-    public var listen: ListenAddress
-    public var maxBodyBytes: Int
-    public var traces: TraceProcessingConfig
-
-    public init(listen: ListenAddress, maxBodyBytes: Int = 16 << 20, traces: TraceProcessingConfig = TraceProcessingConfig()) {
-        self.listen = listen
-        self.maxBodyBytes = maxBodyBytes
-        self.traces = traces
-    }
-
     /// Loopback only: a receiver of pushed data listens beyond the host only when the config says so.
-    public init() { self.init(listen: ListenAddress(host: "127.0.0.1", port: 4318)) }
+    public var listen = ListenAddress(host: "127.0.0.1", port: 4318)
+    public var maxBodyBytes = 16 << 20
+    public var traces = TraceProcessingConfig()
+
+    public init() {}
 
     public var receiving: [String] { Self.urls("\(listen)") }
 

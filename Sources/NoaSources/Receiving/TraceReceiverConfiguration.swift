@@ -12,6 +12,13 @@ public protocol TraceReceiverConfiguration: SourceConfiguration {
 }
 
 extension TraceReceiverConfiguration {
+    public init(listen: ListenAddress, maxBodyBytes: Int = 16 << 20, traces: TraceProcessingConfig = TraceProcessingConfig()) {
+        self.init()
+        self.listen = listen
+        self.maxBodyBytes = maxBodyBytes
+        self.traces = traces
+    }
+
     public static var keys: [String] { ["listen", "max_body"] + TraceProcessingConfig.keys }
 
     public static func read(_ map: ConfigMap) -> Self? {
