@@ -21,7 +21,8 @@ public struct AgentServices: Sendable {
 
     public init(
         group: any EventLoopGroup, threadPool: NIOThreadPool, http: HTTPClients, clock: any AgentClock = SystemClock(),
-        tasks: TaskHost, executable: String = "/proc/self/exe", agentVersion: String, retained: RetainedState = RetainedState()
+        tasks: TaskHost, executable: String = "/proc/self/exe", agentVersion: String,
+        retained: RetainedState = RetainedState()
     ) {
         self.group = group
         self.threadPool = threadPool

@@ -37,7 +37,8 @@ public struct PushSink<Item: Sendable>: Sendable {
     public let selfMetrics: [any MetricProducer]
 
     public init(
-        inlet: BoundedChannel<Envelope<Item>>, selfMetrics: [any MetricProducer] = [], run: @escaping @Sendable () async -> Void
+        inlet: BoundedChannel<Envelope<Item>>, selfMetrics: [any MetricProducer] = [],
+        run: @escaping @Sendable () async -> Void
     ) {
         self.inlet = inlet
         self.selfMetrics = selfMetrics
@@ -99,7 +100,9 @@ public struct RunningMetricSink: Sendable {
     public var selfMetrics: [any MetricProducer]
     public var stop: @Sendable () async -> Void
 
-    public init(listening: [String] = [], selfMetrics: [any MetricProducer] = [], stop: @escaping @Sendable () async -> Void) {
+    public init(
+        listening: [String] = [], selfMetrics: [any MetricProducer] = [], stop: @escaping @Sendable () async -> Void
+    ) {
         self.listening = listening
         self.selfMetrics = selfMetrics
         self.stop = stop

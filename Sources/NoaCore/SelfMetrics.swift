@@ -73,7 +73,9 @@ public final class SelfMetrics: MetricProducer {
     }
 
     /// Gauges with further labels, one child per distinct value list.
-    public func gauges(_ name: String, _ help: String, labels labelNames: [String], fixed: [Label] = []) -> GaugeVector {
+    public func gauges(
+        _ name: String, _ help: String, labels labelNames: [String], fixed: [Label] = []
+    ) -> GaugeVector {
         let vector = GaugeVector(labelNames: labelNames)
         declare(name, help, .gauge, fixed, .gauges(vector))
         return vector

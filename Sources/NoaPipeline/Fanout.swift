@@ -78,7 +78,9 @@ public final class Fanout<Item: Sendable>: Sendable {
     private static func envelope(
         _ items: [Item], for inlet: BoundedChannel<Envelope<Item>>, _ ack: BatchAcknowledgement?
     ) -> Envelope<Item> {
-        guard inlet.weightReturns == .onRelease, inlet.maxWeight != nil else { return Envelope(items, acknowledgement: ack) }
+        guard inlet.weightReturns == .onRelease, inlet.maxWeight != nil else {
+            return Envelope(items, acknowledgement: ack)
+        }
         let weight = inlet.weight(of: Envelope(items))
         return Envelope(items, acknowledgement: BatchAcknowledgement { status in
             inlet.release(weight: weight)

@@ -23,7 +23,8 @@ public struct SinkMetrics: Sendable {
     public init(registry: SelfMetrics, signal: String?, queueDepth: @escaping @Sendable () -> Int = { 0 }) {
         self.registry = registry
         let labels = signal.map { [Label("signal", $0)] } ?? []
-        sentItems = registry.counter("noa_sink_sent_items_total", "Items the sink's destination accepted.", labels: labels)
+        sentItems = registry.counter(
+            "noa_sink_sent_items_total", "Items the sink's destination accepted.", labels: labels)
         requests = registry.counter("noa_sink_requests_total", "Requests the sink sent.", labels: labels)
         retries = registry.counter("noa_sink_retries_total", "Failed requests the sink will retry.", labels: labels)
         rejectedItems = registry.counter(

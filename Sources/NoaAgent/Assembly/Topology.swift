@@ -159,7 +159,8 @@ final class Topology {
 
         init(_ config: AgentConfig, running: Topology) {
             for sink in config.sinks {
-                let emitted = sink.config.inputs.compactMap { config.source($0)?.emits }.reduce(into: Set()) { $0.formUnion($1) }
+                let emitted = sink.config.inputs.compactMap { config.source($0)?.emits }
+                    .reduce(into: Set()) { $0.formUnion($1) }
                 signals[sink.id] = sink.accepts.intersection(emitted)
             }
             for source in config.sources {
@@ -202,7 +203,8 @@ final class Topology {
     private func start(_ named: NamedSink, signals: Set<SignalKind>, dataDir: String) async throws -> SinkRun {
         var run = SinkRun(named: named, signals: signals)
         func context(_ signal: SignalKind) -> SinkContext {
-            SinkContext(id: named.id, dataDir: dataDir, logger: logger(for: named.id), services: services, signal: signal)
+            SinkContext(
+                id: named.id, dataDir: dataDir, logger: logger(for: named.id), services: services, signal: signal)
         }
         do {
             if signals.contains(.logs), let config = named.config as? any LogSinkConfiguration {
@@ -224,7 +226,8 @@ final class Topology {
     }
 
     private func spawn<Item>(_ sink: PushSink<Item>) -> PushSinkRun<Item> {
-        let run = PushSinkRun(inlet: sink.inlet, finished: StopSignal(), abort: StopSignal(), selfMetrics: sink.selfMetrics)
+        let run = PushSinkRun(
+            inlet: sink.inlet, finished: StopSignal(), abort: StopSignal(), selfMetrics: sink.selfMetrics)
         services.tasks.spawn { [abort = run.abort, finished = run.finished] in
             await NoaPipeline.run(sink.run, abortingOn: abort)
             finished.fire()
@@ -253,7 +256,8 @@ final class Topology {
     /// Points each metrics sink at the current producers of its inputs, and serves every component's self-metrics.
     private func rewire() {
         for sink in sinks.values {
-            guard let inputs = sink.inputs, let config = sink.named.config as? any MetricSinkConfiguration else { continue }
+            guard let inputs = sink.inputs, let config = sink.named.config as? any MetricSinkConfiguration
+            else { continue }
             var producers = sink.named.config.inputs.flatMap { sources[$0]?.running.metrics ?? [] }
             if config.servesSelfMetrics { producers += agentMetrics }
             inputs.set(producers)
@@ -268,7 +272,8 @@ final class Topology {
     /// Stops everything: sources first (nothing new is accepted), then the sinks drain, last the sources record
     /// what was delivered. The metrics sinks close last, so `/metrics` keeps serving during the drain.
     func stop() async {
-        await stop(sources: Array(sources.values), sinks: Array(sinks.values), deadline: services.clock.now + drainTimeout)
+        await stop(
+            sources: Array(sources.values), sinks: Array(sinks.values), deadline: services.clock.now + drainTimeout)
         sources = [:]
         sinks = [:]
         current = nil

@@ -40,7 +40,8 @@ public struct ConfigLoader: Sendable {
         // A value left empty by an unset variable would also fail its own check; report only the variable.
         let envLines = Set(envProblems.map(\.line))
         let issues = reader.issues.filter { issue in
-            !envLines.contains(issue.line) || envProblems.contains { $0.line == issue.line && $0.column == issue.column }
+            !envLines.contains(issue.line)
+                || envProblems.contains { $0.line == issue.line && $0.column == issue.column }
         }
         return .failure(ConfigErrors(issues.sorted { ($0.line, $0.column) < ($1.line, $1.column) }))
     }
@@ -132,7 +133,8 @@ public struct ConfigLoader: Sendable {
                 let takes = sink.accepts.map(\.rawValue).sorted().joined(separator: " and ")
                 r.error(
                     inputNode,
-                    "sinks.\(sink.id).inputs: source '\(input)' produces \(produces), which this sink does not take (it takes \(takes))")
+                    "sinks.\(sink.id).inputs: source '\(input)' produces \(produces), which this sink does not take "
+                        + "(it takes \(takes))")
             }
         }
     }

@@ -21,7 +21,9 @@ public final class AgentService: Service, Sendable {
     private let metrics = AgentMetrics()
     private let notifier: SystemdNotifier
     private let logger: Logger
-    private let onListening: @Sendable (_ serving: [(id: String, address: String)], _ receiving: [(id: String, address: String)]) -> Void
+    private let onListening: @Sendable (
+        _ serving: [(id: String, address: String)], _ receiving: [(id: String, address: String)]
+    ) -> Void
 
     /// - Parameter onListening: once the first config runs: where its metrics sinks serve and its sources receive.
     public init(

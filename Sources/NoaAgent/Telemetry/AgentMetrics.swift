@@ -14,6 +14,8 @@ public struct AgentMetrics: Sendable {
             "noa_config_reloads_total", "Config reloads (SIGHUP), by result.", labels: ["result"],
             declaring: [["success"], ["failure"]])
         lastReloadSuccessful = m.gauge("noa_config_last_reload_successful", "Whether the last config load succeeded.")
-        m.gauge("noa_build_info", "The agent's version, as a label.", labels: [Label("version", AgentVersion.current)], read: { 1 })
+        m.gauge(
+            "noa_build_info", "The agent's version, as a label.", labels: [Label("version", AgentVersion.current)],
+            read: { 1 })
     }
 }

@@ -5,26 +5,26 @@ extension ConfigMap {
     /// `tls:` of an HTTP sink (Elasticsearch, OTLP, Zipkin). The files are read and parsed here, so `validate`
     /// reports a missing or non-PEM file at its own line rather than the sink failing every connection later.
     public func tls(_ key: String = "tls") -> TLSConfig? {
-        guard let map = block(key, allowed: ["ca_file", "system_roots", "insecure_skip_verify", "cert_file", "key_file"])
-        else { return nil }
+        let keys = ["ca_file", "system_roots", "insecure_skip_verify", "cert_file", "key_file"]
+        guard let map = block(key, allowed: keys) else { return nil }
         var settings = TLSConfig()
         if let file = map.string("ca_file") {
-            if let problem = TLSConfig.certificateFileProblem(file) { map.error("ca_file", "\(map.path("ca_file")): \(problem)") }
+            if let problem = TLSConfig.certificateFileProblem(file) { map.problem("ca_file", problem) }
             settings.caFile = file
         }
         if let value = map.bool("system_roots") {
             if !value && map["ca_file"] == nil {
-                map.error("system_roots", "\(map.path("system_roots")): false trusts nothing without a ca_file; give one")
+                map.problem("system_roots", "false trusts nothing without a ca_file; give one")
             }
             settings.systemRoots = value
         }
         if let value = map.bool("insecure_skip_verify") { settings.insecureSkipVerify = value }
         if let file = map.string("cert_file") {
-            if let problem = TLSConfig.certificateFileProblem(file) { map.error("cert_file", "\(map.path("cert_file")): \(problem)") }
+            if let problem = TLSConfig.certificateFileProblem(file) { map.problem("cert_file", problem) }
             settings.certFile = file
         }
         if let file = map.string("key_file") {
-            if let problem = TLSConfig.privateKeyFileProblem(file) { map.error("key_file", "\(map.path("key_file")): \(problem)") }
+            if let problem = TLSConfig.privateKeyFileProblem(file) { map.problem("key_file", problem) }
             settings.keyFile = file
         }
         // A certificate without its key (or the reverse) would silently connect without one.
@@ -43,6 +43,7 @@ extension Optional where Wrapped == TLSConfig {
     /// nothing to repeat later.)
     public func warnIfInsecure(_ logger: Logger) {
         guard let self, self.insecureSkipVerify else { return }
-        logger.warning("tls.insecure_skip_verify is on: the server's certificate is not verified, anyone on the path can pose as it")
+        logger.warning(
+            "tls.insecure_skip_verify is on: the server's certificate is not verified, anyone on the path can pose as it")
     }
 }

@@ -29,6 +29,11 @@ public struct ConfigMap {
         reader.error(key.flatMap { entries[$0] } ?? node, message)
     }
 
+    /// Records `<path>.<key>: <reason>` at `key`.
+    public func problem(_ key: String, _ reason: String) {
+        error(key, "\(path(key)): \(reason)")
+    }
+
     public func string(_ key: String) -> String? {
         entries[key].flatMap { reader.string($0, path: path(key)) }
     }
@@ -54,7 +59,8 @@ public struct ConfigMap {
     public func number(_ key: String, in range: ClosedRange<Double>) -> Double? {
         guard let n = entries[key], let text = reader.string(n, path: path(key)) else { return nil }
         if let value = Double(text), range.contains(value) { return value }
-        reader.error(n, "\(path(key)) must be a number from \(Self.plain(range.lowerBound)) to \(Self.plain(range.upperBound)), not '\(text)'")
+        let bounds = "\(Self.plain(range.lowerBound)) to \(Self.plain(range.upperBound))"
+        reader.error(n, "\(path(key)) must be a number from \(bounds), not '\(text)'")
         return nil
     }
 
@@ -76,7 +82,8 @@ public struct ConfigMap {
     public func size(_ key: String, minimum: Int = 1) -> Int? {
         guard let n = entries[key], let value = reader.size(n, path: path(key)) else { return nil }
         guard value >= minimum else {
-            reader.error(n, minimum == 1 ? "\(path(key)) must be above 0" : "\(path(key)) must be at least \(Self.bytes(minimum))")
+            let bound = minimum == 1 ? "above 0" : "at least \(Self.bytes(minimum))"
+            reader.error(n, "\(path(key)) must be \(bound)")
             return nil
         }
         return value
@@ -159,7 +166,9 @@ public struct ConfigMap {
     /// A mapping of strings (HTTP headers, labels), in file order.
     public func stringMap(_ key: String) -> [(String, String)]? {
         guard let n = entries[key], let pairs = reader.orderedMapping(n, path: path(key)) else { return nil }
-        return pairs.compactMap { name, _, value in reader.string(value, path: "\(path(key)).\(name)").map { (name, $0) } }
+        return pairs.compactMap { name, _, value in
+            reader.string(value, path: "\(path(key)).\(name)").map { (name, $0) }
+        }
     }
 
     /// A nested block with its own allowed keys.
