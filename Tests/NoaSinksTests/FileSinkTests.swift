@@ -3,6 +3,7 @@ import NoaCodecs
 import NoaCore
 import NoaPipeline
 import NoaSinks
+import NoaTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -80,7 +81,7 @@ import Glibc
 
     @Test func writesTheECSDocumentPerLineAndRotatesWhenTheDayChanges() async throws {
         let dir = Scratch.directory("file-sink") + "/nested/logs"
-        let clock = ManualClock(november27)
+        let clock = ManualWallClock(november27)
         let sink = FileSink(id: "file", options: FileSinkOptions(directory: dir), logger: logger, clock: clock.read)
         try await sink.write([record("one", unit: "nginx.service"), record("two")])
         try await sink.write([record("three")])
@@ -103,7 +104,7 @@ import Glibc
 
     @Test func rotatesBySizeWithinADayAndResumesTheNewestFileAfterARestart() async throws {
         let dir = Scratch.directory("file-size")
-        let clock = ManualClock(november27)
+        let clock = ManualWallClock(november27)
         let line = ECSDocument.encode(record("x")).count + 1
         // Room for exactly two lines per file.
         let options = FileSinkOptions(directory: dir, prefix: "app", maxFileBytes: line * 2)
@@ -126,7 +127,7 @@ import Glibc
                      "noa-extra-2026-11-01.ndjson", "other-2026-11-01.ndjson", "notes.txt"] {
             Scratch.write(dir + "/" + name, "{}\n")
         }
-        let clock = ManualClock(november27)
+        let clock = ManualWallClock(november27)
         let sink = FileSink(
             id: "f", options: FileSinkOptions(directory: dir, maxFiles: 3, maxAge: .seconds(10 * 86_400)),
             logger: logger, clock: clock.read)

@@ -4,6 +4,7 @@ import NoaCodecs
 import NoaCore
 import NoaPipeline
 import NoaSinks
+import NoaTestSupport
 import Testing
 
 #if canImport(Glibc)
