@@ -39,11 +39,11 @@ func record(_ n: Int, day: Int64 = 20_000, id: Bool = true, message: String? = n
 func makeSink(
     _ transport: FakeTransport, endpoints: [String] = ["http://es:9200"],
     target: ElasticsearchTarget = .dataStream("logs-noa.journal-default"), auth: ElasticsearchAuth? = nil,
-    gzip: Bool = true, setupOnStart: Bool = false
+    gzip: Bool = true, setupOnStart: Bool = false, clock: any AgentClock = SystemClock()
 ) -> ElasticsearchSink {
     ElasticsearchSink(
         id: "es", options: .init(endpoints: endpoints, target: target, auth: auth, gzip: gzip, setupOnStart: setupOnStart),
-        transport: transport, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        transport: transport, clock: clock, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
 }
 
 /// The error `write` threw, or nil when it succeeded.
@@ -163,14 +163,24 @@ func outcome(_ sink: ElasticsearchSink, _ items: [LogRecord]) async -> SinkError
             if request.url.hasPrefix("http://down:9200") { throw HTTPTransportError.connectFailed("refused") }
             return FakeTransport.bulk([201])
         }
-        let sink = makeSink(transport, endpoints: ["http://down:9200", "http://up1:9200/", "http://up2:9200"])
+        let clock = ManualClock()
+        let sink = makeSink(transport, endpoints: ["http://down:9200", "http://up1:9200/", "http://up2:9200"], clock: clock)
         for n in 0..<6 { #expect(await outcome(sink, [record(n)]) == nil) }
-        let hosts = transport.sent.map { String($0.request.url.split(separator: "/")[1]) }
+        var hosts = transport.sent.map { String($0.request.url.split(separator: "/")[1]) }
         // The dead endpoint is tried once, then skipped during its cooldown; the live ones share the load.
         #expect(hosts.filter { $0 == "down:9200" }.count == 1)
         #expect(hosts.filter { $0 == "up1:9200" }.count >= 2)
         #expect(hosts.filter { $0 == "up2:9200" }.count >= 2)
         #expect(sink.statistics.connectionFailures.value == 1)
+        // Once its cooldown (5 s) is over, it is tried again.
+        clock.advance(by: .seconds(4))
+        for n in 6..<9 { #expect(await outcome(sink, [record(n)]) == nil) }
+        hosts = transport.sent.map { String($0.request.url.split(separator: "/")[1]) }
+        #expect(hosts.filter { $0 == "down:9200" }.count == 1, "still cooling down")
+        clock.advance(by: .seconds(1))
+        for n in 9..<12 { #expect(await outcome(sink, [record(n)]) == nil) }
+        hosts = transport.sent.map { String($0.request.url.split(separator: "/")[1]) }
+        #expect(hosts.filter { $0 == "down:9200" }.count == 2)
     }
 
     @Test func noReachableEndpointIsRetryable() async throws {

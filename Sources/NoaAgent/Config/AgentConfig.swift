@@ -20,12 +20,6 @@ public struct AgentConfig: Sendable, Equatable {
     }
 
     public func source(_ id: String) -> NamedSource? { sources.first { $0.id == id } }
-
-    /// Where each push source receives, for a person at a terminal (`make run` prints these): StatsD sockets,
-    /// the OTLP, Zipkin and JSON log endpoints.
-    public var receivers: [(id: String, address: String)] {
-        sources.flatMap { named in named.config.receiving.map { (named.id, $0) } }
-    }
 }
 
 public struct NamedSource: Sendable, Equatable {

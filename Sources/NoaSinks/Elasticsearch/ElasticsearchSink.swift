@@ -56,6 +56,7 @@ public final class ElasticsearchSink: BatchSink {
     public let options: Options
     public let statistics: ElasticsearchSinkMetrics
     private let transport: any HTTPTransport
+    private let clock: any AgentClock
     private let logger: Logger
     private let failures: RateLimitedLogger
     /// Auth failures repeat on every retry while the key is wrong: logged at error level, every 10th.
@@ -67,8 +68,12 @@ public final class ElasticsearchSink: BatchSink {
     private let learnedMaxBytes: Atomic<Int>
     private let setupPending: Atomic<Bool>
 
-    public init(id: String, options: Options, transport: any HTTPTransport, logger: Logger) {
+    /// - Parameter clock: times the endpoints' cooldowns after a connection failure.
+    public init(
+        id: String, options: Options, transport: any HTTPTransport, clock: any AgentClock = SystemClock(), logger: Logger
+    ) {
         self.id = id
+        self.clock = clock
         self.options = options
         self.transport = transport
         var logger = logger
@@ -299,7 +304,7 @@ public final class ElasticsearchSink: BatchSink {
         let count = options.endpoints.count
         guard count > 0 else { return .failure("no endpoints configured") }
         let first = roundRobin.wrappingAdd(1, ordering: .relaxed).oldValue
-        let now = ContinuousClock.now
+        let now = clock.now
         let down = downUntil.withLock { $0.map { $0.map { $0 > now } ?? false } }
         let rotation = (0..<count).map { (first &+ $0) % count }.map { $0 < 0 ? $0 + count : $0 }
         let order = rotation.filter { !down[$0] } + rotation.filter { down[$0] }
@@ -317,7 +322,7 @@ public final class ElasticsearchSink: BatchSink {
                 if let error = error as? HTTPTransportError, error == .timedOut {
                     return .failure(lastError)
                 }
-                let until = ContinuousClock.now + options.endpointCooldown
+                let until = clock.now + options.endpointCooldown
                 downUntil.withLock { $0[index] = until }
                 failures.log(.warning, key: "connect-\(index)", "An Elasticsearch endpoint could not be reached.",
                              metadata: ["endpoint": "\(options.endpoints[index])", "error": "\(error)"])

@@ -79,9 +79,10 @@ extension ElasticsearchSink {
     /// `SinkRunner(…, batch: config.batch, retry: config.retry, itemBytes: { ElasticsearchSink.estimatedBytes($0[$1]) },
     /// deadLetter: config.deadLetter ? DeadLetterFile(directory: dataDir + "/dead-letter", …) : nil, …)`.
     public static func make(
-        id: String, config: ElasticsearchSinkConfig, transport: any HTTPTransport, logger: Logger
+        id: String, config: ElasticsearchSinkConfig, transport: any HTTPTransport, clock: any AgentClock = SystemClock(),
+        logger: Logger
     ) -> ElasticsearchSink {
-        ElasticsearchSink(id: id, options: config.sinkOptions, transport: transport, logger: logger)
+        ElasticsearchSink(id: id, options: config.sinkOptions, transport: transport, clock: clock, logger: logger)
     }
 }
 
@@ -186,7 +187,9 @@ extension ElasticsearchSinkConfig {
     public func makeLogSink(_ context: SinkContext) throws -> PushSink<LogRecord> {
         tls.warnIfInsecure(context.logger)
         let client = context.services.http.client(transportConfiguration)
-        let sink = ElasticsearchSink.make(id: context.id, config: self, transport: client.transport, logger: context.logger)
+        let sink = ElasticsearchSink.make(
+            id: context.id, config: self, transport: client.transport, clock: context.services.clock,
+            logger: context.logger)
         let deadLetter = deadLetter
             ? DeadLetterFile(
                 directory: context.deadLetterDirectory, sinkID: context.id, logger: RateLimitedLogger(logger: context.logger))
