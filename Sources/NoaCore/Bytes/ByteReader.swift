@@ -1,0 +1,207 @@
+/// Reads bytes lent to it, front to back: single bytes, fixed-width integers, protobuf varints, and parts of a given
+/// length, each checked against the end before it is read. The OTLP protobuf decoders, the journal frame decoder
+/// and the walk over a journal entry's fields read through it.
+///
+/// **Invariant:** `start <= position <= end`, and `start..<end` lies inside the lent bytes; nothing outside
+/// `start..<end` is ever read. A read that would pass `end` throws `Failure.endOfInput` and consumes nothing. A
+/// reader made for a part (`reader(count:)`, `reader(over:)`) covers that part only. Offsets (`position`, the
+/// ranges `take` returns) count from the first lent byte, so a part's range means the same to every reader of
+/// the same bytes.
+///
+/// **Why it is unsafe inside:** it holds the address of bytes lent by `withUnsafeBytes`, so a reader for a nested
+/// message (the OTLP decoders make a dozen per span) costs no reference count, where keeping the `Array` or
+/// `ArraySlice` cost a retain and release per reader. A reader exists only inside the closure of `read`, which
+/// can't return it, and it is `~Copyable`, so it can't be kept past the moment the bytes are given back.
+public struct ByteReader: ~Copyable {
+    /// Why a read failed.
+    public enum Failure: Error, Equatable, Sendable {
+        /// The bytes end before what was to be read.
+        case endOfInput
+        /// A varint runs past 10 bytes (more than 64 bits).
+        case varintTooLong
+    }
+
+    /// Byte 0 of the lent bytes; nil only when none were lent.
+    @usableFromInline let base: UnsafeRawPointer?
+    /// The first offset this reader may read.
+    public let start: Int
+    /// The offset of the next byte to read.
+    @inlinable public var position: Int { offset }
+    @usableFromInline var offset: Int
+    /// The offset just past the last byte this reader may read.
+    public let end: Int
+
+    @usableFromInline
+    init(base: UnsafeRawPointer?, start: Int, end: Int) {
+        self.base = base
+        self.start = start
+        self.offset = start
+        self.end = end
+    }
+
+    // MARK: Made only here, for the time of `body`
+
+    /// Reads `bytes` with a reader over all of them.
+    @inlinable @discardableResult
+    public static func read<R, E: Error>(_ bytes: [UInt8], _ body: (inout ByteReader) throws(E) -> R) throws(E) -> R {
+        // withUnsafeBytes rethrows untyped errors: the typed one travels out in a Result.
+        try bytes.withUnsafeBytes { raw in
+            Result { () throws(E) -> R in
+                var reader = ByteReader(base: raw.baseAddress, start: 0, end: raw.count)
+                return try body(&reader)
+            }
+        }.get()
+    }
+
+    @inlinable @discardableResult
+    public static func read<R, E: Error>(_ bytes: ArraySlice<UInt8>, _ body: (inout ByteReader) throws(E) -> R) throws(E) -> R {
+        try bytes.withUnsafeBytes { raw in
+            Result { () throws(E) -> R in
+                var reader = ByteReader(base: raw.baseAddress, start: 0, end: raw.count)
+                return try body(&reader)
+            }
+        }.get()
+    }
+
+    /// Reads memory someone else lends for the time of the call (a C library's buffer, a String's storage): the
+    /// caller vouches that `bytes` is valid until `body` returns.
+    @inlinable @discardableResult
+    public static func read<R, E: Error>(
+        _ bytes: UnsafeRawBufferPointer, _ body: (inout ByteReader) throws(E) -> R
+    ) throws(E) -> R {
+        var reader = ByteReader(base: bytes.baseAddress, start: 0, end: bytes.count)
+        return try body(&reader)
+    }
+
+    // MARK: Where it is
+
+    /// Bytes left to read.
+    @inlinable public var remaining: Int { end &- position }
+
+    @inlinable public var isAtEnd: Bool { position >= end }
+
+    /// Moves to `offset`, back or forth, inside `start...end` (a parser going back to try another way).
+    @inlinable
+    public mutating func seek(to offset: Int) {
+        precondition(offset >= start && offset <= end, "ByteReader: seek outside the bytes")
+        self.offset = offset
+    }
+
+    @inlinable
+    public mutating func skip(_ count: Int) throws(Failure) {
+        guard count >= 0, count <= remaining else { throw .endOfInput }
+        offset &+= count
+    }
+
+    // MARK: Reads
+
+    /// The byte at `position + ahead` without consuming anything; nil past the end.
+    @inlinable @inline(__always)
+    public func peek(ahead: Int = 0) -> UInt8? {
+        guard ahead >= 0, ahead < remaining else { return nil }
+        return base.unsafelyUnwrapped.load(fromByteOffset: position &+ ahead, as: UInt8.self)
+    }
+
+    @inlinable @inline(__always)
+    public mutating func byte() throws(Failure) -> UInt8 {
+        guard position < end else { throw .endOfInput }
+        defer { offset &+= 1 }
+        return base.unsafelyUnwrapped.load(fromByteOffset: position, as: UInt8.self)
+    }
+
+    /// The next `T` stored least significant byte first, without consuming it; nil when fewer bytes are left.
+    /// (Word-at-a-time scans look eight bytes ahead.)
+    @inlinable @inline(__always)
+    public func peek<T: FixedWidthInteger>(littleEndian: T.Type) -> T? {
+        guard MemoryLayout<T>.size <= remaining else { return nil }
+        return T(littleEndian: base.unsafelyUnwrapped.loadUnaligned(fromByteOffset: position, as: T.self))
+    }
+
+    @inlinable @inline(__always)
+    public mutating func read<T: FixedWidthInteger>(littleEndian: T.Type) throws(Failure) -> T {
+        guard MemoryLayout<T>.size <= remaining else { throw .endOfInput }
+        defer { offset &+= MemoryLayout<T>.size }
+        return T(littleEndian: base.unsafelyUnwrapped.loadUnaligned(fromByteOffset: position, as: T.self))
+    }
+
+    @inlinable @inline(__always)
+    public mutating func read<T: FixedWidthInteger>(bigEndian: T.Type) throws(Failure) -> T {
+        guard MemoryLayout<T>.size <= remaining else { throw .endOfInput }
+        defer { offset &+= MemoryLayout<T>.size }
+        return T(bigEndian: base.unsafelyUnwrapped.loadUnaligned(fromByteOffset: position, as: T.self))
+    }
+
+    /// A protobuf varint (base 128, least significant group first). As swift-protobuf reads them, bits past the
+    /// 64th are dropped and an 11th byte is malformed (`varintTooLong`). Nothing is consumed when it fails.
+    @inlinable @inline(__always)
+    public mutating func varint() throws(Failure) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        var at = position
+        while at < end {
+            let byte = base.unsafelyUnwrapped.load(fromByteOffset: at, as: UInt8.self)
+            at &+= 1
+            result |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 {
+                offset = at
+                return result
+            }
+            shift &+= 7
+            if shift > 63 { throw .varintTooLong }
+        }
+        throw .endOfInput
+    }
+
+    /// Consumes the next `count` bytes and returns where they are.
+    @inlinable @inline(__always)
+    public mutating func take(_ count: Int) throws(Failure) -> Range<Int> {
+        guard count >= 0, count <= remaining else { throw .endOfInput }
+        let range = position..<(position &+ count)
+        offset &+= count
+        return range
+    }
+
+    /// Consumes the next `count` bytes and returns a reader of just those.
+    @inlinable @inline(__always)
+    public mutating func reader(count: Int) throws(Failure) -> ByteReader {
+        let range = try take(count)
+        return ByteReader(base: base, start: range.lowerBound, end: range.upperBound)
+    }
+
+    /// A reader of `range`, which must lie inside this reader's bytes (a range `take` returned).
+    @inlinable
+    public func reader(over range: Range<Int>) -> ByteReader {
+        check(range)
+        return ByteReader(base: base, start: range.lowerBound, end: range.upperBound)
+    }
+
+    /// Lends the bytes of `range` (inside this reader's bytes, as `take` returned it) to `body`.
+    @inlinable @inline(__always)
+    public func withBytes<R, E: Error>(_ range: Range<Int>, _ body: (Swift.Span<UInt8>) throws(E) -> R) throws(E) -> R {
+        check(range)
+        let buffer = UnsafeBufferPointer<UInt8>(
+            start: base?.advanced(by: range.lowerBound).assumingMemoryBound(to: UInt8.self), count: range.count)
+        return try body(buffer.span)
+    }
+
+    /// The same bytes as `UnsafeBufferPointer`, for the few callers that hand them on in that form.
+    @inlinable @inline(__always)
+    public func withBufferPointer<R, E: Error>(
+        _ range: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R
+    ) throws(E) -> R {
+        check(range)
+        return try body(UnsafeBufferPointer(
+            start: base?.advanced(by: range.lowerBound).assumingMemoryBound(to: UInt8.self), count: range.count))
+    }
+
+    /// A copy of the bytes of `range`.
+    @inlinable
+    public func bytes(_ range: Range<Int>) -> [UInt8] {
+        withBufferPointer(range) { Array($0) }
+    }
+
+    @inlinable @inline(__always)
+    func check(_ range: Range<Int>) {
+        precondition(range.lowerBound >= start && range.upperBound <= end, "ByteReader: a range outside the bytes")
+    }
+}
