@@ -8,7 +8,7 @@ import Testing
             #expect(atEnd && r.remaining == 0)
             #expect(r.peek() == nil)
             #expect(throws: ByteReader.Failure.endOfInput) { try r.byte() }
-            #expect(throws: ByteReader.Failure.endOfInput) { try r.varint() }
+            #expect(throws: ByteReader.Failure.endOfInput) { try r.readVarint() }
             #expect(throws: ByteReader.Failure.endOfInput) { try r.read(littleEndian: UInt8.self) }
             #expect(throws: ByteReader.Failure.endOfInput) { try r.take(1) }
             #expect((try? r.take(0)) == 0..<0)
@@ -49,20 +49,20 @@ import Testing
 
     @Test func theLongestVarint() throws {
         let max: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]
-        #expect(try ByteReader.read(max) { (r) throws(ByteReader.Failure) in try r.varint() } == UInt64.max)
+        #expect(try ByteReader.read(max) { (r) throws(ByteReader.Failure) in try r.readVarint() } == UInt64.max)
         // Bits past the 64th are dropped, as swift-protobuf reads them.
         let wide: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F]
-        #expect(try ByteReader.read(wide) { (r) throws(ByteReader.Failure) in try r.varint() } == UInt64.max)
+        #expect(try ByteReader.read(wide) { (r) throws(ByteReader.Failure) in try r.readVarint() } == UInt64.max)
         // An 11th byte is malformed.
         ByteReader.read(Array(repeating: 0xFF, count: 10) + [0x01]) { r in
-            #expect(throws: ByteReader.Failure.varintTooLong) { try r.varint() }
+            #expect(throws: ByteReader.Failure.varintTooLong) { try r.readVarint() }
         }
     }
 
     @Test func aVarintCutShortThrowsAndConsumesNothing() {
         ByteReader.read([0x05, 0x80, 0x80]) { r in
-            #expect((try? r.varint()) == 5)
-            #expect(throws: ByteReader.Failure.endOfInput) { try r.varint() }
+            #expect((try? r.readVarint()) == 5)
+            #expect(throws: ByteReader.Failure.endOfInput) { try r.readVarint() }
             #expect(r.position == 1)
         }
     }
@@ -103,6 +103,18 @@ import Testing
             r.seek(to: 3)
             let atEnd = r.isAtEnd
             #expect(atEnd)
+        }
+    }
+
+    @Test func stringsAreValidUTF8OrNil() {
+        let bytes = Array("ascii é €".utf8) + [0xC3, 0x28] + Array("\u{10FFFF}".utf8) + [0xED, 0xA0, 0x80]
+        ByteReader.read(bytes) { r in
+            #expect(r.string(0..<5) == "ascii")
+            #expect(r.string(0..<12) == "ascii é €")
+            #expect(r.string(12..<14) == nil, "an invalid continuation byte")
+            #expect(r.string(14..<18) == "\u{10FFFF}")
+            #expect(r.string(18..<21) == nil, "a surrogate")
+            #expect(r.string(0..<0) == "")
         }
     }
 

@@ -52,7 +52,7 @@ import Testing
             #expect(ByteWriter.varintSize(top) == (bits + 6) / 7, "\(bits) bits")
             let bytes = ByteWriter.bytes(capacity: 10) { $0.write(varint: top) }
             #expect(bytes.count == (bits + 6) / 7)
-            #expect(ByteReader.read(bytes) { r in try? r.varint() } == top)
+            #expect(ByteReader.read(bytes) { r in try? r.readVarint() } == top)
         }
     }
 

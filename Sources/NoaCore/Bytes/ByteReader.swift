@@ -134,7 +134,7 @@ public struct ByteReader: ~Copyable {
     /// A protobuf varint (base 128, least significant group first). As swift-protobuf reads them, bits past the
     /// 64th are dropped and an 11th byte is malformed (`varintTooLong`). Nothing is consumed when it fails.
     @inlinable @inline(__always)
-    public mutating func varint() throws(Failure) -> UInt64 {
+    public mutating func readVarint() throws(Failure) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         var at = position
@@ -192,6 +192,19 @@ public struct ByteReader: ~Copyable {
         check(range)
         return try body(UnsafeBufferPointer(
             start: base?.advanced(by: range.lowerBound).assumingMemoryBound(to: UInt8.self), count: range.count))
+    }
+
+    /// The bytes of `range` as a String, or nil when they are not valid UTF-8 (`UTF8Text`'s rules).
+    @inlinable
+    public func string(_ range: Range<Int>) -> String? {
+        withBufferPointer(range) { bytes in
+            // Nearly every key and value is ASCII, which is valid UTF-8 as it stands: `String(decoding:)` then copies
+            // without a second look.
+            var ascii: UInt8 = 0
+            for byte in bytes { ascii |= byte }
+            if ascii < 0x80 { return String(decoding: bytes, as: UTF8.self) }
+            return UTF8Text.string(bytes)
+        }
     }
 
     /// A copy of the bytes of `range`.

@@ -97,30 +97,33 @@ public struct ByteWriter: ~Copyable {
         written &+= 1
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func write(_ bytes: Swift.Span<UInt8>) {
-        reserve(bytes.count)
-        guard !bytes.isEmpty else { return }
-        bytes.withUnsafeBytes { next.copyMemory(from: $0.baseAddress.unsafelyUnwrapped, byteCount: $0.count) }
-        written &+= bytes.count
+        bytes.withUnsafeBytes { copy($0) }
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func write(_ bytes: RawSpan) {
-        reserve(bytes.byteCount)
-        guard !bytes.isEmpty else { return }
-        bytes.withUnsafeBytes { next.copyMemory(from: $0.baseAddress.unsafelyUnwrapped, byteCount: $0.count) }
-        written &+= bytes.byteCount
+        bytes.withUnsafeBytes { copy($0) }
     }
 
     /// A string's UTF-8 bytes.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func write(utf8 text: String) {
         // The borrowed text's own bytes where it has them (native and small strings); `withUTF8` would need a
         // mutable copy, a retain and release per string.
-        if text.utf8.withContiguousStorageIfAvailable({ write($0.span) }) != nil { return }
-        var copy = text
-        copy.withUTF8 { write($0.span) }
+        if text.utf8.withContiguousStorageIfAvailable({ copy(UnsafeRawBufferPointer($0)) }) != nil { return }
+        var copied = text
+        copied.withUTF8 { copy(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Copies bytes lent by the standard library for the time of the call.
+    @inlinable @inline(__always)
+    mutating func copy(_ bytes: UnsafeRawBufferPointer) {
+        reserve(bytes.count)
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        next.copyMemory(from: source, byteCount: bytes.count)
+        written &+= bytes.count
     }
 
     /// `value` in little-endian byte order (unaligned stores are fine: SE-0349).
@@ -147,6 +150,8 @@ public struct ByteWriter: ~Copyable {
     /// `value` as a protobuf varint (base 128, least significant group first).
     @inlinable @inline(__always)
     public mutating func write(varint value: UInt64) {
+        // One byte: most tags and lengths.
+        if value < 0x80 { return write(UInt8(truncatingIfNeeded: value)) }
         let size = Self.varintSize(value)
         reserve(size)
         var v = value
