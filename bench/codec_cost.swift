@@ -4,7 +4,7 @@
 // set-up. Modes:
 //   otlp-encode, otlp-decode   a 512-span ExportTraceServiceRequest (the shapes of bench/otlp_throughput.py)
 //   zipkin-encode, zipkin-decode   the same spans as Zipkin v2 JSON (JSONWriter, JSONParser)
-//   journal-encode             1000 journal entries of 24 fields into reader-child frames
+//   journal-encode             1000 journal entries of 24 fields framed as the reader child frames them
 //   journal-decode             those frames decoded from 64 KiB reads, every field of every entry visited
 //   journal-map                decoded and mapped to log records (the journald source's path)
 //   ecs                        1000 such records written as ECS NDJSON lines (the file and Elasticsearch sinks)
@@ -121,87 +121,107 @@ func consume(_ value: Int) {
     if value == 42 { print("") }
 }
 
-var done = 0
-var unit = "span"
-switch arguments[1] {
-case "otlp-encode":
-    let groups = spanGroups(count: 512)
-    for _ in 0..<rounds {
-        consume(OTLPTraceWire.encodeRequest(groups).count)
-        done += 512
-    }
-case "otlp-decode":
-    let body = OTLPTraceWire.encodeRequest(spanGroups(count: 512))
-    for _ in 0..<rounds {
-        consume((try! OTLPTraceWire.decodeRequest(body)).acceptedSpans)
-        done += 512
-    }
-case "zipkin-encode":
-    let groups = spanGroups(count: 512)
-    for _ in 0..<rounds {
-        consume(ZipkinV2.encode(groups).count)
-        done += 512
-    }
-case "zipkin-decode":
-    let body = ZipkinV2.encode(spanGroups(count: 512))
-    for _ in 0..<rounds {
-        consume((try! ZipkinV2.decode(body)).acceptedSpans)
-        done += 512
-    }
-case "journal-encode":
-    unit = "entry"
-    let entries = journalEntries(count: 1000)
-    var buffer: [UInt8] = []
-    for _ in 0..<rounds {
-        buffer.removeAll(keepingCapacity: true)
-        for entry in entries { JournalFrame.entry(entry).encode(into: &buffer) }
-        consume(buffer.count)
-        done += entries.count
-    }
-case "journal-decode", "journal-map":
-    unit = "entry"
-    var stream: [UInt8] = []
-    for entry in journalEntries(count: 1000) { JournalFrame.entry(entry).encode(into: &stream) }
-    let map = arguments[1] == "journal-map"
-    var mapper = JournalRecordMapper()
-    for _ in 0..<rounds {
-        var decoder = JournalFrameDecoder()
-        var offset = 0
-        var total = 0
-        while offset < stream.count {
-            // 64 KiB reads, as the agent's reading thread gets them from the pipe.
-            let chunk = min(65536, stream.count - offset)
-            _ = decoder.fill(capacity: chunk) { out in
-                stream.withUnsafeBytes { out.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + chunk)])) }
-                return chunk
-            }
-            offset += chunk
-            while case .entry(let entry)? = try! decoder.next() {
-                if map {
-                    total += mapper.logRecord(entry, observedAt: 1_765_000_000_000_000_000).attributes.count
-                } else {
-                    entry.forEachField { name, value in total += name.count + value.count }
+/// Runs `mode` `rounds` times; returns the unit of work and how many were done. (A function, not top-level code:
+/// closures in top-level code are isolated to the main actor and check their executor on every call.)
+func run(_ mode: String, rounds: Int) -> (unit: String, done: Int) {
+    var done = 0
+    var unit = "span"
+    switch mode {
+    case "otlp-encode":
+        let groups = spanGroups(count: 512)
+        for _ in 0..<rounds {
+            consume(OTLPTraceWire.encodeRequest(groups).count)
+            done += 512
+        }
+    case "otlp-decode":
+        let body = OTLPTraceWire.encodeRequest(spanGroups(count: 512))
+        for _ in 0..<rounds {
+            consume((try! OTLPTraceWire.decodeRequest(body)).acceptedSpans)
+            done += 512
+        }
+    case "zipkin-encode":
+        let groups = spanGroups(count: 512)
+        for _ in 0..<rounds {
+            consume(ZipkinV2.encode(groups).count)
+            done += 512
+        }
+    case "zipkin-decode":
+        let body = ZipkinV2.encode(spanGroups(count: 512))
+        for _ in 0..<rounds {
+            consume((try! ZipkinV2.decode(body)).acceptedSpans)
+            done += 512
+        }
+    case "journal-encode":
+        // As the reader child frames an entry: the cursor's and fields' bytes lent as raw buffers (libsystemd's).
+        unit = "entry"
+        let entries = journalEntries(count: 1000).map { entry in
+            (entry, Array(entry.cursor.utf8), entry.fields.map { (Array($0.name.utf8), $0.value) })
+        }
+        var buffer: [UInt8] = []
+        for _ in 0..<rounds {
+            buffer.removeAll(keepingCapacity: true)
+            for (entry, cursor, fields) in entries {
+                cursor.withUnsafeBufferPointer { cursor in
+                    JournalFrame.appendEntry(
+                        into: &buffer, realtime: entry.realtime, monotonic: entry.monotonic, bootID: entry.bootID,
+                        cursor: cursor
+                    ) { append in
+                        for (name, value) in fields {
+                            name.withUnsafeBytes { name in value.withUnsafeBytes { append(name, $0) } }
+                        }
+                    }
                 }
-                done += 1
             }
+            consume(buffer.count)
+            done += entries.count
         }
-        consume(total)
-    }
-case "ecs":
-    unit = "document"
-    var mapper = JournalRecordMapper()
-    let records = journalEntries(count: 1000).map { mapper.logRecord($0, observedAt: 1_765_000_000_000_000_000) }
-    var scratch = ECSDocument.Scratch()
-    for _ in 0..<rounds {
-        var writer = JSONWriter(capacity: 512 * records.count)
-        for record in records {
-            ECSDocument.write(record, to: &writer, scratch: &scratch)
-            writer.endLine()
+    case "journal-decode", "journal-map":
+        unit = "entry"
+        var stream: [UInt8] = []
+        for entry in journalEntries(count: 1000) { JournalFrame.entry(entry).encode(into: &stream) }
+        let map = mode == "journal-map"
+        var mapper = JournalRecordMapper()
+        for _ in 0..<rounds {
+            var decoder = JournalFrameDecoder()
+            var offset = 0
+            var total = 0
+            while offset < stream.count {
+                // 64 KiB reads, as the agent's reading thread gets them from the pipe.
+                let chunk = min(65536, stream.count - offset)
+                _ = decoder.fill(capacity: chunk) { out in
+                    stream.withUnsafeBytes { out.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + chunk)])) }
+                    return chunk
+                }
+                offset += chunk
+                while case .entry(let entry)? = try! decoder.next() {
+                    if map {
+                        total += mapper.logRecord(entry, observedAt: 1_765_000_000_000_000_000).attributes.count
+                    } else {
+                        entry.forEachField { name, value in total += name.count + value.count }
+                    }
+                    done += 1
+                }
+            }
+            consume(total)
         }
-        consume(writer.bytes.count)
-        done += records.count
+    case "ecs":
+        unit = "document"
+        var mapper = JournalRecordMapper()
+        let records = journalEntries(count: 1000).map { mapper.logRecord($0, observedAt: 1_765_000_000_000_000_000) }
+        var scratch = ECSDocument.Scratch()
+        for _ in 0..<rounds {
+            var writer = JSONWriter(capacity: 512 * records.count)
+            for record in records {
+                ECSDocument.write(record, to: &writer, scratch: &scratch)
+                writer.endLine()
+            }
+            consume(writer.bytes.count)
+            done += records.count
+        }
+    default:
+        exit(2)
     }
-default:
-    exit(2)
+    return (unit, done)
 }
+let (unit, done) = run(arguments[1], rounds: rounds)
 print("\(unit) \(done)")
