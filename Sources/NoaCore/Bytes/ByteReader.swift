@@ -89,7 +89,7 @@ public struct ByteReader: ~Copyable {
 
     @inlinable
     public mutating func skip(_ count: Int) throws(Failure) {
-        guard count >= 0, count <= remaining else { throw .endOfInput }
+        guard UInt(bitPattern: count) <= UInt(bitPattern: remaining) else { throw .endOfInput }
         offset &+= count
     }
 
@@ -155,10 +155,11 @@ public struct ByteReader: ~Copyable {
     /// Consumes the next `count` bytes and returns where they are.
     @inlinable @inline(__always)
     public mutating func take(_ count: Int) throws(Failure) -> Range<Int> {
-        guard count >= 0, count <= remaining else { throw .endOfInput }
-        let range = position..<(position &+ count)
-        offset &+= count
-        return range
+        // One comparison for both bounds: a negative count is a huge unsigned one.
+        guard UInt(bitPattern: count) <= UInt(bitPattern: remaining) else { throw .endOfInput }
+        let lower = offset
+        offset = lower &+ count
+        return Range(uncheckedBounds: (lower, offset))
     }
 
     /// Consumes the next `count` bytes and returns a reader of just those.
@@ -178,10 +179,7 @@ public struct ByteReader: ~Copyable {
     /// Lends the bytes of `range` (inside this reader's bytes, as `take` returned it) to `body`.
     @inlinable @inline(__always)
     public func withBytes<R, E: Error>(_ range: Range<Int>, _ body: (Swift.Span<UInt8>) throws(E) -> R) throws(E) -> R {
-        check(range)
-        let buffer = UnsafeBufferPointer<UInt8>(
-            start: base?.advanced(by: range.lowerBound).assumingMemoryBound(to: UInt8.self), count: range.count)
-        return try body(buffer.span)
+        try body(buffer(range).span)
     }
 
     /// The same bytes as `UnsafeBufferPointer`, for the few callers that hand them on in that form.
@@ -189,9 +187,15 @@ public struct ByteReader: ~Copyable {
     public func withBufferPointer<R, E: Error>(
         _ range: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R
     ) throws(E) -> R {
+        try body(buffer(range))
+    }
+
+    @inlinable @inline(__always)
+    func buffer(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> {
         check(range)
-        return try body(UnsafeBufferPointer(
-            start: base?.advanced(by: range.lowerBound).assumingMemoryBound(to: UInt8.self), count: range.count))
+        return UnsafeBufferPointer(
+            start: base.map { ($0 + range.lowerBound).assumingMemoryBound(to: UInt8.self) },
+            count: range.upperBound &- range.lowerBound)
     }
 
     /// The bytes of `range` as a String, or nil when they are not valid UTF-8 (`UTF8Text`'s rules).
@@ -205,6 +209,12 @@ public struct ByteReader: ~Copyable {
             if ascii < 0x80 { return String(decoding: bytes, as: UTF8.self) }
             return UTF8Text.string(bytes)
         }
+    }
+
+    /// Whether the bytes of `range` are valid UTF-8 (`UTF8Text`'s rules), without making a String.
+    @inlinable
+    public func isValidUTF8(_ range: Range<Int>) -> Bool {
+        withBufferPointer(range) { UTF8Text.isValid($0) }
     }
 
     /// A copy of the bytes of `range`.
