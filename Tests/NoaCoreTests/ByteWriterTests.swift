@@ -66,6 +66,23 @@ import Testing
         #expect(String(decoding: array, as: UTF8.self) == "x" + expected)
     }
 
+    @Test func decimalDigitsAtEveryPowerOfTen() {
+        #expect(ByteWriter.decimalDigits(0) == 1)
+        var power: UInt64 = 1
+        for digits in 1...19 {
+            #expect(ByteWriter.decimalDigits(power) == digits, "10^\(digits - 1)")
+            #expect(ByteWriter.decimalDigits(power * 10 - 1) == digits, "10^\(digits) - 1")
+            power *= 10
+        }
+        #expect(ByteWriter.decimalDigits(power) == 20)
+        #expect(ByteWriter.decimalDigits(UInt64.max) == 20)
+        for bits in 0..<64 {
+            let value = UInt64(1) << bits
+            #expect(ByteWriter.decimalDigits(value) == String(value).count, "2^\(bits)")
+            #expect(ByteWriter.decimalDigits(value - 1) == String(value - 1).count, "2^\(bits) - 1")
+        }
+    }
+
     @Test func fixedWidthDecimalsPadAndKeepTheLastDigits() {
         #expect(ByteWriter.string(capacity: 4) { $0.write(decimal: 5, width: 4) } == "0005")
         #expect(ByteWriter.string(capacity: 2) { $0.write(decimal: 12345, width: 2) } == "45")

@@ -73,6 +73,27 @@ public struct ByteReader: ~Copyable {
         return try body(&reader)
     }
 
+    /// Reads the bytes of a span (a String's, `text.utf8.span`).
+    @inlinable @discardableResult
+    public static func read<R, E: Error>(_ bytes: Swift.Span<UInt8>, _ body: (inout ByteReader) throws(E) -> R) throws(E) -> R {
+        try bytes.withUnsafeBytes { (raw) throws(E) -> R in
+            var reader = ByteReader(base: raw.baseAddress, start: 0, end: raw.count)
+            return try body(&reader)
+        }
+    }
+
+    /// Reads a string's UTF-8 bytes.
+    @inlinable @discardableResult
+    public static func read<R>(utf8 text: String, _ body: (inout ByteReader) -> R) -> R {
+        // The borrowed text's own bytes where it has them (native and small strings: `utf8.span` costs a call into
+        // the runtime, `withUTF8` a mutable copy and a retain and release).
+        if let result = text.utf8.withContiguousStorageIfAvailable({ read(UnsafeRawBufferPointer($0), body) }) {
+            return result
+        }
+        var copy = text
+        return copy.withUTF8 { read(UnsafeRawBufferPointer($0), body) }
+    }
+
     // MARK: Where it is
 
     /// Bytes left to read.
@@ -91,6 +112,22 @@ public struct ByteReader: ~Copyable {
     public mutating func skip(_ count: Int) throws(Failure) {
         guard UInt(bitPattern: count) <= UInt(bitPattern: remaining) else { throw .endOfInput }
         offset &+= count
+    }
+
+    /// Consumes bytes while `byte` accepts them and returns how many it consumed; `word`, when given, may accept
+    /// eight at a time (as a little-endian word), and must accept a word only when `byte` would accept each of its
+    /// bytes. (Scans for the next byte a format treats specially: a JSON escape, a non-ASCII byte.)
+    @inlinable @inline(__always)
+    public mutating func skip(whileWord word: (UInt64) -> Bool = { _ in false }, whileByte byte: (UInt8) -> Bool) -> Int {
+        let from = offset
+        guard let base else { return 0 }
+        while end &- offset >= 8, word(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))) {
+            offset &+= 8
+        }
+        while offset < end, byte(base.load(fromByteOffset: offset, as: UInt8.self)) {
+            offset &+= 1
+        }
+        return offset &- from
     }
 
     // MARK: Reads
