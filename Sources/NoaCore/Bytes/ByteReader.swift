@@ -114,6 +114,22 @@ public struct ByteReader: ~Copyable {
         offset &+= count
     }
 
+    /// Consumes `count` bytes the caller has seen are there (with `peek`); more than are left is the caller's
+    /// mistake, not bad input, and stops the process.
+    @inlinable @inline(__always)
+    public mutating func skip(known count: Int) {
+        precondition(UInt(bitPattern: count) <= UInt(bitPattern: remaining), "ByteReader: skipping bytes that are not there")
+        offset &+= count
+    }
+
+    /// Consumes the next byte if it is `byte`; whether it did.
+    @inlinable @inline(__always) @discardableResult
+    public mutating func skip(ifNext byte: UInt8) -> Bool {
+        guard peek() == byte else { return false }
+        offset &+= 1
+        return true
+    }
+
     /// Consumes bytes while `byte` accepts them and returns how many it consumed; `word`, when given, may accept
     /// eight at a time (as a little-endian word), and must accept a word only when `byte` would accept each of its
     /// bytes. (Scans for the next byte a format treats specially: a JSON escape, a non-ASCII byte.)
