@@ -203,7 +203,8 @@ public struct JSONWriter: Sendable {
                 let clean = run..<text.position
                 ByteWriter.append(to: &bytes, capacity: clean.count) { w in text.withBytes(clean) { w.write($0) } }
             }
-            guard let byte = try? text.byte() else { break }
+            guard let byte = text.peek() else { break }
+            text.skip(known: 1)
             ByteWriter.append(to: &bytes, capacity: 6) { w in
                 w.write(UInt8(ascii: "\\"))
                 switch byte {
