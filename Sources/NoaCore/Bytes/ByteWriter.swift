@@ -136,6 +136,12 @@ public struct ByteWriter: ~Copyable {
         copied.withUTF8 { copy(UnsafeRawBufferPointer($0)) }
     }
 
+    /// A static string's UTF-8 bytes.
+    @inlinable @inline(__always)
+    public mutating func write(_ text: StaticString) {
+        text.withUTF8Buffer { copy(UnsafeRawBufferPointer($0)) }
+    }
+
     /// Copies bytes lent by the standard library for the time of the call.
     @inlinable @inline(__always)
     mutating func copy(_ bytes: UnsafeRawBufferPointer) {
