@@ -122,19 +122,17 @@ struct FrameWriter: ~Copyable {
     /// Writes the whole buffer; false when the reader end is gone (EPIPE) or the write failed.
     mutating func flush() -> Bool {
         defer { buffer.removeAll() }
-        return buffer.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    if errno != EPIPE { JournalReaderChild.report("write failed: \(JournalError.describe(errno))") }
-                    return false
-                }
-                offset += n
+        var offset = 0
+        while offset < buffer.count {
+            let n = buffer.withUnsafeBytes(from: offset) { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno != EPIPE { JournalReaderChild.report("write failed: \(JournalError.describe(errno))") }
+                return false
             }
-            return true
+            offset += n
         }
+        return true
     }
 
     /// Whether the pipe's reader end is closed (poll reports POLLERR on a pipe's write end then).

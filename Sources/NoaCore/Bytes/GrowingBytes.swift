@@ -64,9 +64,12 @@ public struct GrowingBytes: ~Copyable {
 
     public mutating func removeAll() { written = 0 }
 
-    /// Lends the bytes written (a `write(2)` of them).
-    public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
-        try body(UnsafeRawBufferPointer(start: storage, count: written))
+    /// Lends the bytes written from `offset` on (a `write(2)` of them, or of what a short write left).
+    public func withUnsafeBytes<R, E: Error>(
+        from offset: Int = 0, _ body: (UnsafeRawBufferPointer) throws(E) -> R
+    ) throws(E) -> R {
+        precondition(offset >= 0 && offset <= written, "GrowingBytes: an offset outside the bytes written")
+        return try body(UnsafeRawBufferPointer(start: storage + offset, count: written - offset))
     }
 
     /// A copy of the bytes written.
