@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # What the codecs on the hot paths cost, release build, counted by callgrind (instruction counts do not depend on
 # the machine's load, unlike times): instructions per span encoded and decoded as OTLP protobuf and as Zipkin
-# JSON, per journal entry framed by the reader child, decoded by the agent and mapped to a log record, and per
-# ECS document written. Not a test: it asserts nothing and is never run by `make test`.
+# JSON, per journal entry framed by the reader child, decoded by the agent and mapped to a log record, per ECS
+# document written, and per StatsD line parsed. Not a test: it asserts nothing and is never run by `make test`.
 #
 # It builds a throwaway package (under $TMPDIR) whose targets are symlinks to a checkout's sources and whose
 # swift-log is the checkout's own (.build/checkouts, from `swift build`), so the real Package.swift is untouched.
@@ -56,11 +56,12 @@ per() {
 }
 
 modes=("$@")
-[ ${#modes[@]} -gt 0 ] || modes=(otlp-encode otlp-decode zipkin-encode zipkin-decode journal-encode journal-decode journal-map ecs)
+[ ${#modes[@]} -gt 0 ] || modes=(otlp-encode otlp-decode zipkin-encode zipkin-decode journal-encode journal-decode journal-map ecs
+                                  statsd-plain statsd-dogstatsd statsd-influx)
 for mode in "${modes[@]}"; do
     case "$mode" in
         otlp-*|zipkin-*) per "$mode" 2 6 ;;
-        journal-*|ecs) per "$mode" 1 3 ;;
+        journal-*|ecs|statsd-*) per "$mode" 1 3 ;;
         *) echo "unknown mode $mode" >&2; exit 2 ;;
     esac
 done

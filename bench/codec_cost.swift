@@ -8,6 +8,8 @@
 //   journal-decode             those frames decoded from 64 KiB reads, every field of every entry visited
 //   journal-map                decoded and mapped to log records (the journald source's path)
 //   ecs                        1000 such records written as ECS NDJSON lines (the file and Elasticsearch sinks)
+//   statsd-plain, statsd-dogstatsd, statsd-influx   a 1000-line payload through StatsDParser, every sample kept
+//                              (the lines of bench/statsd_parser.sh)
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,7 +19,7 @@ import NoaJournal
 import NoaOTLP
 
 let modes = ["otlp-encode", "otlp-decode", "zipkin-encode", "zipkin-decode", "journal-encode", "journal-decode",
-             "journal-map", "ecs"]
+             "journal-map", "ecs", "statsd-plain", "statsd-dogstatsd", "statsd-influx"]
 let arguments = CommandLine.arguments
 guard arguments.count == 3, modes.contains(arguments[1]), let rounds = Int(arguments[2]) else {
     print("usage: codec-cost MODE ROUNDS (modes: \(modes.joined(separator: " ")))")
@@ -218,6 +220,38 @@ func run(_ mode: String, rounds: Int) -> (unit: String, done: Int) {
             consume(writer.bytes.count)
             done += records.count
         }
+    case "statsd-plain", "statsd-dogstatsd", "statsd-influx":
+        unit = "line"
+        let lines: [String]
+        switch mode {
+        case "statsd-plain":
+            lines = ["page.views:1|c", "cpu.load:0.75|g", "api.latency:12.5|ms", "queue.depth:+3|g", "users.uniq:alice|s"]
+        case "statsd-dogstatsd":
+            lines = [
+                "api.request.latency:12.5|ms|@0.5|#env:prod,service:web,region:eu-west-1",
+                "http.requests:1|c|#method:GET,status:200,path:/api/v1/items",
+                "db.query.time:3.25:4:5.5|d|#db:orders,op:select",
+                "cache.hits:42|c|#cache:redis,tier:hot|c:9a8b7c6d5e4f",
+            ]
+        default:
+            lines = ["http.requests,method=GET,status=200:1|c", "mem.used,host=web-01:123456789|g"]
+        }
+        var payload = ""
+        for i in 0..<1000 { payload += lines[i % lines.count] + "\n" }
+        let bytes = Array(payload.utf8)
+        let parser = StatsDParser()
+        var kept: [StatsDSample] = []
+        kept.reserveCapacity(2000)
+        bytes.withUnsafeBytes { raw in
+            for _ in 0..<rounds {
+                kept.removeAll(keepingCapacity: true)
+                parser.parse(raw) { line in
+                    if case .metric(let sample) = line { kept.append(sample) }
+                }
+                done += 1000
+            }
+        }
+        consume(kept.count)
     default:
         exit(2)
     }
