@@ -129,28 +129,18 @@ func run(_ mode: String, rounds: Int) -> (unit: String, done: Int) {
     var done = 0
     var unit = "span"
     switch mode {
-    case "otlp-encode":
+    case "otlp-encode", "zipkin-encode":
+        let encode = mode == "otlp-encode" ? OTLPTraceWire.encodeRequest : ZipkinV2.encode
         let groups = spanGroups(count: 512)
         for _ in 0..<rounds {
-            consume(OTLPTraceWire.encodeRequest(groups).count)
+            consume(encode(groups).count)
             done += 512
         }
-    case "otlp-decode":
-        let body = OTLPTraceWire.encodeRequest(spanGroups(count: 512))
+    case "otlp-decode", "zipkin-decode":
+        let otlp = mode == "otlp-decode"
+        let body = otlp ? OTLPTraceWire.encodeRequest(spanGroups(count: 512)) : ZipkinV2.encode(spanGroups(count: 512))
         for _ in 0..<rounds {
-            consume((try! OTLPTraceWire.decodeRequest(body)).acceptedSpans)
-            done += 512
-        }
-    case "zipkin-encode":
-        let groups = spanGroups(count: 512)
-        for _ in 0..<rounds {
-            consume(ZipkinV2.encode(groups).count)
-            done += 512
-        }
-    case "zipkin-decode":
-        let body = ZipkinV2.encode(spanGroups(count: 512))
-        for _ in 0..<rounds {
-            consume((try! ZipkinV2.decode(body)).acceptedSpans)
+            consume(otlp ? (try! OTLPTraceWire.decodeRequest(body)).acceptedSpans : (try! ZipkinV2.decode(body)).acceptedSpans)
             done += 512
         }
     case "journal-encode":

@@ -83,6 +83,14 @@ import Testing
         }
     }
 
+    @Test func hexDigits() {
+        for value: UInt64 in [0, 1, 0xF, 0x10, 0x0123_4567_89AB_CDEF, 0xFEDC_BA98_7654_3210, UInt64.max] {
+            let hex = String(value, radix: 16)
+            #expect(ByteWriter.string(capacity: 16) { $0.write(hex: value) }
+                == String(repeating: "0", count: 16 - hex.count) + hex)
+        }
+    }
+
     @Test func fixedWidthDecimalsPadAndKeepTheLastDigits() {
         #expect(ByteWriter.string(capacity: 4) { $0.write(decimal: 5, width: 4) } == "0005")
         #expect(ByteWriter.string(capacity: 2) { $0.write(decimal: 12345, width: 2) } == "45")

@@ -25,16 +25,10 @@ import Testing
 
     @Test func randomBytes() {
         let parser = StatsDParser()
-        var state: UInt64 = 42
+        var random = TestBytes(seed: 42)
         let alphabet = Array("ab:|#@,=[]_{}.-+0123456789ecT\\n\n\r".utf8) + [0xC3, 0xFF]
         for _ in 0..<3000 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            let count = Int(state >> 58)
-            var bytes: [UInt8] = []
-            for _ in 0..<count {
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                bytes.append(alphabet[Int(state >> 33) % alphabet.count])
-            }
+            let bytes = random.bytes { alphabet[Int($0 % UInt64(alphabet.count))] }
             bytes.withUnsafeBytes { raw in parser.parse(raw) { _ in } }
         }
     }

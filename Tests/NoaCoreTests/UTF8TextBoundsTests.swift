@@ -17,16 +17,12 @@ import Testing
     }
 
     @Test func randomBytesAgreeWithTheStandardLibrary() {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var random = TestBytes(seed: 0x9E37_79B9_7F4A_7C15)
         for _ in 0..<3000 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            let count = Int(state >> 58)
-            var bytes: [UInt8] = []
-            for _ in 0..<count {
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                // Mostly ASCII, some lead and continuation bytes.
-                let r = UInt8(truncatingIfNeeded: state >> 33)
-                bytes.append(r < 0xC0 ? r & 0x7F : r)
+            // Mostly ASCII, some lead and continuation bytes.
+            let bytes = random.bytes { r in
+                let byte = UInt8(truncatingIfNeeded: r)
+                return byte < 0xC0 ? byte & 0x7F : byte
             }
             #expect(UTF8Text.string(bytes) == String(validating: bytes, as: UTF8.self), "\(bytes)")
         }

@@ -44,23 +44,14 @@ public struct ByteReader: ~Copyable {
     /// Reads `bytes` with a reader over all of them.
     @inlinable @discardableResult
     public static func read<R, E: Error>(_ bytes: [UInt8], _ body: (inout ByteReader) throws(E) -> R) throws(E) -> R {
-        // withUnsafeBytes rethrows untyped errors: the typed one travels out in a Result.
-        try bytes.withUnsafeBytes { raw in
-            Result { () throws(E) -> R in
-                var reader = ByteReader(base: raw.baseAddress, start: 0, end: raw.count)
-                return try body(&reader)
-            }
-        }.get()
+        try read(bytes[...], body)
     }
 
+    /// Reads a slice; offsets count from its first byte.
     @inlinable @discardableResult
     public static func read<R, E: Error>(_ bytes: ArraySlice<UInt8>, _ body: (inout ByteReader) throws(E) -> R) throws(E) -> R {
-        try bytes.withUnsafeBytes { raw in
-            Result { () throws(E) -> R in
-                var reader = ByteReader(base: raw.baseAddress, start: 0, end: raw.count)
-                return try body(&reader)
-            }
-        }.get()
+        // withUnsafeBytes rethrows untyped errors: the typed one travels out in a Result.
+        try bytes.withUnsafeBytes { raw in Result { () throws(E) -> R in try read(raw, body) } }.get()
     }
 
     /// Reads memory someone else lends for the time of the call (a C library's buffer, a String's storage): the

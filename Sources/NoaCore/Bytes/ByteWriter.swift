@@ -190,6 +190,17 @@ public struct ByteWriter: ~Copyable {
         written &+= size
     }
 
+    /// `value` as 16 lower-case hex digits, most significant first (trace and span ids).
+    @inlinable
+    public mutating func write(hex value: UInt64) {
+        reserve(16)
+        for i in 0..<16 {
+            let nibble = UInt8(truncatingIfNeeded: value >> UInt64(60 &- 4 &* i)) & 0xF
+            next.storeBytes(of: nibble < 10 ? nibble &+ 0x30 : nibble &+ 0x57, toByteOffset: i, as: UInt8.self)
+        }
+        written &+= 16
+    }
+
     /// Exactly `width` decimal digits of `value`, zero-padded; a wider value keeps its last `width` digits.
     @inlinable
     public mutating func write(decimal value: UInt64, width: Int) {
