@@ -1,6 +1,7 @@
 /// Reads bytes lent to it, front to back: single bytes, fixed-width integers, protobuf varints, and parts of a given
-/// length, each checked against the end before it is read. The OTLP protobuf decoders, the journal frame decoder
-/// and the walk over a journal entry's fields read through it.
+/// length, each checked against the end before it is read. The OTLP protobuf decoders, the journal frame decoder and
+/// the walk over an entry's fields, the JSON parser, the JSON writer's search for bytes to escape, the UTF-8 check
+/// and the StatsD parser's datagrams read through it.
 ///
 /// **Invariant:** `start <= position <= end`, and `start..<end` lies inside the lent bytes; nothing outside
 /// `start..<end` is ever read. A read that would pass `end` throws `Failure.endOfInput` and consumes nothing. A
@@ -67,10 +68,7 @@ public struct ByteReader: ~Copyable {
     /// Reads the bytes of a span (a String's, `text.utf8.span`).
     @inlinable @discardableResult
     public static func read<R, E: Error>(_ bytes: Swift.Span<UInt8>, _ body: (inout ByteReader) throws(E) -> R) throws(E) -> R {
-        try bytes.withUnsafeBytes { (raw) throws(E) -> R in
-            var reader = ByteReader(base: raw.baseAddress, start: 0, end: raw.count)
-            return try body(&reader)
-        }
+        try bytes.withUnsafeBytes { (raw) throws(E) -> R in try read(raw, body) }
     }
 
     /// Reads a string's UTF-8 bytes.

@@ -52,6 +52,7 @@ public struct ByteWriter: ~Copyable {
     /// Appends to `array` the bytes `body` writes, at most `capacity` of them; returns what `body` returns.
     @inlinable @inline(__always)
     public static func append<R>(to array: inout [UInt8], capacity: Int, _ body: (inout ByteWriter) -> R) -> R {
+        precondition(capacity >= 0, "ByteWriter: a negative capacity")
         // A few bytes (a number, a timestamp, a short string) are written on the stack and appended at once, which
         // costs half of what lending the array's own spare room does (`Array.append(addingCapacity:)`).
         if capacity <= smallAppend {
