@@ -118,6 +118,35 @@ import Testing
         }
     }
 
+    @Test func scansStopAtTheEndAndAtTheFirstRefusedByte() {
+        for count in [0, 1, 7, 8, 9, 16, 17] {
+            let bytes = [UInt8](repeating: 0x61, count: count)
+            // Words are taken while eight bytes are left, then single bytes: all of them, and never one more.
+            ByteReader.read(bytes) { r in
+                #expect(r.skip(whileWord: { _ in true }, whileByte: { _ in true }) == count)
+                let atEnd = r.isAtEnd
+                #expect(atEnd)
+            }
+            for stop in 0..<count {
+                var marked = bytes
+                marked[stop] = 0x22
+                ByteReader.read(marked) { r in
+                    let skipped = r.skip(whileWord: { $0 & 0xFF_FF_FF_FF_FF_FF_FF_FF == 0x6161_6161_6161_6161 },
+                                         whileByte: { $0 == 0x61 })
+                    #expect(skipped == stop && r.peek() == 0x22, "\(count) \(stop)")
+                }
+            }
+        }
+    }
+
+    @Test func stringsAndSpansAreLentWhole() {
+        for text in ["", "short", String(repeating: "long enough to be on the heap ", count: 3)] {
+            #expect(ByteReader.read(utf8: text) { $0.string($0.start..<$0.end) } == text)
+            let bytes = Array(text.utf8)
+            #expect(ByteReader.read(bytes.span) { $0.remaining } == bytes.count)
+        }
+    }
+
     // Asking for bytes outside the reader is a mistake in the caller, not in the input: it stops the process.
 
     @Test func rangesOutsideTheReaderTrap() async {
