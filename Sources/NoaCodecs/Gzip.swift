@@ -28,10 +28,11 @@ public enum Gzip {
         defer { deflateEnd(&stream) }
         let bound = Int(deflateBound(&stream, uLong(input.count)))
         var output = [UInt8](repeating: 0, count: bound + 32)
-        var input = input
-        rc = input.withUnsafeMutableBufferPointer { inBuf in
+        // zlib reads `next_in` and never writes it (its `z_const`); through withUnsafeMutableBufferPointer a copy of
+        // the input, which the caller still holds, was made first.
+        rc = input.withUnsafeBufferPointer { inBuf in
             output.withUnsafeMutableBufferPointer { outBuf in
-                stream.next_in = inBuf.baseAddress
+                stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
                 stream.avail_in = uInt(inBuf.count)
                 stream.next_out = outBuf.baseAddress
                 stream.avail_out = uInt(outBuf.count)
@@ -52,9 +53,9 @@ public enum Gzip {
         defer { inflateEnd(&stream) }
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        var input = input
-        let result: Int32 = input.withUnsafeMutableBufferPointer { inBuf in
-            stream.next_in = inBuf.baseAddress
+        // As in `compress`: zlib only reads `next_in`.
+        let result: Int32 = input.withUnsafeBufferPointer { inBuf in
+            stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
             stream.avail_in = uInt(inBuf.count)
             while true {
                 let code: Int32 = chunk.withUnsafeMutableBufferPointer { outBuf in

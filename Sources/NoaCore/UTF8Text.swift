@@ -15,21 +15,17 @@ public enum UTF8Text {
 
     /// Whether the bytes are valid UTF-8.
     public static func isValid(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        var i = 0
-        let n = b.count
-        // ASCII eight bytes at a time: nearly every journal and log field is ASCII.
-        if let base = UnsafeRawPointer(b.baseAddress) {
-            while i + 8 <= n {
-                if base.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { break }
-                i += 8
-            }
-        }
-        while i < n {
-            let c = b[i]
-            if c < 0x80 {
-                i += 1
-                continue
-            }
+        ByteReader.read(UnsafeRawBufferPointer(b)) { isValid(&$0) }
+    }
+
+    /// Whether the rest of the reader's bytes are valid UTF-8 (it reads them all when they are).
+    @inline(__always)
+    static func isValid(_ r: inout ByteReader) -> Bool {
+        while true {
+            // ASCII eight bytes at a time: nearly every journal and log field is ASCII.
+            _ = r.skip(whileWord: { $0 & 0x8080_8080_8080_8080 == 0 }, whileByte: { $0 < 0x80 })
+            guard let c = r.peek() else { return true }
+            r.skip(known: 1)
             let length: Int
             var lower: UInt8 = 0x80, upper: UInt8 = 0xBF
             switch c {
@@ -42,16 +38,11 @@ public enum UTF8Text {
             case 0xF4: length = 4; upper = 0x8F  // at most U+10FFFF
             default: return false
             }
-            guard i + length <= n else { return false }
-            let second = b[i + 1]
-            guard second >= lower && second <= upper else { return false }
-            var k = 2
-            while k < length {
-                guard b[i + k] & 0xC0 == 0x80 else { return false }
-                k += 1
+            guard let second = r.peek(), second >= lower && second <= upper else { return false }
+            for k in 1..<(length - 1) {
+                guard let next = r.peek(ahead: k), next & 0xC0 == 0x80 else { return false }
             }
-            i += length
+            r.skip(known: length - 1)
         }
-        return true
     }
 }

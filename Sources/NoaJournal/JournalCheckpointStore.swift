@@ -1,3 +1,4 @@
+import NoaCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -62,15 +63,15 @@ public struct JournalCheckpointStore: Sendable {
         }
         defer { close(fd) }
         var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
         while bytes.count <= JournalCheckpointStore.maximumCursorLength + 1 {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let n = ByteWriter.append(to: &bytes, capacity: 4096) { w in
+                w.fill(atMost: 4096) { read(fd, $0.baseAddress, $0.count) }
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw .io("read", path: path, errno: errno)
             }
             if n == 0 { break }
-            bytes += chunk[0..<n]
         }
         return JournalCheckpointStore.parse(bytes)
     }
@@ -104,7 +105,7 @@ public struct JournalCheckpointStore: Sendable {
         let bytes = Array(cursor.utf8) + [UInt8(ascii: "\n")]
         var written = 0
         while written < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
+            let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
                 let code = errno

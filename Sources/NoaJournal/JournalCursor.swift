@@ -55,25 +55,20 @@ public struct JournalCursor: Sendable, Equatable {
     }
 
     static func fastRecordID(bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        guard bytes.count > 6, bytes[0] == UInt8(ascii: "s"), bytes[1] == UInt8(ascii: "=") else { return nil }
-        var i = 2
-        while i < bytes.count, isLowerHex(bytes[i]) { i += 1 }
-        let idEnd = i
-        guard idEnd > 2, idEnd - 2 <= 32, i + 2 < bytes.count, bytes[i] == UInt8(ascii: ";"),
-            bytes[i + 1] == UInt8(ascii: "i"), bytes[i + 2] == UInt8(ascii: "=")
-        else { return nil }
-        i += 3
-        let seqStart = i
-        while i < bytes.count, isLowerHex(bytes[i]) { i += 1 }
-        guard i > seqStart, i - seqStart <= 16, i == bytes.count || bytes[i] == UInt8(ascii: ";") else { return nil }
-        // Written straight into the String's storage: one allocation.
-        let idCount = idEnd - 2
-        let seqCount = i - seqStart
-        return String(unsafeUninitializedCapacity: idCount + 1 + seqCount) { out in
-            for k in 0..<idCount { out[k] = bytes[2 + k] }
-            out[idCount] = UInt8(ascii: "-")
-            for k in 0..<seqCount { out[idCount + 1 + k] = bytes[seqStart + k] }
-            return idCount + 1 + seqCount
+        ByteReader.read(UnsafeRawBufferPointer(bytes)) { r -> String? in
+            guard r.remaining > 6, r.skip(ifNext: UInt8(ascii: "s")), r.skip(ifNext: UInt8(ascii: "=")) else { return nil }
+            let id = r.position..<(r.position + r.skip(whileByte: isLowerHex))
+            guard !id.isEmpty, id.count <= 32, r.skip(ifNext: UInt8(ascii: ";")), r.skip(ifNext: UInt8(ascii: "i")),
+                r.skip(ifNext: UInt8(ascii: "="))
+            else { return nil }
+            let seqnum = r.position..<(r.position + r.skip(whileByte: isLowerHex))
+            guard !seqnum.isEmpty, seqnum.count <= 16, r.isAtEnd || r.peek() == UInt8(ascii: ";") else { return nil }
+            // Written straight into the String's storage: one allocation.
+            return ByteWriter.string(capacity: id.count + 1 + seqnum.count) { w in
+                r.withBytes(id) { w.write($0) }
+                w.write(UInt8(ascii: "-"))
+                r.withBytes(seqnum) { w.write($0) }
+            }
         }
     }
 

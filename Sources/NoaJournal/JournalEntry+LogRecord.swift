@@ -73,14 +73,11 @@ enum JournalFieldMapping: Equatable {
         guard name[start...].allSatisfy({ $0 < 0x80 }) else {
             return customKey(String(decoding: name, as: UTF8.self))
         }
-        return String(unsafeUninitializedCapacity: count) { out in
-            for i in 0..<prefix.utf8CodeUnitCount { out[i] = prefix.utf8Start[i] }
-            var o = prefix.utf8CodeUnitCount
+        return ByteWriter.string(capacity: count) { w in
+            w.write(prefix)
             for byte in name[start...] {
-                out[o] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
-                o += 1
+                w.write(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte)
             }
-            return count
         }
     }
 }

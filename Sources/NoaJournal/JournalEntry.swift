@@ -1,3 +1,5 @@
+import NoaCore
+
 /// One journal entry as read from `sd_journal`: its identity (cursor), timestamps, boot id and every field.
 ///
 /// Fields are kept exactly as libsystemd returns them: in its order, repeated names repeated, values as raw bytes
@@ -16,7 +18,7 @@ public struct JournalEntry: Sendable, Equatable {
     public var bootID: JournalID128
     /// `u32 cursor length, cursor, u32 field count`, then per field `u32 name length, name, u32 value length,
     /// value` (little-endian): the tail of an entry frame. Valid by construction: the decoder checked every length.
-    private var storage: ArraySlice<UInt8>
+    private(set) var storage: ArraySlice<UInt8>
 
     public init(cursor: String, realtime: UInt64, monotonic: UInt64, bootID: JournalID128, fields: [JournalField]) {
         self.realtime = realtime
@@ -34,23 +36,19 @@ public struct JournalEntry: Sendable, Equatable {
     }
 
     static func encode(cursor: String, fields: [JournalField]) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var cursor = cursor
-        cursor.withUTF8 { text in
-            bytes.appendLE(UInt32(text.count))
-            bytes.append(contentsOf: text)
-        }
-        bytes.appendLE(UInt32(fields.count))
-        for field in fields {
-            var name = field.name
-            name.withUTF8 { text in
-                bytes.appendLE(UInt32(text.count))
-                bytes.append(contentsOf: text)
+        var size = 4 + cursor.utf8.count + 4
+        for field in fields { size += 4 + field.name.utf8.count + 4 + field.value.count }
+        return ByteWriter.bytes(capacity: size) { w in
+            w.write(littleEndian: UInt32(cursor.utf8.count))
+            w.write(utf8: cursor)
+            w.write(littleEndian: UInt32(fields.count))
+            for field in fields {
+                w.write(littleEndian: UInt32(field.name.utf8.count))
+                w.write(utf8: field.name)
+                w.write(littleEndian: UInt32(field.value.count))
+                w.write(field.value.span)
             }
-            bytes.appendLE(UInt32(field.value.count))
-            bytes.append(contentsOf: field.value)
         }
-        return bytes
     }
 
     /// The `sd_journal_get_cursor` string (`s=…;i=…;b=…;m=…;t=…;x=…`): where to resume after this entry.
@@ -61,10 +59,7 @@ public struct JournalEntry: Sendable, Equatable {
 
     /// Calls `body` with the cursor's bytes, without making a String.
     public func withCursorBytes<T>(_ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
-        storage.withUnsafeBytes { raw in
-            let count = Int(JournalEntry.u32(raw, 0))
-            return body(UnsafeRawBufferPointer(rebasing: raw[4..<(4 + count)]).assumingMemoryBound(to: UInt8.self))
-        }
+        ByteReader.read(storage) { r in r.withBufferPointer(Self.cursor(&r), body) }
     }
 
     /// The entry's data fields (`MESSAGE`, `_PID`, …), without the `__`-prefixed address fields above.
@@ -79,31 +74,42 @@ public struct JournalEntry: Sendable, Equatable {
     }
 
     public var fieldCount: Int {
-        storage.withUnsafeBytes { raw in Int(JournalEntry.u32(raw, 4 + Int(JournalEntry.u32(raw, 0)))) }
+        ByteReader.read(storage) { r in
+            _ = Self.cursor(&r)
+            return Int(Self.u32(&r))
+        }
     }
 
     /// Calls `body` with each field's name and value bytes, in entry order, without copying them.
     public func forEachField(_ body: (_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Void) {
-        storage.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
-            var offset = 4 + Int(JournalEntry.u32(raw, 0))
-            let count = Int(JournalEntry.u32(raw, offset))
-            offset += 4
-            for _ in 0..<count {
-                let nameCount = Int(JournalEntry.u32(raw, offset))
-                let name = UnsafeBufferPointer(start: base + offset + 4, count: nameCount)
-                offset += 4 + nameCount
-                let valueCount = Int(JournalEntry.u32(raw, offset))
-                let value = UnsafeBufferPointer(start: base + offset + 4, count: valueCount)
-                offset += 4 + valueCount
-                body(name, value)
+        ByteReader.read(storage) { r in
+            _ = Self.cursor(&r)
+            for _ in 0..<Self.u32(&r) {
+                let name = Self.part(&r)
+                let value = Self.part(&r)
+                r.withBufferPointer(name) { name in r.withBufferPointer(value) { body(name, $0) } }
             }
         }
     }
 
-    @inline(__always)
-    private static func u32(_ raw: UnsafeRawBufferPointer, _ offset: Int) -> UInt32 {
-        UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+    // The storage was checked when it was decoded or made: a part that isn't there is a broken invariant, not bad
+    // input.
+
+    private static func u32(_ r: inout ByteReader) -> UInt32 {
+        do { return try r.read(littleEndian: UInt32.self) } catch { brokenStorage() }
+    }
+
+    /// A u32 length, then that many bytes.
+    private static func part(_ r: inout ByteReader) -> Range<Int> {
+        let count = Int(u32(&r))
+        do { return try r.take(count) } catch { brokenStorage() }
+    }
+
+    /// The cursor, the first part.
+    private static func cursor(_ r: inout ByteReader) -> Range<Int> { part(&r) }
+
+    private static func brokenStorage() -> Never {
+        fatalError("JournalEntry: its bytes are not the entry frame tail they were checked to be")
     }
 
     /// The first value of field `name`, if the entry has it.

@@ -30,21 +30,26 @@ public enum JournalFrame: Sendable, Equatable {
     public func encode(into buffer: inout [UInt8]) {
         switch self {
         case .entry(let entry):
-            JournalFrame.appendEntry(
-                into: &buffer, realtime: entry.realtime, monotonic: entry.monotonic, bootID: entry.bootID,
-                cursor: entry.cursor
-            ) { append in
-                for field in entry.fields {
-                    var name = field.name
-                    name.withUTF8 { n in field.value.withUnsafeBytes { append(UnsafeRawBufferPointer(n), $0) } }
-                }
+            // An entry keeps the tail of its frame as it is (`JournalEntry.storage`).
+            let tail = entry.storage
+            ByteWriter.append(to: &buffer, capacity: 4 + JournalFrame.entryHeaderLength + tail.count) { w in
+                w.write(littleEndian: UInt32(JournalFrame.entryHeaderLength + tail.count))
+                w.write(JournalFrame.entryKind)
+                w.write(littleEndian: entry.realtime)
+                w.write(littleEndian: entry.monotonic)
+                w.write(bigEndian: entry.bootID.high)
+                w.write(bigEndian: entry.bootID.low)
+                w.write(tail.span)
             }
         case .position(let cursor):
-            let text = Array((cursor ?? "").utf8)
-            buffer.appendLE(UInt32(1 + 4 + text.count))
-            buffer.append(JournalFrame.positionKind)
-            buffer.appendLE(UInt32(text.count))
-            buffer.append(contentsOf: text)
+            let text = cursor ?? ""
+            let count = text.utf8.count
+            ByteWriter.append(to: &buffer, capacity: 4 + 1 + 4 + count) { w in
+                w.write(littleEndian: UInt32(1 + 4 + count))
+                w.write(JournalFrame.positionKind)
+                w.write(littleEndian: UInt32(count))
+                w.write(utf8: text)
+            }
         }
     }
 
@@ -72,100 +77,42 @@ public enum JournalFrame: Sendable, Equatable {
         into buffer: inout [UInt8], realtime: UInt64, monotonic: UInt64, bootID: JournalID128,
         cursor: UnsafeBufferPointer<UInt8>, fields: ((UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) -> Void
     ) {
-        let frame = FrameBuffer(capacity: 512)
-        appendEntry(into: frame, realtime: realtime, monotonic: monotonic, bootID: bootID, cursor: cursor, fields: fields)
-        buffer.append(contentsOf: frame.bytes)
+        var frame = GrowingBytes(capacity: 512)
+        appendEntry(into: &frame, realtime: realtime, monotonic: monotonic, bootID: bootID, cursor: cursor, fields: fields)
+        frame.withUnsafeBytes { buffer.append(contentsOf: $0) }
     }
 
-    /// The same into a `FrameBuffer` (the reader child's output).
+    /// The same into a `GrowingBytes`: the reader child's output, where each entry is encoded with one capacity check
+    /// per field.
     static func appendEntry(
-        into buffer: FrameBuffer, realtime: UInt64, monotonic: UInt64, bootID: JournalID128,
+        into buffer: inout GrowingBytes, realtime: UInt64, monotonic: UInt64, bootID: JournalID128,
         cursor: UnsafeBufferPointer<UInt8>, fields: ((UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) -> Void
     ) {
         let start = buffer.count
-        buffer.appendLE(UInt32(0))  // the length, patched below
-        buffer.appendLE(entryKind)
-        buffer.appendLE(realtime)
-        buffer.appendLE(monotonic)
-        buffer.appendBE(bootID.high)
-        buffer.appendBE(bootID.low)
-        buffer.appendLE(UInt32(cursor.count))
-        buffer.append(UnsafeRawBufferPointer(cursor))
-        let countOffset = buffer.count
-        buffer.appendLE(UInt32(0))  // the field count, patched below
+        buffer.append(capacity: 4 + entryHeaderLength + 4 + cursor.count + 4) { w in
+            w.write(littleEndian: UInt32(0))  // the length, patched below
+            w.write(entryKind)
+            w.write(littleEndian: realtime)
+            w.write(littleEndian: monotonic)
+            w.write(bigEndian: bootID.high)
+            w.write(bigEndian: bootID.low)
+            w.write(littleEndian: UInt32(cursor.count))
+            w.write(cursor.span)
+            w.write(littleEndian: UInt32(0))  // the field count, patched below
+        }
+        let countOffset = buffer.count - 4
         var count: UInt32 = 0
         fields { name, value in
-            buffer.appendLE(UInt32(name.count))
-            buffer.append(name)
-            buffer.appendLE(UInt32(value.count))
-            buffer.append(value)
+            buffer.append(capacity: 4 + name.count + 4 + value.count) { w in
+                w.write(littleEndian: UInt32(name.count))
+                w.write(name.bytes)
+                w.write(littleEndian: UInt32(value.count))
+                w.write(value.bytes)
+            }
             count += 1
         }
-        buffer.patchLE(UInt32(truncatingIfNeeded: buffer.count - start - 4), at: start)
-        buffer.patchLE(count, at: countOffset)
-    }
-}
-
-/// Frame bytes being built, written through raw pointers: the reader child builds every entry's frame here.
-/// `Array.append` costs a uniqueness check, a capacity check and a generic copy per call, about twenty calls per
-/// entry, which was a third of the child's own (non-libsystemd) CPU.
-final class FrameBuffer {
-    private(set) var start: UnsafeMutableRawPointer
-    private(set) var count = 0
-    private var capacity: Int
-
-    init(capacity: Int) {
-        self.capacity = max(64, capacity)
-        start = .allocate(byteCount: self.capacity, alignment: 8)
-    }
-
-    deinit { start.deallocate() }
-
-    /// The bytes written so far (valid until the next change).
-    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: start, count: count) }
-
-    /// Drops the bytes from `offset` on.
-    func truncate(to offset: Int) { count = min(count, offset) }
-
-    @inline(__always)
-    private func reserve(_ extra: Int) {
-        if count + extra > capacity { grow(to: count + extra) }
-    }
-
-    private func grow(to needed: Int) {
-        var newCapacity = capacity * 2
-        while newCapacity < needed { newCapacity *= 2 }
-        let fresh = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 8)
-        fresh.copyMemory(from: start, byteCount: count)
-        start.deallocate()
-        start = fresh
-        capacity = newCapacity
-    }
-
-    func append(_ bytes: UnsafeRawBufferPointer) {
-        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
-        reserve(bytes.count)
-        (start + count).copyMemory(from: source, byteCount: bytes.count)
-        count += bytes.count
-    }
-
-    /// Appends `value` in little-endian byte order (unaligned stores are fine: SE-0349).
-    @inline(__always)
-    func appendLE<T: FixedWidthInteger>(_ value: T) {
-        reserve(MemoryLayout<T>.size)
-        start.storeBytes(of: value.littleEndian, toByteOffset: count, as: T.self)
-        count += MemoryLayout<T>.size
-    }
-
-    @inline(__always)
-    func appendBE<T: FixedWidthInteger>(_ value: T) {
-        reserve(MemoryLayout<T>.size)
-        start.storeBytes(of: value.bigEndian, toByteOffset: count, as: T.self)
-        count += MemoryLayout<T>.size
-    }
-
-    func patchLE(_ value: UInt32, at offset: Int) {
-        start.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt32.self)
+        buffer.patch(littleEndian: UInt32(truncatingIfNeeded: buffer.count - start - 4), at: start)
+        buffer.patch(littleEndian: count, at: countOffset)
     }
 }
 
@@ -226,18 +173,12 @@ public struct JournalFrameDecoder: Sendable {
     /// Appends up to `capacity` bytes that `read` writes into the buffer directly (a `read(2)` from the pipe) and
     /// returns what `read` returned: the byte count, or 0 or less for end of stream or an error (nothing added).
     public mutating func fill(capacity: Int, _ read: (UnsafeMutableRawBufferPointer) -> Int) -> Int {
-        let rest = buffer.count - start
         var result = 0
-        let fresh = buffer.withUnsafeBufferPointer { old in
-            [UInt8](unsafeUninitializedCapacity: rest + capacity) { out, initialized in
-                if rest > 0 {
-                    _ = UnsafeMutableBufferPointer(rebasing: out[0..<rest]).initialize(fromContentsOf: old[start...])
-                }
-                result = read(UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: out[rest...])))
-                initialized = rest + max(0, result)
-            }
+        let rest = buffer[start...]
+        buffer = ByteWriter.bytes(capacity: rest.count + capacity) { w in
+            w.write(rest.span)
+            result = w.fill(atMost: capacity, read)
         }
-        buffer = fresh
         start = 0
         shared = false
         return result
@@ -266,10 +207,9 @@ public struct JournalFrameDecoder: Sendable {
         guard length >= 1, length <= maximumLength else { throw .invalidLength(length, maximum: maximumLength) }
         guard buffer.count - start - 4 >= length else { return nil }
         let body = (start + 4)..<(start + 4 + length)
-        // withUnsafeBytes rethrows untyped errors: carry the typed one out in a Result.
-        let decoded = try buffer.withUnsafeBytes { all in
-            Result { () throws(JournalFrameError) in try JournalFrameDecoder.decode(UnsafeRawBufferPointer(rebasing: all[body])) }
-        }.get()
+        let decoded = try ByteReader.read(buffer[body]) { (frame: inout ByteReader) throws(JournalFrameError) in
+            try JournalFrameDecoder.decode(&frame)
+        }
         start += 4 + length
         let frame: JournalFrame
         switch decoded {
@@ -296,31 +236,31 @@ public struct JournalFrameDecoder: Sendable {
     }
 
     /// Checks one frame's bytes (after its length) and decodes its fixed part.
-    static func decode(_ frame: UnsafeRawBufferPointer) throws(JournalFrameError) -> Decoded {
-        var reader = ByteReader(frame)
-        let kind = try reader.u8("kind")
+    static func decode(_ frame: inout ByteReader) throws(JournalFrameError) -> Decoded {
+        let kind = try frame.u8("kind")
         switch kind {
         case JournalFrame.positionKind:
-            let cursor = try reader.text("cursor")
-            try reader.finish()
-            return .position(cursor.isEmpty ? nil : cursor)
+            let cursor = try frame.lengthPrefixed("cursor")
+            guard let text = frame.string(cursor) else { throw .invalidText("cursor") }
+            try frame.finish()
+            return .position(text.isEmpty ? nil : text)
         case JournalFrame.entryKind:
-            let realtime = try reader.u64("realtime")
-            let monotonic = try reader.u64("monotonic")
-            let high = try reader.u64BE("boot id")
-            let low = try reader.u64BE("boot id")
-            let tail = reader.offset
-            let cursor = try reader.lengthPrefixed("cursor")
-            guard UTF8Text.isValid(cursor.assumingMemoryBound(to: UInt8.self)) else { throw .invalidText("cursor") }
-            let count = Int(try reader.u32("field count"))
+            let realtime = try frame.u64("realtime")
+            let monotonic = try frame.u64("monotonic")
+            let high = try frame.u64BE("boot id")
+            let low = try frame.u64BE("boot id")
+            let tail = frame.position
+            let cursor = try frame.lengthPrefixed("cursor")
+            guard frame.isValidUTF8(cursor) else { throw .invalidText("cursor") }
+            let count = Int(try frame.u32("field count"))
             // Each field takes at least 8 bytes: a count larger than that can't be honest.
-            guard count <= reader.remaining / 8 else { throw .truncated("field list") }
+            guard count <= frame.remaining / 8 else { throw .truncated("field list") }
             for _ in 0..<count {
-                let name = try reader.lengthPrefixed("field name")
-                guard UTF8Text.isValid(name.assumingMemoryBound(to: UInt8.self)) else { throw .invalidText("field name") }
-                _ = try reader.lengthPrefixed("field value")
+                let name = try frame.lengthPrefixed("field name")
+                guard frame.isValidUTF8(name) else { throw .invalidText("field name") }
+                _ = try frame.lengthPrefixed("field value")
             }
-            try reader.finish()
+            try frame.finish()
             return .entry(realtime: realtime, monotonic: monotonic, bootID: JournalID128(high: high, low: low), tail: tail)
         default:
             throw .unknownKind(kind)
@@ -328,80 +268,36 @@ public struct JournalFrameDecoder: Sendable {
     }
 }
 
-/// Bounds-checked little-endian reads over one frame.
-private struct ByteReader {
-    let bytes: UnsafeRawBufferPointer
-    var offset = 0
-
-    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
-
-    var remaining: Int { bytes.count - offset }
-
-    mutating func take(_ count: Int, _ what: String) throws(JournalFrameError) -> UnsafeRawBufferPointer {
-        guard count <= remaining else { throw .truncated(what) }
-        defer { offset += count }
-        return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)])
+/// A frame's parts, little-endian unless named otherwise; a part that runs past the frame is `truncated(what)`.
+extension ByteReader {
+    fileprivate mutating func u8(_ what: String) throws(JournalFrameError) -> UInt8 {
+        do { return try byte() } catch { throw .truncated(what) }
     }
 
-    mutating func u8(_ what: String) throws(JournalFrameError) -> UInt8 { try take(1, what)[0] }
-
-    mutating func u32(_ what: String) throws(JournalFrameError) -> UInt32 {
-        UInt32(littleEndian: try take(4, what).loadUnaligned(as: UInt32.self))
+    fileprivate mutating func u32(_ what: String) throws(JournalFrameError) -> UInt32 {
+        do { return try read(littleEndian: UInt32.self) } catch { throw .truncated(what) }
     }
 
-    mutating func u64(_ what: String) throws(JournalFrameError) -> UInt64 {
-        UInt64(littleEndian: try take(8, what).loadUnaligned(as: UInt64.self))
+    fileprivate mutating func u64(_ what: String) throws(JournalFrameError) -> UInt64 {
+        do { return try read(littleEndian: UInt64.self) } catch { throw .truncated(what) }
     }
 
-    mutating func u64BE(_ what: String) throws(JournalFrameError) -> UInt64 {
-        UInt64(bigEndian: try take(8, what).loadUnaligned(as: UInt64.self))
+    fileprivate mutating func u64BE(_ what: String) throws(JournalFrameError) -> UInt64 {
+        do { return try read(bigEndian: UInt64.self) } catch { throw .truncated(what) }
     }
 
-    /// A u32 length, then that many bytes (not copied).
-    mutating func lengthPrefixed(_ what: String) throws(JournalFrameError) -> UnsafeRawBufferPointer {
+    /// A u32 length, then that many bytes: where they are.
+    fileprivate mutating func lengthPrefixed(_ what: String) throws(JournalFrameError) -> Range<Int> {
         let count = Int(try u32(what))
-        return try take(count, what)
+        do { return try take(count) } catch { throw .truncated(what) }
     }
 
-    mutating func bytes(_ what: String) throws(JournalFrameError) -> [UInt8] {
-        let count = Int(try u32(what))
-        return Array(try take(count, what))
-    }
-
-    mutating func text(_ what: String) throws(JournalFrameError) -> String {
-        let count = Int(try u32(what))
-        let raw = try take(count, what)
-        guard let text = UTF8Text.string(raw.assumingMemoryBound(to: UInt8.self)) else { throw .invalidText(what) }
-        return text
-    }
-
-    func finish() throws(JournalFrameError) {
+    fileprivate func finish() throws(JournalFrameError) {
         if remaining > 0 { throw .trailingBytes(remaining) }
     }
 }
 
 extension Array where Element == UInt8 {
-    /// Through a typed stack buffer: appending a raw buffer takes `Array`'s slow generic path.
-    @inline(__always)
-    mutating func appendLE<T: FixedWidthInteger>(_ value: T) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: MemoryLayout<T>.size) { out in
-            for i in 0..<out.count { out[i] = UInt8(truncatingIfNeeded: value >> (8 * i)) }
-            append(contentsOf: UnsafeBufferPointer(out))
-        }
-    }
-
-    @inline(__always)
-    mutating func appendBE<T: FixedWidthInteger>(_ value: T) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: MemoryLayout<T>.size) { out in
-            for i in 0..<out.count { out[i] = UInt8(truncatingIfNeeded: value >> (8 * (out.count - 1 - i))) }
-            append(contentsOf: UnsafeBufferPointer(out))
-        }
-    }
-
-    mutating func patchLE(_ value: UInt32, at offset: Int) {
-        for i in 0..<4 { self[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt32(i))) }
-    }
-
     func readLE(_: UInt32.Type, at offset: Int) -> UInt32 {
         (0..<4).reduce(0) { $0 | UInt32(self[offset + $1]) << (8 * UInt32($1)) }
     }

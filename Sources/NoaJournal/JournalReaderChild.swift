@@ -1,4 +1,5 @@
 import CNoaLinux
+import NoaCore
 
 #if canImport(Glibc)
 import Glibc
@@ -50,14 +51,14 @@ public enum JournalReaderChild {
             if options.start == .tail {
                 // The parent learns where "tail" was, so a restart before the first entry loses nothing.
                 switch resolved {
-                case .after(let cursor): JournalFrame.position(cursor: cursor).encoded.withUnsafeBytes { writer.buffer.append($0) }
-                default: JournalFrame.position(cursor: nil).encoded.withUnsafeBytes { writer.buffer.append($0) }
+                case .after(let cursor): writer.append(JournalFrame.position(cursor: cursor).encoded)
+                default: writer.append(JournalFrame.position(cursor: nil).encoded)
                 }
                 guard writer.flush() else { return Status.finished }
             }
             while true {
                 while try reader.next() {
-                    appendCurrentEntry(of: reader, to: writer.buffer)
+                    appendCurrentEntry(of: reader, to: &writer.buffer)
                     if writer.buffer.count >= flushThreshold { guard writer.flush() else { return Status.finished } }
                 }
                 guard writer.flush() else { return Status.finished }
@@ -76,25 +77,25 @@ public enum JournalReaderChild {
 
     /// Encodes the reader's current entry straight from libsystemd's buffers. An entry that can't be read whole, or
     /// is larger than a frame may be, is skipped with a message on stderr rather than retried forever.
-    static func appendCurrentEntry(of reader: JournalReader, to buffer: FrameBuffer) {
+    static func appendCurrentEntry(of reader: JournalReader, to buffer: inout GrowingBytes) {
         let start = buffer.count
         do throws(JournalError) {
             let (monotonic, boot) = try reader.monotonic()
             let realtime = try reader.realtime()
             var failure: JournalError?
             try reader.withCursorBytes { cursor in
-                JournalFrame.appendEntry(into: buffer, realtime: realtime, monotonic: monotonic, bootID: boot, cursor: cursor) { append in
+                JournalFrame.appendEntry(into: &buffer, realtime: realtime, monotonic: monotonic, bootID: boot, cursor: cursor) { append in
                     do throws(JournalError) { try reader.forEachField(append) } catch { failure = error }
                 }
             }
             if let failure { throw failure }
             let length = buffer.count - start - 4
             if length > JournalFrame.defaultMaximumLength {
-                buffer.truncate(to: start)
+                buffer.removeLast(from: start)
                 report("skipped the entry at \((try? reader.cursor()) ?? "?"): \(length) bytes is more than a frame may hold")
             }
         } catch {
-            buffer.truncate(to: start)
+            buffer.removeLast(from: start)
             report("skipped an unreadable entry: \(error)")
         }
     }
@@ -106,20 +107,24 @@ public enum JournalReaderChild {
 }
 
 /// Buffered blocking writes to the pipe.
-struct FrameWriter {
+struct FrameWriter: ~Copyable {
     let fd: Int32
-    let buffer = FrameBuffer(capacity: JournalReaderChild.flushThreshold * 2)
+    var buffer = GrowingBytes(capacity: JournalReaderChild.flushThreshold * 2)
 
     init(fd: Int32) {
         self.fd = fd
     }
 
+    mutating func append(_ bytes: [UInt8]) {
+        buffer.append(capacity: bytes.count) { $0.write(bytes.span) }
+    }
+
     /// Writes the whole buffer; false when the reader end is gone (EPIPE) or the write failed.
     mutating func flush() -> Bool {
+        defer { buffer.removeAll() }
         var offset = 0
-        defer { buffer.truncate(to: 0) }
         while offset < buffer.count {
-            let n = write(fd, buffer.start + offset, buffer.count - offset)
+            let n = buffer.withUnsafeBytes(from: offset) { write(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
                 if errno != EPIPE { JournalReaderChild.report("write failed: \(JournalError.describe(errno))") }

@@ -266,29 +266,22 @@ public enum OTLPResponseWire {
         let inner = (rejected != 0 ? 1 + OTLPTraceWire.varintSize(UInt64(bitPattern: rejected)) : 0)
             + OTLPTraceWire.stringSize(2, errorMessage)
         let total = OTLPTraceWire.fieldSize(1, inner)
-        return [UInt8](unsafeUninitializedCapacity: total) { buffer, count in
-            guard let base = buffer.baseAddress else {
-                count = 0
-                return
-            }
-            var w = WireWriter(base)
+        return OTLPTraceWire.encode(sized: total) { w in
             w.lengthPrefix(1, inner)
             if rejected != 0 {
                 w.tag(1, 0)
                 w.varint(UInt64(bitPattern: rejected))
             }
             w.string(2, errorMessage)
-            count = w.written(from: base)
         }
     }
 
     /// The partial success of a serialized response; nil when the body is not one (an endpoint may answer with
     /// anything), or has no partial success.
     public static func decode(_ bytes: [UInt8]) -> (rejected: Int64, errorMessage: String)? {
-        let result: Result<(Int64, String)?, OTLPTraceWire.DecodeError> = bytes.withUnsafeBytes { raw in
-            var r = WireReader(raw, 0, raw.count)
-            var found: (Int64, String)?
-            do throws(OTLPTraceWire.DecodeError) {
+        let result = Result { () throws(OTLPTraceWire.DecodeError) -> (Int64, String)? in
+            try ByteReader.read(bytes) { (r: inout WireReader) throws(OTLPTraceWire.DecodeError) -> (Int64, String)? in
+                var found: (Int64, String)?
                 while let (field, wire) = try r.tag() {
                     guard field == 1, wire == 2 else {
                         try r.skip(field, wire)
@@ -306,10 +299,8 @@ public enum OTLPResponseWire {
                     }
                     found = (rejected, message)
                 }
-            } catch {
-                return .failure(error)
+                return found
             }
-            return .success(found)
         }
         guard case .success(let found?) = result else { return nil }
         return (found.0, found.1)

@@ -251,11 +251,19 @@ public enum OTLPTraceWire {
     public static func encodeRequest(_ groups: [ResourceSpans]) -> [UInt8] {
         var total = 0
         for group in groups { total += fieldSize(1, size(group)) }
-        return [UInt8](unsafeUninitializedCapacity: total) { buffer, count in
-            var w = WireWriter(buffer.baseAddress!)
+        return encode(sized: total) { w in
             for group in groups { write(group, &w) }
-            count = w.written(from: buffer.baseAddress!)
-            precondition(count == total, "OTLPTraceWire: encoded \(count) bytes, sized \(total)")
+        }
+    }
+
+    /// The bytes `body` writes into a buffer of `total` bytes, the size the `size` functions worked out. A size
+    /// that was too small stops the process at the write that does not fit, before it writes (`ByteWriter`); one
+    /// that was too large stops it here: either way the length prefixes written from it are wrong, and a corrupt
+    /// request is never sent.
+    static func encode(sized total: Int, _ body: (inout WireWriter) -> Void) -> [UInt8] {
+        ByteWriter.bytes(capacity: total) { w in
+            body(&w)
+            if w.count != total { fatalError("OTLPTraceWire: encoded \(w.count) bytes, sized \(total)") }
         }
     }
 
@@ -268,10 +276,7 @@ public enum OTLPTraceWire {
     static func tagSize(_ field: Int) -> Int { field < 16 ? 1 : 2 }
 
     @inline(__always)
-    static func varintSize(_ v: UInt64) -> Int {
-        // 1 byte per 7 bits, at least 1.
-        (64 - (v | 1).leadingZeroBitCount + 6) / 7
-    }
+    static func varintSize(_ v: UInt64) -> Int { ByteWriter.varintSize(v) }
 
     @inline(__always)
     static func stringSize(_ field: Int, _ s: String) -> Int { s.isEmpty ? 0 : fieldSize(field, s.utf8.count) }
@@ -495,19 +500,11 @@ public enum OTLPTraceWire {
     }
 }
 
-/// A cursor over protobuf bytes: tags, varints, fixed-width numbers and length-delimited fields, each checked
-/// against the end of the enclosing message.
-struct WireReader {
-    let raw: UnsafeRawBufferPointer
-    var position: Int
-    let end: Int
+/// Protobuf's reads (tags, varints, fixed-width numbers, length-delimited fields) over `ByteReader`, which checks
+/// each against the end of the enclosing message: a nested message is read by a `ByteReader` of its own bytes.
+typealias WireReader = ByteReader
 
-    init(_ raw: UnsafeRawBufferPointer, _ position: Int, _ end: Int) {
-        self.raw = raw
-        self.position = position
-        self.end = end
-    }
-
+extension ByteReader {
     typealias DecodeError = OTLPTraceWire.DecodeError
 
     /// Reads a whole `Export*ServiceRequest`: each message of its one repeated field (1, the resource groups) is
@@ -516,23 +513,16 @@ struct WireReader {
     static func readRequest(
         _ bytes: [UInt8], _ group: (inout WireReader) throws(DecodeError) -> Void
     ) throws(DecodeError) {
-        let result: Result<Void, DecodeError> = bytes.withUnsafeBytes { raw in
-            var reader = WireReader(raw, 0, raw.count)
-            do throws(DecodeError) {
-                while let (field, wire) = try reader.tag() {
-                    if field == 1, wire == 2 {
-                        var sub = try reader.message()
-                        try group(&sub)
-                    } else {
-                        try reader.skip(field, wire)
-                    }
+        try ByteReader.read(bytes) { (reader: inout WireReader) throws(DecodeError) in
+            while let (field, wire) = try reader.tag() {
+                if field == 1, wire == 2 {
+                    var sub = try reader.message()
+                    try group(&sub)
+                } else {
+                    try reader.skip(field, wire)
                 }
-            } catch {
-                return .failure(error)
             }
-            return .success(())
         }
-        try result.get()
     }
 
     /// Reads the shape every level of a request shares (`ResourceSpans`/`ScopeSpans` and their metrics and logs
@@ -561,7 +551,7 @@ struct WireReader {
     /// The next field's number and wire type; nil at the end of the message.
     @inline(__always)
     mutating func tag() throws(DecodeError) -> (Int, Int)? {
-        guard position < end else { return nil }
+        guard !isAtEnd else { return nil }
         let key = try varint()
         let field = Int(truncatingIfNeeded: key >> 3)
         guard field > 0, key >> 3 <= 0x1FFF_FFFF else { throw DecodeError("invalid field number \(key >> 3)") }
@@ -570,80 +560,64 @@ struct WireReader {
 
     @inline(__always)
     mutating func varint() throws(DecodeError) -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while position < end {
-            let byte = raw[position]
-            position += 1
-            // Bits past the 64th are dropped, as swift-protobuf does; an 11th byte is malformed.
-            result |= UInt64(byte & 0x7F) << shift
-            if byte < 0x80 { return result }
-            shift += 7
-            if shift > 63 { throw DecodeError("a varint is longer than 10 bytes") }
+        do {
+            return try readVarint()
+        } catch {
+            switch error {
+            case .endOfInput: throw DecodeError("the body ends inside a varint")
+            case .varintTooLong: throw DecodeError("a varint is longer than 10 bytes")
+            }
         }
-        throw DecodeError("the body ends inside a varint")
     }
 
     @inline(__always)
     mutating func fixed64() throws(DecodeError) -> UInt64 {
-        guard end - position >= 8 else { throw DecodeError("the body ends inside a fixed64") }
-        let v = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: position, as: UInt64.self))
-        position += 8
-        return v
+        do { return try read(littleEndian: UInt64.self) } catch { throw DecodeError("the body ends inside a fixed64") }
     }
 
     @inline(__always)
     mutating func fixed32() throws(DecodeError) -> UInt32 {
-        guard end - position >= 4 else { throw DecodeError("the body ends inside a fixed32") }
-        let v = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: position, as: UInt32.self))
-        position += 4
-        return v
+        do { return try read(littleEndian: UInt32.self) } catch { throw DecodeError("the body ends inside a fixed32") }
     }
 
     @inline(__always)
     mutating func lengthDelimited() throws(DecodeError) -> Range<Int> {
         let length = try varint()
-        guard length <= UInt64(end - position) else { throw DecodeError("a field's length runs past the end of its message") }
-        let start = position
-        position += Int(length)
-        return start..<position
+        guard length <= UInt64(remaining), let range = try? take(Int(length)) else {
+            throw DecodeError("a field's length runs past the end of its message")
+        }
+        return range
     }
 
     /// A nested message, as a reader of its own bytes.
     @inline(__always)
     mutating func message() throws(DecodeError) -> WireReader {
-        let range = try lengthDelimited()
-        return WireReader(raw, range.lowerBound, range.upperBound)
+        reader(over: try lengthDelimited())
     }
 
     mutating func string() throws(DecodeError) -> String {
         let range = try lengthDelimited()
         if range.isEmpty { return "" }
-        let bytes = UnsafeRawBufferPointer(rebasing: raw[range]).assumingMemoryBound(to: UInt8.self)
-        // Nearly every key and value is ASCII, which is valid UTF-8 as it stands: `String(decoding:)` then copies
-        // without the generic validating initialiser's cost (a third of string time, by perf).
-        var ascii: UInt8 = 0
-        for byte in bytes { ascii |= byte }
-        if ascii < 0x80 { return String(decoding: bytes, as: UTF8.self) }
-        guard let s = String(validating: bytes, as: UTF8.self) else { throw DecodeError("a string field is not valid UTF-8") }
+        guard let s = string(range) else { throw DecodeError("a string field is not valid UTF-8") }
         return s
     }
 
     mutating func bytes() throws(DecodeError) -> [UInt8] {
-        let range = try lengthDelimited()
-        return Array(raw[range])
+        bytes(try lengthDelimited())
     }
 
+    /// The 16 bytes of `range` (read from this message) as a trace id; nil for another length.
     func traceID(_ range: Range<Int>) -> TraceID? {
         guard range.count == 16 else { return nil }
-        return TraceID(
-            high: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: range.lowerBound, as: UInt64.self)),
-            low: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: range.lowerBound + 8, as: UInt64.self)))
+        var id = reader(over: range)
+        guard let high = try? id.read(bigEndian: UInt64.self), let low = try? id.read(bigEndian: UInt64.self) else { return nil }
+        return TraceID(high: high, low: low)
     }
 
     func spanID(_ range: Range<Int>) -> SpanID? {
         guard range.count == 8 else { return nil }
-        return SpanID(UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: range.lowerBound, as: UInt64.self)))
+        var id = reader(over: range)
+        return (try? id.read(bigEndian: UInt64.self)).map(SpanID.init)
     }
 
     /// Skips a field this reader does not keep, or a known field with another wire type than the schema's
@@ -659,56 +633,34 @@ struct WireReader {
     }
 }
 
-/// Writes protobuf into a buffer sized beforehand (`OTLPTraceWire.size`), so no byte is bounds-checked twice.
-struct WireWriter {
-    private var p: UnsafeMutablePointer<UInt8>
+/// Protobuf's writes over `ByteWriter`, into a buffer sized beforehand by `OTLPTraceWire.size` (the length
+/// prefixes need the sizes first); the writer checks each write against what is left before it writes.
+typealias WireWriter = ByteWriter
 
-    init(_ start: UnsafeMutablePointer<UInt8>) { p = start }
-
-    func written(from start: UnsafeMutablePointer<UInt8>) -> Int { p - start }
+extension ByteWriter {
+    @inline(__always)
+    mutating func byte(_ b: UInt8) { write(b) }
 
     @inline(__always)
-    mutating func byte(_ b: UInt8) {
-        p.initialize(to: b)
-        p += 1
-    }
+    mutating func varint(_ value: UInt64) { write(varint: value) }
 
     @inline(__always)
-    mutating func varint(_ value: UInt64) {
-        var v = value
-        while v >= 0x80 {
-            byte(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        byte(UInt8(v))
-    }
-
-    @inline(__always)
-    mutating func tag(_ field: Int, _ wire: Int) { varint(UInt64(field << 3 | wire)) }
+    mutating func tag(_ field: Int, _ wire: Int) { write(varint: UInt64(field << 3 | wire)) }
 
     @inline(__always)
     mutating func lengthPrefix(_ field: Int, _ length: Int) {
         tag(field, 2)
-        varint(UInt64(length))
+        write(varint: UInt64(length))
     }
 
     @inline(__always)
-    mutating func bigEndian(_ v: UInt64) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v.bigEndian, as: UInt64.self)
-        p += 8
-    }
+    mutating func bigEndian(_ v: UInt64) { write(bigEndian: v) }
 
     @inline(__always)
-    mutating func littleEndian(_ v: UInt64) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v.littleEndian, as: UInt64.self)
-        p += 8
-    }
+    mutating func littleEndian(_ v: UInt64) { write(littleEndian: v) }
 
     @inline(__always)
-    mutating func littleEndian32(_ v: UInt32) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v.littleEndian, as: UInt32.self)
-        p += 4
-    }
+    mutating func littleEndian32(_ v: UInt32) { write(littleEndian: v) }
 
     /// A proto3 string field: left out when empty.
     @inline(__always)
@@ -717,13 +669,8 @@ struct WireWriter {
     }
 
     mutating func stringAlways(_ field: Int, _ s: String) {
-        var s = s
-        let count = s.utf8.count
-        lengthPrefix(field, count)
-        s.withUTF8 { bytes in
-            if let base = bytes.baseAddress { p.initialize(from: base, count: bytes.count) }
-        }
-        p += count
+        lengthPrefix(field, s.utf8.count)
+        write(utf8: s)
     }
 
     @inline(__always)
@@ -733,10 +680,5 @@ struct WireWriter {
         varint(UInt64(v))
     }
 
-    mutating func raw(_ bytes: [UInt8]) {
-        bytes.withUnsafeBufferPointer { b in
-            if let base = b.baseAddress { p.initialize(from: base, count: b.count) }
-        }
-        p += bytes.count
-    }
+    mutating func raw(_ bytes: [UInt8]) { write(bytes.span) }
 }

@@ -1,3 +1,5 @@
+import NoaCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -55,14 +57,15 @@ public enum FileReader {
     public static func readAll(
         _ fd: Int32, path: String, sizeHint: Int, positioned: Bool
     ) throws(FileReadError) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: max(sizeHint, 256))
-        var used = 0
+        var buffer: [UInt8] = []
+        var room = max(sizeHint, 256)
         while true {
-            if used == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
-            let n = buffer.withUnsafeMutableBytes { raw in
-                positioned
-                    ? pread(fd, raw.baseAddress! + used, raw.count - used, off_t(used))
-                    : read(fd, raw.baseAddress! + used, raw.count - used)
+            // Read straight into the array's spare room (no zeroing first); the room doubles while reads fill it.
+            let used = buffer.count
+            let n = ByteWriter.append(to: &buffer, capacity: room) { w in
+                w.fill(atMost: room) { raw in
+                    positioned ? pread(fd, raw.baseAddress, raw.count, off_t(used)) : read(fd, raw.baseAddress, raw.count)
+                }
             }
             if n < 0 {
                 let code = errno
@@ -70,9 +73,8 @@ public enum FileReader {
                 throw .failed(path: path, errno: code)
             }
             if n == 0 { break }
-            used += n
+            if n == room { room = max(room, buffer.count) }
         }
-        buffer.removeSubrange(used...)
         return buffer
     }
 

@@ -66,7 +66,7 @@ public enum Netstat {
     }
 
     /// The lines of a file's bytes that are not blank (space and tab only), with their 1-based line numbers.
-    public static func lines(_ bytes: UnsafeBufferPointer<UInt8>) -> [(range: Range<Int>, number: Int)] {
+    public static func lines(_ bytes: [UInt8]) -> [(range: Range<Int>, number: Int)] {
         var result: [(range: Range<Int>, number: Int)] = []
         result.reserveCapacity(16)
         var start = 0
@@ -90,7 +90,7 @@ public enum Netstat {
     /// caller that already knows a header's layout (headers do not change while the kernel runs) and reads a
     /// few values with `values`. A header without a value line gets an empty one.
     public static func linePairs(
-        _ bytes: UnsafeBufferPointer<UInt8>
+        _ bytes: [UInt8]
     ) -> [(header: Range<Int>, values: Range<Int>, valueLine: Int)] {
         let all = lines(bytes)
         return stride(from: 0, to: all.count, by: 2).map { k in
@@ -103,7 +103,7 @@ public enum Netstat {
     /// The values at `indices` (ascending, counted after the `Proto:` field) of the value line at `line` in
     /// `bytes`, which must have `fieldCount` fields in all; only those values are converted.
     public static func values(
-        _ bytes: UnsafeBufferPointer<UInt8>, line: Range<Int>, at indices: [Int], fieldCount: Int, file: String,
+        _ bytes: [UInt8], line: Range<Int>, at indices: [Int], fieldCount: Int, file: String,
         lineNumber: Int
     ) throws(ParseError) -> [Double] {
         var result: [Double] = []
@@ -123,7 +123,7 @@ public enum Netstat {
             guard start >= 0 else { continue }
             if next < indices.count && indices[next] == field {
                 guard let value = number(bytes, start..<i) else {
-                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
+                    let text = String(decoding: bytes[start..<i], as: UTF8.self)
                     throw ParseError(file: file, reason: "value \"\(text)\" is not a number", line: lineNumber)
                 }
                 result.append(value)
@@ -141,7 +141,7 @@ public enum Netstat {
 
     /// A counter's bytes as a number: an optionally negative decimal integer read directly (what the kernel
     /// prints), anything else through `ProcNumber.double`.
-    public static func number(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Double? {
+    public static func number(_ bytes: [UInt8], _ range: Range<Int>) -> Double? {
         var i = range.lowerBound
         let negative = i < range.upperBound && bytes[i] == 0x2D
         if negative { i += 1 }
@@ -153,7 +153,7 @@ public enum Netstat {
             i += 1
         }
         if i == range.upperBound && digits > 0 { return negative ? -Double(value) : Double(value) }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        let text = String(decoding: bytes[range], as: UTF8.self)
         return ProcNumber.double(Substring(text))
     }
 

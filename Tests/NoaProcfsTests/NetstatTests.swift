@@ -162,11 +162,12 @@ UdpLite6MemErrors               	0
             let full = try Netstat.parsePaired(text, file: file)
             let sections = try Netstat.sections(text, file: file)
             #expect(sections.count >= 2, "\(file): the captured file has several sections to compare")
-            try Array(("\n  \n" + text).utf8).withUnsafeBufferPointer { bytes in
+            do {
+                let bytes = Array(("\n  \n" + text).utf8)
                 let pairs = Netstat.linePairs(bytes)
                 #expect(pairs.count == sections.count)
                 for (section, pair) in zip(sections, pairs) {
-                    #expect(String(decoding: UnsafeBufferPointer(rebasing: bytes[pair.header]), as: UTF8.self)
+                    #expect(String(decoding: bytes[pair.header], as: UTF8.self)
                         == section.headerLine)
                     let wanted = Array(stride(from: 0, to: section.names.count, by: 3))
                     let values = try Netstat.values(
@@ -184,9 +185,7 @@ UdpLite6MemErrors               	0
     @Test func selectedValuesCheckTheLine() {
         func values(_ line: String, _ indices: [Int]) throws(ParseError) -> [Double] {
             let bytes = Array(line.utf8)
-            return try bytes.withUnsafeBufferPointer { b throws(ParseError) in
-                try Netstat.values(b, line: 0..<b.count, at: indices, fieldCount: 4, file: "f", lineNumber: 2)
-            }
+            return try Netstat.values(bytes, line: 0..<bytes.count, at: indices, fieldCount: 4, file: "f", lineNumber: 2)
         }
         #expect(throws: ParseError.self) { try values("Tcp: 1 2", [0]) }
         #expect(throws: ParseError.self) { try values("Tcp: 1 x 3", [1]) }

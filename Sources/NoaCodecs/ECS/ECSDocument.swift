@@ -78,11 +78,7 @@ public enum ECSDocument {
     /// The same, reusing `scratch`'s buffers and layouts.
     public static func write(_ record: LogRecord, to writer: inout JSONWriter, scratch: inout Scratch) {
         let flags = typedFlags(record)
-        let found = record.attributes.withUnsafeBufferPointer { attributes -> Int? in
-            scratch.layouts.withUnsafeBufferPointer { layouts in
-                layouts.firstIndex { matches($0, flags, attributes) }
-            }
-        }
+        let found = firstMatch(scratch.layouts.span, flags, record.attributes.span)
         let index: Int
         if let found {
             index = found
@@ -95,13 +91,21 @@ public enum ECSDocument {
         write(record, layout: &scratch.layouts[0], to: &writer)
     }
 
+    /// The index of the layout of a record with these typed fields and attributes. (Through spans the layouts and
+    /// attributes are borrowed, where iterating the arrays copied each: a retain and release per string and array.)
+    private static func firstMatch(
+        _ layouts: Swift.Span<Layout>, _ typed: UInt8, _ attributes: Swift.Span<Attribute>
+    ) -> Int? {
+        for i in layouts.indices where matches(layouts[i], typed, attributes) { return i }
+        return nil
+    }
+
     /// Whether `layout` is the layout of a record with these typed fields and attributes.
-    private static func matches(_ layout: Layout, _ typed: UInt8, _ attributes: UnsafeBufferPointer<Attribute>) -> Bool {
+    private static func matches(_ layout: Layout, _ typed: UInt8, _ attributes: Swift.Span<Attribute>) -> Bool {
         guard layout.typed == typed, layout.keys.count == attributes.count else { return false }
-        return layout.keys.withUnsafeBufferPointer { keys in
-            for i in keys.indices where keys[i] != attributes[i].key { return false }
-            return true
-        }
+        let keys = layout.keys.span
+        for i in keys.indices where keys[i] != attributes[i].key { return false }
+        return true
     }
 
     /// Writes `record` along its layout: the template's bytes between the values. The layout is only read; it is
@@ -109,19 +113,17 @@ public enum ECSDocument {
     /// releases per record).
     private static func write(_ record: LogRecord, layout: inout Layout, to writer: inout JSONWriter) {
         writer.beginObject()
-        layout.template.withUnsafeBufferPointer { template in
-            layout.cuts.withUnsafeBufferPointer { cuts in
-                record.attributes.withUnsafeBufferPointer { attributes in
-                    var at = 0
-                    for cut in cuts {
-                        writer.fragment(UnsafeBufferPointer(rebasing: template[at..<cut.offset]), valueFollows: true)
-                        writeValue(of: cut.source, record, attributes, to: &writer)
-                        at = cut.offset
-                    }
-                    writer.fragment(UnsafeBufferPointer(rebasing: template[at...]), valueFollows: false)
-                }
-            }
+        let template = layout.template.span
+        let cuts = layout.cuts.span
+        let attributes = record.attributes.span
+        var at = 0
+        for i in cuts.indices {
+            let cut = cuts[i]
+            writer.fragment(template.extracting(at..<cut.offset), valueFollows: true)
+            writeValue(of: cut.source, record, attributes, to: &writer)
+            at = cut.offset
         }
+        writer.fragment(template.extracting(at...), valueFollows: false)
     }
 
     /// Works out the layout of `record`'s document.
@@ -142,8 +144,7 @@ public enum ECSDocument {
         }
         func typed(_ field: Typed) {
             let start = keyBytes.count
-            let key = field.key
-            keyBytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            field.key.withUTF8Buffer { keyBytes.append(contentsOf: $0) }
             ranges.append(start..<keyBytes.count)
             sources.append(field.rawValue)
         }
@@ -156,8 +157,7 @@ public enum ECSDocument {
         typed(.ecsVersion)
         for index in record.attributes.indices {
             let start = keyBytes.count
-            record.attributes[index].key.utf8.withContiguousStorageIfAvailable { keyBytes.append(contentsOf: $0) }
-                ?? keyBytes.append(contentsOf: Array(record.attributes[index].key.utf8))
+            keyBytes.append(contentsOf: record.attributes[index].key.utf8)
             let range = start..<keyBytes.count
             // A key the typed fields own would be written twice: the typed field wins.
             if isReserved(range, keyBytes) {
@@ -188,13 +188,7 @@ public enum ECSDocument {
     /// Whether an attribute's key (bytes in `keyBytes[range]`) is one the typed fields own.
     private static func isReserved(_ range: Range<Int>, _ keyBytes: [UInt8]) -> Bool {
         for typed in [Typed.timestamp, .message, .level, .traceID, .spanID, .ecsVersion] {
-            let key = typed.key
-            guard key.utf8CodeUnitCount == range.count else { continue }
-            var same = true
-            for i in 0..<range.count where keyBytes[range.lowerBound + i] != key.utf8Start[i] {
-                same = false
-                break
-            }
+            let same = typed.key.withUTF8Buffer { key in key.elementsEqual(keyBytes[range]) }
             if same { return true }
         }
         return false
@@ -227,7 +221,8 @@ public enum ECSDocument {
             scratch.open = open
         }
         order.append(contentsOf: ranges.indices)
-        keyBytes.withUnsafeBufferPointer { kb in
+        do {
+            let kb = keyBytes.span
             // Insertion sort, stable (equal keys keep input order: the first value of a repeated key wins).
             if order.count > 1 {
                 for i in 1..<order.count {
@@ -283,11 +278,11 @@ public enum ECSDocument {
                 }
                 while open.count < components.count - 1 {
                     let component = components[open.count]
-                    writer.key(bytes: UnsafeBufferPointer(rebasing: kb[component]))
+                    writer.key(bytes: kb.extracting(component))
                     writer.beginObject()
                     open.append(component)
                 }
-                writer.key(bytes: UnsafeBufferPointer(rebasing: kb[components[components.count - 1]]))
+                writer.key(bytes: kb.extracting(components[components.count - 1]))
                 cuts.append((writer.bytes.count, sources[index]))
                 writer.valueWritten()
                 if !isGuarded { guardLeaf = (key, components.count) }
@@ -301,7 +296,7 @@ public enum ECSDocument {
     }
 
     private static func writeValue(
-        of source: Int, _ record: LogRecord, _ attributes: UnsafeBufferPointer<Attribute>, to writer: inout JSONWriter
+        of source: Int, _ record: LogRecord, _ attributes: Swift.Span<Attribute>, to writer: inout JSONWriter
     ) {
         guard let typed = Typed(rawValue: source) else {
             writer.value(attributes[source].value)
@@ -318,7 +313,7 @@ public enum ECSDocument {
         }
     }
 
-    private static func equal(_ a: Range<Int>, _ b: Range<Int>, _ kb: UnsafeBufferPointer<UInt8>) -> Bool {
+    private static func equal(_ a: Range<Int>, _ b: Range<Int>, _ kb: Swift.Span<UInt8>) -> Bool {
         guard a.count == b.count else { return false }
         var i = a.lowerBound, j = b.lowerBound
         while i < a.upperBound {
@@ -330,7 +325,7 @@ public enum ECSDocument {
     }
 
     /// Byte order with `.` first, so `a.b` groups right after `a` and before `a_c` or `ab`.
-    private static func precedes(_ a: Range<Int>, _ b: Range<Int>, _ kb: UnsafeBufferPointer<UInt8>) -> Bool {
+    private static func precedes(_ a: Range<Int>, _ b: Range<Int>, _ kb: Swift.Span<UInt8>) -> Bool {
         var i = a.lowerBound, j = b.lowerBound
         while i < a.upperBound && j < b.upperBound {
             let x = componentOrder(kb[i]), y = componentOrder(kb[j])

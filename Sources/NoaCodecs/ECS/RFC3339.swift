@@ -1,65 +1,51 @@
+import NoaCore
+
 /// RFC 3339 timestamps in UTC, written without Foundation (`2026-11-27T16:40:49.123456789Z`).
 public enum RFC3339 {
     /// Formats nanoseconds since the Unix epoch. `fractionDigits` is 0, 3, 6 or 9 (Elasticsearch's `date` keeps
     /// milliseconds, `date_nanos` nanoseconds; the journal has microseconds).
     public static func format(nanoseconds: Int64, fractionDigits: Int = 6) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
-        append(nanoseconds: nanoseconds, fractionDigits: fractionDigits, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        ByteWriter.string(capacity: longest) { format(nanoseconds: nanoseconds, fractionDigits: fractionDigits, into: &$0) }
     }
 
     public static func append(nanoseconds: Int64, fractionDigits: Int = 6, to bytes: inout [UInt8]) {
-        // Formatted on the stack and appended in one go: this runs twice for every record a log sink writes, and
+        // Written straight into the array's spare room: this runs twice for every record a log sink writes, and
         // appending digit by digit cost a uniqueness and capacity check per byte.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { out in  // the longest timestamp is 30
-            let count = format(nanoseconds: nanoseconds, fractionDigits: fractionDigits, into: out)
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[0..<count]))
+        ByteWriter.append(to: &bytes, capacity: longest) {
+            format(nanoseconds: nanoseconds, fractionDigits: fractionDigits, into: &$0)
         }
     }
 
-    /// Writes the timestamp into `out` (at least 30 bytes) and returns its length.
-    static func format(nanoseconds: Int64, fractionDigits: Int, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+    /// The most bytes a timestamp takes: a year of up to four digits and nine fraction digits.
+    public static let longest = 30
+
+    /// Writes the timestamp (at most `longest` bytes).
+    public static func format(nanoseconds: Int64, fractionDigits: Int, into w: inout ByteWriter) {
         let seconds = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
         let fraction = nanoseconds - seconds * 1_000_000_000
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = civil(fromDays: days)
-        var at = 0
-        func put(_ byte: UInt8) {
-            out[at] = byte
-            at += 1
-        }
-        func digits(_ value: Int64, _ width: Int) {
-            // Most significant digit first; a value wider than `width` keeps its last digits.
-            var v = value
-            var i = at + width - 1
-            while i >= at {
-                out[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
-                v /= 10
-                i -= 1
-            }
-            at += width
-        }
+        // A value wider than its field keeps its last digits (a year past 9999, or before 0, as its last four).
+        func digits(_ value: Int64, _ width: Int) { w.write(decimal: UInt64(truncatingIfNeeded: value), width: width) }
         digits(year, 4)
-        put(UInt8(ascii: "-"))
+        w.write(UInt8(ascii: "-"))
         digits(month, 2)
-        put(UInt8(ascii: "-"))
+        w.write(UInt8(ascii: "-"))
         digits(day, 2)
-        put(UInt8(ascii: "T"))
+        w.write(UInt8(ascii: "T"))
         digits(secondOfDay / 3600, 2)
-        put(UInt8(ascii: ":"))
+        w.write(UInt8(ascii: ":"))
         digits(secondOfDay / 60 % 60, 2)
-        put(UInt8(ascii: ":"))
+        w.write(UInt8(ascii: ":"))
         digits(secondOfDay % 60, 2)
         if fractionDigits > 0 {
-            put(UInt8(ascii: "."))
+            w.write(UInt8(ascii: "."))
             var scaled = fraction
             for _ in 0..<(9 - min(9, fractionDigits)) { scaled /= 10 }
             digits(scaled, min(9, fractionDigits))
         }
-        put(UInt8(ascii: "Z"))
-        return at
+        w.write(UInt8(ascii: "Z"))
     }
 
     /// Days since 1970-01-01 of a calendar date (Howard Hinnant's `days_from_civil`), or nil when the date does not

@@ -1,3 +1,5 @@
+import NoaCore
+
 /// Writes JSON text into a byte buffer, without Foundation and without building a tree first: log sinks encode
 /// thousands of records per second, so each record is written straight into the request body.
 ///
@@ -61,19 +63,17 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes `"key":` from the key's UTF-8 bytes (no String made).
-    public mutating func key(bytes: UnsafeBufferPointer<UInt8>) {
+    public mutating func key(bytes key: Swift.Span<UInt8>) {
         separate()
-        appendEscaped(bytes)
-        bytes_append(UInt8(ascii: ":"))
+        ByteReader.read(key) { appendEscaped(&$0) }
+        bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
-    private mutating func bytes_append(_ byte: UInt8) { self.bytes.append(byte) }
-
     /// Appends bytes this writer (or one in the same state) wrote before, verbatim: a recorded document layout
     /// (`ECSDocument`). `valueFollows`: the fragment ends with a member name, so the next value takes no comma.
-    mutating func fragment(_ json: UnsafeBufferPointer<UInt8>, valueFollows: Bool) {
-        bytes.append(contentsOf: json)
+    mutating func fragment(_ json: Swift.Span<UInt8>, valueFollows: Bool) {
+        ByteWriter.append(json, to: &bytes)
         needsComma = !valueFollows
     }
 
@@ -102,11 +102,7 @@ public struct JSONWriter: Sendable {
 
     public mutating func uint(_ value: UInt64) {
         separate()
-        if value <= UInt64(Int64.max) {
-            appendDecimal(Int64(value))
-        } else {
-            bytes.append(contentsOf: String(value).utf8)
-        }
+        ByteWriter.append(to: &bytes, capacity: 20) { $0.write(decimal: value, width: ByteWriter.decimalDigits(value)) }
     }
 
     public mutating func double(_ value: Double) {
@@ -141,25 +137,25 @@ public struct JSONWriter: Sendable {
     /// An RFC 3339 UTC timestamp string value, written in place.
     public mutating func timestamp(nanoseconds: Int64, fractionDigits: Int = 6) {
         separate()
-        // Quoted on the stack and appended at once (every log record has two of these).
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { out in
-            out[0] = UInt8(ascii: "\"")
-            let length = RFC3339.format(
-                nanoseconds: nanoseconds, fractionDigits: fractionDigits, into: UnsafeMutableBufferPointer(rebasing: out[1...]))
-            out[length + 1] = UInt8(ascii: "\"")
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[0..<(length + 2)]))
+        // Quoted and written straight into the buffer's spare room (every log record has two of these).
+        ByteWriter.append(to: &bytes, capacity: RFC3339.longest + 2) { w in
+            w.write(UInt8(ascii: "\""))
+            RFC3339.format(nanoseconds: nanoseconds, fractionDigits: fractionDigits, into: &w)
+            w.write(UInt8(ascii: "\""))
         }
     }
 
     /// Lower-case hex of `value` as a string value (trace and span ids).
     public mutating func hexString<Bytes: Collection>(_ value: Bytes) where Bytes.Element == UInt8 {
         separate()
-        bytes.append(UInt8(ascii: "\""))
-        for byte in value {
-            bytes.append(Self.hexDigits[Int(byte >> 4)])
-            bytes.append(Self.hexDigits[Int(byte & 0xF)])
+        ByteWriter.append(to: &bytes, capacity: 2 * value.count + 2) { w in
+            w.write(UInt8(ascii: "\""))
+            for byte in value {
+                w.write(Self.hexDigits[Int(byte >> 4)])
+                w.write(Self.hexDigits[Int(byte & 0xF)])
+            }
+            w.write(UInt8(ascii: "\""))
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
@@ -174,83 +170,58 @@ public struct JSONWriter: Sendable {
         return control != 0 || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C))
     }
 
-    private mutating func appendDecimal(_ value: Int64) {
-        // Digits written backwards on the stack, then appended at once (one capacity check, not one per digit).
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { out in  // a sign and up to 20 digits
-            var magnitude = value.magnitude
-            var at = out.count
-            repeat {
-                at -= 1
-                out[at] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            if value < 0 {
-                at -= 1
-                out[at] = UInt8(ascii: "-")
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[at...]))
-        }
+    @inline(__always)
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
-    /// Texts up to this long that need no escape are quoted on the stack and appended at once.
-    private static let shortText = 64
-
-    /// Appends `"utf8"` in one append if no byte of it needs an escape; false (nothing appended) otherwise.
-    private mutating func appendShortUnescaped(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.shortText + 2) { out in
-            out[0] = UInt8(ascii: "\"")
-            for i in 0..<utf8.count {
-                let byte = utf8[i]
-                if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
-                out[i + 1] = byte
-            }
-            out[utf8.count + 1] = UInt8(ascii: "\"")
-            // A typed buffer: appending a raw one takes the standard library's slow generic path.
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[0..<(utf8.count + 2)]))
-            return true
-        }
+    private mutating func appendDecimal(_ value: Int64) {
+        // Written straight into the buffer's spare room: one capacity check, not one per digit.
+        ByteWriter.append(to: &bytes, capacity: 20) { $0.write(decimal: value) }
     }
 
     private mutating func appendEscaped(_ value: String) {
-        // The borrowed text's bytes where it has them (native and small strings): `withUTF8` needs a mutable copy,
-        // a retain and release per string written.
-        if value.utf8.withContiguousStorageIfAvailable({ appendEscaped($0) }) != nil { return }
-        var copy = value
-        copy.withUTF8 { appendEscaped($0) }
+        ByteReader.read(utf8: value) { appendEscaped(&$0) }
     }
 
-    private mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
-        if utf8.count <= Self.shortText, appendShortUnescaped(utf8) { return }
+    /// Appends the reader's bytes as a JSON string: quoted, with what needs it escaped.
+    private mutating func appendEscaped(_ text: inout ByteReader) {
+        // The bytes up to the first that needs an escape, eight at a time while none does (most text has none).
+        var run = text.position
+        _ = text.skip(whileWord: { !Self.mayNeedEscape($0) }, whileByte: { !Self.needsEscape($0) })
+        if text.isAtEnd {
+            ByteWriter.append(to: &bytes, capacity: text.end - run + 2) { w in
+                w.write(UInt8(ascii: "\""))
+                text.withBytes(run..<text.end) { w.write($0) }
+                w.write(UInt8(ascii: "\""))
+            }
+            return
+        }
         bytes.append(UInt8(ascii: "\""))
-        do {
-            var start = 0
-            // Eight bytes at a time while none needs escaping (no control byte, quote or backslash): most text.
-            var i = 0
-            if let base = UnsafeRawPointer(utf8.baseAddress) {
-                while i + 8 <= utf8.count {
-                    let word = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                    if Self.mayNeedEscape(word) { break }
-                    i += 8
-                }
+        while true {
+            if run < text.position {
+                let clean = run..<text.position
+                ByteWriter.append(to: &bytes, capacity: clean.count) { w in text.withBytes(clean) { w.write($0) } }
             }
-            for i in i..<utf8.count {
-                let byte = utf8[i]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                if start < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i])) }
-                start = i + 1
+            guard let byte = text.peek() else { break }
+            text.skip(known: 1)
+            ByteWriter.append(to: &bytes, capacity: 6) { w in
+                w.write(UInt8(ascii: "\\"))
                 switch byte {
-                case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-                case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-                case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-                case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-                case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): w.write(byte)
+                case 0x0A: w.write(UInt8(ascii: "n"))
+                case 0x0D: w.write(UInt8(ascii: "r"))
+                case 0x09: w.write(UInt8(ascii: "t"))
                 default:
-                    bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-                    bytes.append(Self.hexDigits[Int(byte >> 4)])
-                    bytes.append(Self.hexDigits[Int(byte & 0xF)])
+                    w.write(UInt8(ascii: "u"))
+                    w.write(UInt8(ascii: "0"))
+                    w.write(UInt8(ascii: "0"))
+                    w.write(Self.hexDigits[Int(byte >> 4)])
+                    w.write(Self.hexDigits[Int(byte & 0xF)])
                 }
             }
-            if start < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...])) }
+            run = text.position
+            _ = text.skip(whileWord: { !Self.mayNeedEscape($0) }, whileByte: { !Self.needsEscape($0) })
         }
         bytes.append(UInt8(ascii: "\""))
     }

@@ -7,7 +7,7 @@ extension StatsDParser {
     /// The lengths count UTF-8 bytes, so a title or text may itself contain `|`. A two-byte `\n` in the title or
     /// text is a line break, as the Datadog agent reads it. Unknown sections are ignored; an unknown priority or
     /// alert type is `invalid_event`, a bad `d:` is `invalid_timestamp`.
-    func parseEvent(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> StatsDLine {
+    func parseEvent(_ b: StatsDScan.Bytes, _ start: Int, _ end: Int) -> StatsDLine {
         // `_e{` was checked by the caller.
         var i = start &+ 3
         guard let titleLength = Self.length(b, &i, end, terminator: StatsDByte.comma),
@@ -71,7 +71,7 @@ extension StatsDParser {
 
     /// The decimal length at `i` up to `terminator`, which `i` is left just past. Nil when empty, not digits, or
     /// longer than the rest of the line.
-    private static func length(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ end: Int, terminator: UInt8)
+    private static func length(_ b: StatsDScan.Bytes, _ i: inout Int, _ end: Int, terminator: UInt8)
         -> Int?
     {
         let start = i

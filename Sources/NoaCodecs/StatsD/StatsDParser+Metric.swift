@@ -5,7 +5,7 @@ extension StatsDParser {
     /// `docs/metric_types.md`, DogStatsD datagram format), the name possibly carrying statsd_exporter tags.
     /// Every part is checked before the first sample is handed out, so a line yields samples or one error.
     @inline(__always)
-    func parseMetric(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ handle: (StatsDLine) -> Void) {
+    func parseMetric(_ b: StatsDScan.Bytes, _ start: Int, _ end: Int, _ handle: (StatsDLine) -> Void) {
         // The name ends at the first ':'; a '|' before it means the value is missing (`name|c`), and looking past
         // it would find the colon of a DogStatsD tag.
         var nameEnd = start
@@ -104,7 +104,7 @@ extension StatsDParser {
     /// One value of a non-set type. On a gauge an explicit sign makes a delta (etsy/statsd: "Adding a sign to the
     /// gauge value will change the value, rather than setting it").
     @inline(__always)
-    static func value(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ type: StatsDMetricType)
+    static func value(_ b: StatsDScan.Bytes, _ start: Int, _ end: Int, _ type: StatsDMetricType)
         -> StatsDValue?
     {
         guard let number = StatsDScan.number(b, start, end) else { return nil }
@@ -115,7 +115,7 @@ extension StatsDParser {
     }
 
     @inline(__always)
-    static func metricType(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> StatsDMetricType? {
+    static func metricType(_ b: StatsDScan.Bytes, _ start: Int, _ end: Int) -> StatsDMetricType? {
         switch end &- start {
         case 1:
             switch b[start] {
@@ -136,7 +136,7 @@ extension StatsDParser {
     /// The metric name of `start..<end` with statsd_exporter's tag extensions split off into `tags`: SignalFX
     /// `[k=v,...]` anywhere in the name first, else everything after the first Librato `#` or InfluxDB `,`.
     static func name(
-        _ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, tags: inout [Label], hadDogStatsDTags: Bool
+        _ b: StatsDScan.Bytes, _ start: Int, _ end: Int, tags: inout [Label], hadDogStatsDTags: Bool
     ) -> Result<String, StatsDParseError> {
         var open = -1
         var close = -1

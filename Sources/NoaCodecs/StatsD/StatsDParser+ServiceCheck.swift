@@ -4,7 +4,7 @@ extension StatsDParser {
     /// A DogStatsD service check (Datadog docs, "DogStatsD › Datagram Format › Service Checks"):
     /// `_sc|<name>|<status>|d:<ts>|h:<host>|#tags|m:<message>`, status 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
     /// The message must come last and runs to the end of the line, `|` included. Unknown sections are ignored.
-    func parseServiceCheck(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> StatsDLine {
+    func parseServiceCheck(_ b: StatsDScan.Bytes, _ start: Int, _ end: Int) -> StatsDLine {
         // `_sc` and then the end or `|` were checked by the caller.
         let nameStart = start &+ 4
         guard nameStart < end else { return .error(.invalidServiceCheck) }

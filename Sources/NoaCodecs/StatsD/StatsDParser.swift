@@ -28,9 +28,15 @@ public struct StatsDParser: Sendable {
     /// calling `handle` once per result, in order. Never throws, never traps: a bad line yields `.error(reason)`
     /// and does not spoil the lines around it.
     public func parse(_ payload: UnsafeRawBufferPointer, _ handle: (StatsDLine) -> Void) {
-        guard let base = payload.baseAddress, payload.count > 0 else { return }
-        // A datagram is plain bytes; reading them as UInt8 is what every byte-buffer API does.
-        let bytes = UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: payload.count)
+        ByteReader.read(payload) { r in r.withBytes(r.start..<r.end) { parseLines($0, handle) } }
+    }
+
+    /// Parses the UTF-8 of `text`; a convenience for tests and tools.
+    public func parse(_ text: String, _ handle: (StatsDLine) -> Void) {
+        ByteReader.read(utf8: text) { r in r.withBytes(r.start..<r.end) { parseLines($0, handle) } }
+    }
+
+    func parseLines(_ bytes: StatsDScan.Bytes, _ handle: (StatsDLine) -> Void) {
         let count = bytes.count
         var lineStart = 0
         while lineStart < count {
@@ -42,22 +48,17 @@ public struct StatsDParser: Sendable {
                 if end &- lineStart > maxLineLength {
                     handle(.error(.lineTooLong))
                 } else {
-                    parseLine(bytes, lineStart, end, handle)
+                    // The line alone: its reads are checked against its own end, which the scans stop at anyway.
+                    parseLine(bytes.extracting(lineStart..<end), 0, end &- lineStart, handle)
                 }
             }
             lineStart = lineEnd &+ 1
         }
     }
 
-    /// Parses the UTF-8 of `text`; a convenience for tests and tools.
-    public func parse(_ text: String, _ handle: (StatsDLine) -> Void) {
-        var text = text
-        text.withUTF8 { parse(UnsafeRawBufferPointer($0), handle) }
-    }
-
     /// One line without its line break, `start..<end` of `b`, not empty.
     @inline(__always)
-    func parseLine(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ handle: (StatsDLine) -> Void) {
+    func parseLine(_ b: StatsDScan.Bytes, _ start: Int, _ end: Int, _ handle: (StatsDLine) -> Void) {
         if b[start] == StatsDByte.underscore && end &- start >= 3 {
             if b[start &+ 1] == StatsDByte.e && b[start &+ 2] == StatsDByte.openBrace {
                 handle(parseEvent(b, start, end))
@@ -78,6 +79,6 @@ extension StatsDParser {
     /// The parser's number scanner, for callers that recognise a line's shape themselves (the StatsD fast path):
     /// a finite decimal in `bytes[start..<end]`, rounded exactly as `Double(String)` would, or nil.
     public static func number(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
-        StatsDScan.number(bytes, start, end)
+        ByteReader.read(UnsafeRawBufferPointer(bytes)) { r in r.withBytes(r.start..<r.end) { StatsDScan.number($0, start, end) } }
     }
 }

@@ -330,15 +330,8 @@ func appendBigEndian(_ value: UInt64, to out: inout [UInt8]) {
     }
 }
 
-private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
 func hexString(_ value: UInt64) -> String {
-    String(unsafeUninitializedCapacity: 16) { buffer in
-        for i in 0..<16 {
-            buffer[i] = hexDigits[Int((value >> UInt64(60 - 4 * i)) & 0xF)]
-        }
-        return 16
-    }
+    ByteWriter.string(capacity: 16) { $0.write(hex: value) }
 }
 
 /// The value of one ASCII hex digit, or nil.

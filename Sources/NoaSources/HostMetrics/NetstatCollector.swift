@@ -48,25 +48,7 @@ public final class NetstatCollector: HostCollector {
         var seen = Set<String>(minimumCapacity: 64)
         for (file, path) in [("/proc/net/netstat", "net/netstat"), ("/proc/net/snmp", "net/snmp")] {
             let bytes = try paths.files.readBytes(paths.proc(path), sizeHint: 8192)
-            try bytes.withUnsafeBufferPointer { bytes throws in
-                let pairs = Netstat.linePairs(bytes)
-                var layout = layouts.withLock { $0[file] } ?? []
-                if layout.count != pairs.count || zip(layout, pairs).contains(where: { section, pair in
-                    !section.header.elementsEqual(UnsafeBufferPointer(rebasing: bytes[pair.header]))
-                }) {
-                    let text = String(decoding: bytes, as: UTF8.self)
-                    layout = try Netstat.sections(text, file: file).map(decide)
-                    layouts.withLock { $0[file] = layout }
-                }
-                for (section, pair) in zip(layout, pairs) where !section.kept.isEmpty {
-                    let values = try Netstat.values(
-                        bytes, line: pair.values, at: section.kept.map(\.index), fieldCount: section.fieldCount + 1,
-                        file: file, lineNumber: pair.valueLine)
-                    for (kept, value) in zip(section.kept, values) where seen.insert(kept.name).inserted {
-                        batch.untyped(kept.name, kept.help, value)
-                    }
-                }
-            }
+            try collectPaired(bytes, file: file, into: &batch, seen: &seen)
         }
         // Absent when IPv6 is disabled: then there are no IPv6 fields.
         let snmp6: [UInt8]
@@ -75,11 +57,34 @@ public final class NetstatCollector: HostCollector {
         } catch .notFound {
             return
         }
-        try snmp6.withUnsafeBufferPointer { bytes throws in try collectSNMP6(bytes, into: &batch, seen: &seen) }
+        try collectSNMP6(snmp6, into: &batch, seen: &seen)
+    }
+
+    /// The kept counters of `/proc/net/netstat` or `/proc/net/snmp` (header and value line pairs).
+    private func collectPaired(
+        _ bytes: [UInt8], file: String, into batch: inout MetricBatch, seen: inout Set<String>
+    ) throws {
+        let pairs = Netstat.linePairs(bytes)
+        var layout = layouts.withLock { $0[file] } ?? []
+        if layout.count != pairs.count || zip(layout, pairs).contains(where: { section, pair in
+            !section.header.elementsEqual(bytes[pair.header])
+        }) {
+            let text = String(decoding: bytes, as: UTF8.self)
+            layout = try Netstat.sections(text, file: file).map(decide)
+            layouts.withLock { $0[file] = layout }
+        }
+        for (section, pair) in zip(layout, pairs) where !section.kept.isEmpty {
+            let values = try Netstat.values(
+                bytes, line: pair.values, at: section.kept.map(\.index), fieldCount: section.fieldCount + 1,
+                file: file, lineNumber: pair.valueLine)
+            for (kept, value) in zip(section.kept, values) where seen.insert(kept.name).inserted {
+                batch.untyped(kept.name, kept.help, value)
+            }
+        }
     }
 
     private func collectSNMP6(
-        _ bytes: UnsafeBufferPointer<UInt8>, into batch: inout MetricBatch, seen: inout Set<String>
+        _ bytes: [UInt8], into batch: inout MetricBatch, seen: inout Set<String>
     ) throws {
         let lines = Netstat.lines(bytes)
         var layout = snmp6Layout.withLock { $0 }
@@ -89,7 +94,7 @@ public final class NetstatCollector: HostCollector {
             return i
         }
         if layout.count != lines.count || zip(layout, lines).contains(where: { entry, line in
-            !entry.name.elementsEqual(UnsafeBufferPointer(rebasing: bytes[line.range.lowerBound..<nameEnd(line.range)]))
+            !entry.name.elementsEqual(bytes[line.range.lowerBound..<nameEnd(line.range)])
         }) {
             // Parsed and validated whole, then decided field by field.
             let counters = try Netstat.parseSNMP6(String(decoding: bytes, as: UTF8.self))
