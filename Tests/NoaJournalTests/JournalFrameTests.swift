@@ -86,7 +86,9 @@ struct JournalFrameTests {
         for size in [first.count - 10, 20, 4096] {
             let n = filled.fill(capacity: size) { target in
                 let count = min(size, stream.count - offset)
-                target.copyMemory(from: UnsafeRawBufferPointer(start: stream.withUnsafeBytes { $0.baseAddress! } + offset, count: count))
+                stream.withUnsafeBytes { bytes in
+                    target.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]))
+                }
                 offset += count
                 return count
             }
