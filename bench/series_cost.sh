@@ -30,8 +30,11 @@ let package = Package(name: "series-cost", dependencies: [.package(path: "$log")
     .target(name: "NoaPipeline", dependencies: ["NoaCore", .product(name: "Logging", package: "swift-log")]),
     .target(name: "NoaProcfs", dependencies: ["NoaCore"]),
     .target(name: "NoaYAML"),
+    // StatsD's aggregation and listeners only: the rest of NoaSources (the receivers, the component glue) brings
+    // NIO and the component contract, which this driver does not need.
     .target(name: "NoaSources", dependencies: ["NoaCore", "NoaProcfs", "NoaCodecs", "NoaYAML", "NoaPipeline", "CNoaLinux",
-                                               .product(name: "Logging", package: "swift-log")]),
+                                               .product(name: "Logging", package: "swift-log")],
+            path: "Sources/NoaSources/StatsD", exclude: ["StatsDSource.swift", "StatsDSourceConfig.swift"]),
     .target(name: "NoaOTLP", dependencies: ["NoaCore", "NoaCodecs"]),
     .target(name: "NoaTraces", dependencies: ["NoaCore", .product(name: "Logging", package: "swift-log")]),
     .executableTarget(name: "series-cost", dependencies: ["NoaCore", "NoaCodecs", "NoaSources", "NoaOTLP", "NoaTraces"]),

@@ -8,7 +8,9 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 dir="${TMPDIR:-/tmp}/noa-statsd-bench"
 rm -rf "$dir"
 mkdir -p "$dir/Sources/NoaCore" "$dir/Sources/NoaCodecs" "$dir/Sources/statsd-bench"
-ln -s "$repo/Sources/NoaCore/Metric.swift" "$dir/Sources/NoaCore/"
+# The metric model, the audited byte reader the parser reads through (and the UTF-8 check it uses).
+ln -s "$repo/Sources/NoaCore/Metric.swift" "$repo/Sources/NoaCore/UTF8Text.swift" "$repo"/Sources/NoaCore/Bytes/*.swift \
+    "$dir/Sources/NoaCore/"
 ln -s "$repo"/Sources/NoaCodecs/StatsD/*.swift "$dir/Sources/NoaCodecs/"
 cat > "$dir/Package.swift" <<'SWIFT'
 // swift-tools-version:6.1
@@ -59,5 +61,5 @@ for (kind, lines) in kinds {
 }
 SWIFT
 cd "$dir"
-swift build -c release --product statsd-bench >/dev/null
+swift build -c release --product statsd-bench >"$dir/build.log" 2>&1 || { grep error: "$dir/build.log" >&2; exit 1; }
 "$dir/.build/release/statsd-bench"
