@@ -238,6 +238,24 @@ import Testing
         }
     }
 
+    @Test func aMetricsSinksNewInputIsServedOnTheSameSocket() async throws {
+        let rootA = try fixtureRoot(load: "1.00 2.00 3.00")
+        let rootB = try fixtureRoot(load: "7.00 8.00 9.00")
+        defer { for root in [rootA, rootB] { try? FileManager.default.removeItem(atPath: root) } }
+        var config = hostConfig(root: rootA, port: 0)
+        config.sources.append(NamedSource(id: "other", config: HostMetricsConfig(root: rootB, collectors: ["loadavg"])))
+        try await withTopology { topology, _ in
+            try await topology.apply(config)  // "other" is listed by no sink: not started
+            let port = try Self.port(topology.listening, "prom")
+            #expect(try await TestHTTPClient.request(port: port, path: "/metrics").text.contains("node_load1 1\n"))
+            config.sinks[0].config.inputs = ["other"]
+            try await topology.apply(config)
+            #expect(try Self.port(topology.listening, "prom") == port, "only the inputs changed: the socket stays")
+            let text = try await TestHTTPClient.request(port: port, path: "/metrics").text
+            #expect(text.contains("node_load1 7\n") && !text.contains("node_load1 1\n"), "\(text)")
+        }
+    }
+
     @Test func brokenCollectorReportsFailureAndScrapeStillAnswers() async throws {
         let root = try fixtureRoot(load: "garbage")
         defer { try? FileManager.default.removeItem(atPath: root) }

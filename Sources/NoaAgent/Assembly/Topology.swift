@@ -112,6 +112,8 @@ final class Topology {
                    sinks: sinks.values.filter { !plan.keptSinks.contains($0.named.id) }, deadline: deadline)
         sinks = sinks.filter { plan.keptSinks.contains($0.key) }
         sources = sources.filter { plan.keptSources.contains($0.key) }
+        // A kept sink takes the new config's inputs (which `rewire` serves a metrics sink from).
+        for named in config.sinks where plan.keptSinks.contains(named.id) { sinks[named.id]?.named = named }
         current = nil
         do {
             for named in config.sinks where !plan.keptSinks.contains(named.id) {
