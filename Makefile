@@ -4,9 +4,9 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 # Debian packages needed to build (libsystemd for the journal source, zlib and libdeflate for gzip).
 BUILD_DEBS := pkg-config libsystemd-dev zlib1g-dev libdeflate-dev
-# Debian packages the tests use as real peers: promtool (prometheus), node_exporter for parity checks,
+# Debian packages the tests use as real peers: promtool (prometheus), node_exporter and process-exporter for parity checks,
 # systemd-journal-remote to write real journal files from the Journal Export Format.
-TEST_DEBS := prometheus prometheus-node-exporter python3-venv systemd-journal-remote
+TEST_DEBS := prometheus prometheus-node-exporter prometheus-process-exporter python3-venv systemd-journal-remote
 # Debian's python3 (with python3-venv, in TEST_DEBS), not whichever python3 comes first in PATH: the venv is copied
 # for the unprivileged run (see integration-test), so its interpreter must be one every user can run.
 PYTHON ?= /usr/bin/python3

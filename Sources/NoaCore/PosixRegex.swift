@@ -17,6 +17,10 @@ public final class PosixRegex: @unchecked Sendable {
     // regexec on one compiled pattern is safe from several threads (POSIX); the storage never moves.
     private let compiled: UnsafeMutablePointer<regex_t>
     public let pattern: String
+    /// The name of each capturing group by its number (1-based; index 0, the whole match, has none), for a regex
+    /// compiled with `captures`. RE2's `(?P<name>...)` and `(?<name>...)` become plain ERE groups, and `(?:...)`
+    /// an unnamed one, so group numbers are those of the translated pattern.
+    public let groupNames: [String?]
 
     public struct CompileError: Error, CustomStringConvertible, Sendable {
         public let pattern: String
@@ -24,10 +28,12 @@ public final class PosixRegex: @unchecked Sendable {
         public var description: String { "'\(pattern)' is not a valid regular expression: \(reason)" }
     }
 
-    public init(_ pattern: String) throws(CompileError) {
+    /// Compiles `pattern`; with `captures`, `firstMatch` returns the groups' text (without, matching is cheaper).
+    public init(_ pattern: String, captures: Bool = false) throws(CompileError) {
         // Compiled before any stored property is set: a throw then runs no deinit (no regfree of a failed regex).
         let buffer = UnsafeMutablePointer<regex_t>.allocate(capacity: 1)
-        let code = regcomp(buffer, Self.translate(pattern), REG_EXTENDED | REG_NOSUB)
+        let (translated, names) = Self.translateWithGroups(pattern)
+        let code = regcomp(buffer, translated, REG_EXTENDED | (captures ? 0 : REG_NOSUB))
         if code != 0 {
             var message = [CChar](repeating: 0, count: 256)
             regerror(code, buffer, &message, message.count)
@@ -37,6 +43,7 @@ public final class PosixRegex: @unchecked Sendable {
         }
         compiled = buffer
         self.pattern = pattern
+        self.groupNames = captures ? [nil] + names : []
     }
 
     deinit {
@@ -49,10 +56,37 @@ public final class PosixRegex: @unchecked Sendable {
         regexec(compiled, text, 0, nil, 0) == 0
     }
 
+    /// The text of the whole match (index 0) and of each group (nil for a group that took no part), for the
+    /// leftmost match; nil when nothing matches. Needs `captures` at init. POSIX picks the leftmost-longest match
+    /// where RE2 picks the leftmost-first: alternatives can capture differently.
+    public func firstMatch(_ text: String) -> [String?]? {
+        let count = groupNames.count
+        guard count > 0 else { return matches(text) ? [text] : nil }
+        return withUnsafeTemporaryAllocation(of: regmatch_t.self, capacity: count) { groups in
+            var text = text
+            return text.withUTF8 { utf8 -> [String?]? in
+                // regexec wants a C string; the UTF-8 is copied once with its terminating NUL.
+                withUnsafeTemporaryAllocation(of: CChar.self, capacity: utf8.count + 1) { cText in
+                    for i in 0..<utf8.count { cText[i] = CChar(bitPattern: utf8[i]) }
+                    cText[utf8.count] = 0
+                    guard regexec(compiled, cText.baseAddress!, count, groups.baseAddress!, 0) == 0 else { return nil }
+                    return (0..<count).map { i -> String? in
+                        let start = Int(groups[i].rm_so), end = Int(groups[i].rm_eo)
+                        guard start >= 0, end >= start, end <= utf8.count else { return nil }
+                        return String(decoding: UnsafeBufferPointer(rebasing: utf8[start..<end]), as: UTF8.self)
+                    }
+                }
+            }
+        }
+    }
+
+    static func translate(_ pattern: String) -> String { translateWithGroups(pattern).0 }
+
     /// RE2's shorthand classes as ERE bracket expressions (inside brackets too: `[\d_]` is `[0-9_]`); every other
     /// escape is left for regcomp. Brackets are followed as ERE reads them: a `]` right after `[` or `[^` is a
     /// member, and `[:class:]` inside a bracket does not end it.
-    static func translate(_ pattern: String) -> String {
+    static func translateWithGroups(_ pattern: String) -> (String, [String?]) {
+        var groups: [String?] = []
         let outside: [Character: String] = [
             "d": "[0-9]", "D": "[^0-9]", "s": "[[:space:]]", "S": "[^[:space:]]", "w": "[0-9A-Za-z_]",
             "W": "[^0-9A-Za-z_]",
@@ -78,6 +112,28 @@ public final class PosixRegex: @unchecked Sendable {
                 continue
             }
             if bracketStart < 0 {
+                if ch == "(" {
+                    // RE2's group syntax ERE lacks: named and non-capturing groups become plain groups.
+                    var name: String?
+                    var skip = 0
+                    if i + 2 < c.count && c[i + 1] == "?" && c[i + 2] == ":" {
+                        skip = 2
+                    } else if i + 2 < c.count && c[i + 1] == "?" && (c[i + 2] == "P" || c[i + 2] == "<") {
+                        let nameStart = c[i + 2] == "P" ? i + 4 : i + 3
+                        if c[i + 2] == "<" || (nameStart - 1 < c.count && c[nameStart - 1] == "<") {
+                            var j = nameStart
+                            while j < c.count && c[j] != ">" { j += 1 }
+                            if j < c.count {
+                                name = String(c[nameStart..<j])
+                                skip = j - i
+                            }
+                        }
+                    }
+                    groups.append(name)
+                    out.append("(")
+                    i += 1 + skip
+                    continue
+                }
                 if ch == "[" {
                     bracketStart = i + 1
                     if bracketStart < c.count && c[bracketStart] == "^" { bracketStart += 1 }
@@ -96,6 +152,6 @@ public final class PosixRegex: @unchecked Sendable {
             out.append(ch)
             i += 1
         }
-        return out
+        return (out, groups)
     }
 }

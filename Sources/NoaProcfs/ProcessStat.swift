@@ -72,3 +72,103 @@ public enum ProcessLimits {
         throw ParseError(file: "/proc/<pid>/limits", reason: "no '\(name)' line")
     }
 }
+
+extension ProcessStat {
+    /// The fields the `processes` source reads from `/proc/<pid>/stat` on every scrape for every process, parsed
+    /// straight from the bytes: no `String` is made, so a scrape of a thousand processes allocates nothing here.
+    /// `comm` is given as byte offsets into the parsed buffer (it is needed only when a process is first seen).
+    public struct Fields: Sendable, Equatable {
+        public var pid: Int32 = 0
+        /// `comm` without its parentheses: `bytes[commStart..<commEnd]`.
+        public var commStart: Int = 0
+        public var commEnd: Int = 0
+        /// One of proc_pid_stat(5)'s state letters (`R`, `S`, `D`, `Z`, `T`, ...), as a byte.
+        public var state: UInt8 = 0
+        public var parentPid: Int32 = 0
+        public var minorFaults: UInt64 = 0
+        public var majorFaults: UInt64 = 0
+        public var utimeTicks: UInt64 = 0
+        public var stimeTicks: UInt64 = 0
+        public var numThreads: UInt64 = 0
+        public var startTimeTicks: UInt64 = 0
+        public var virtualMemoryBytes: UInt64 = 0
+        public var rssPages: Int64 = 0
+
+        public init() {}
+    }
+
+    /// Parses `/proc/<pid>/stat` from `bytes`. Fields are counted from the last `)`, since `comm` may hold spaces
+    /// and parentheses. Nil when the line is cut short or a field is not a number.
+    public static func scan(_ bytes: UnsafeRawBufferPointer) -> Fields? {
+        let n = bytes.count
+        var open = -1
+        var close = -1
+        for i in 0..<n where bytes[i] == UInt8(ascii: "(") {
+            open = i
+            break
+        }
+        var i = n - 1
+        while i > open {
+            if bytes[i] == UInt8(ascii: ")") {
+                close = i
+                break
+            }
+            i -= 1
+        }
+        guard open > 0, close > open else { return nil }
+        var f = Fields()
+        var pid: Int32 = 0
+        var sawDigit = false
+        for j in 0..<open {
+            let b = bytes[j]
+            if b >= 0x30 && b <= 0x39 {
+                pid = pid &* 10 &+ Int32(b &- 0x30)
+                sawDigit = true
+            }
+        }
+        guard sawDigit else { return nil }
+        f.pid = pid
+        f.commStart = open + 1
+        f.commEnd = close
+        // Field numbers as in proc_pid_stat(5); field 3 (state) is the first after ')'.
+        var field = 2
+        var p = close + 1
+        var negative = false
+        while p < n {
+            while p < n && (bytes[p] == 0x20 || bytes[p] == 0x0A) { p += 1 }
+            guard p < n else { break }
+            field += 1
+            if field == 3 {
+                f.state = bytes[p]
+                while p < n && bytes[p] != 0x20 { p += 1 }
+                continue
+            }
+            negative = bytes[p] == UInt8(ascii: "-")
+            if negative { p += 1 }
+            var value: UInt64 = 0
+            var digits = 0
+            while p < n, bytes[p] >= 0x30, bytes[p] <= 0x39 {
+                value = value &* 10 &+ UInt64(bytes[p] &- 0x30)
+                p += 1
+                digits += 1
+            }
+            guard digits > 0 else { return nil }
+            while p < n && bytes[p] != 0x20 && bytes[p] != 0x0A { p += 1 }
+            switch field {
+            case 4: f.parentPid = Int32(truncatingIfNeeded: value)
+            case 10: f.minorFaults = value
+            case 12: f.majorFaults = value
+            case 14: f.utimeTicks = value
+            case 15: f.stimeTicks = value
+            case 20: f.numThreads = value
+            case 22: f.startTimeTicks = value
+            case 23: f.virtualMemoryBytes = value
+            case 24:
+                f.rssPages = negative ? -Int64(truncatingIfNeeded: value) : Int64(truncatingIfNeeded: value)
+                return f
+            default: break
+            }
+        }
+        return nil
+    }
+}
