@@ -2,6 +2,7 @@
 #include "CNoaLinux.h"
 #include <string.h>
 #include <sys/timex.h>
+#include <sys/resource.h>
 
 int noa_adjtimex_read(noa_timex *out) {
     struct timex tx;
@@ -364,4 +365,13 @@ long noa_release_readonly_pages(void) {
     struct noa_release_state state = { (uintptr_t)getauxval(AT_SYSINFO_EHDR), 0, sysconf(_SC_PAGESIZE) };
     dl_iterate_phdr(noa_release_object, &state);
     return state.pages;
+}
+
+// ---- processes source ----------------------------------------------------------------------------------------
+
+int noa_open_files_limit(int pid, uint64_t *soft) {
+    struct rlimit limit;
+    if (prlimit(pid, RLIMIT_NOFILE, NULL, &limit) != 0) return -1;
+    *soft = limit.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)limit.rlim_cur;
+    return 0;
 }

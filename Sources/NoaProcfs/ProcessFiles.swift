@@ -114,6 +114,10 @@ public final class ProcessFiles {
             }
             if n == 0 { break }
             used += n
+            // The per-process files are generated whole on the first read (single_open seq files; cmdline loops
+            // over the arguments itself): a read that leaves room is the end, and the extra read that would
+            // return 0 is saved (a quarter of the system calls per file).
+            if used < buffer.count { break }
         }
         return .success(body(UnsafeRawBufferPointer(rebasing: buffer[0..<used])))
     }
@@ -121,27 +125,46 @@ public final class ProcessFiles {
     /// The number of entries (without `.` and `..`) in `/proc/<pid>/<name>`: open descriptors for `fd`.
     public func countEntries(_ pid: Int32, _ name: StaticString) -> Result<Int, Failure> {
         var count = 0
-        let outcome = forEachEntry(pid, name) { _ in count += 1 }
+        let outcome = forEachEntry(pid, name) { _, _ in count += 1 }
         return outcome.map { count }
+    }
+
+    /// The pids in `/proc` with the inode number of each one's directory. The inode is the kernel's for that
+    /// process's entry: it stays while the process lives and a new process with the same pid gets another one, so
+    /// an unchanged inode tells that a pid was not reused without reading anything of the process.
+    public func processes(into result: inout [(pid: Int32, inode: UInt64)]) -> Result<Void, Failure> {
+        var collected = result
+        collected.removeAll(keepingCapacity: true)
+        let outcome = forEachEntry(0, ".") { bytes, inode in
+            guard let v = Self.number(bytes) else { return }
+            collected.append((v, inode))
+        }
+        result = collected
+        return outcome
+    }
+
+    private static func number(_ bytes: UnsafeRawBufferPointer) -> Int32? {
+        guard !bytes.isEmpty else { return nil }
+        var v: Int32 = 0
+        for b in bytes {
+            guard b >= 0x30 && b <= 0x39 else { return nil }
+            v = v &* 10 &+ Int32(b &- 0x30)
+        }
+        return v
     }
 
     /// The numeric entries of `/proc` (pid 0) or of `/proc/<pid>/<name>` (`task`): pids or thread ids.
     public func numericEntries(_ pid: Int32 = 0, _ name: StaticString = ".", into result: inout [Int32]) -> Result<Void, Failure> {
         var collected = result
         collected.removeAll(keepingCapacity: true)
-        let outcome = forEachEntry(pid, name) { bytes in
-            var v: Int32 = 0
-            for b in bytes {
-                guard b >= 0x30 && b <= 0x39 else { return }
-                v = v &* 10 &+ Int32(b &- 0x30)
-            }
-            if !bytes.isEmpty { collected.append(v) }
+        let outcome = forEachEntry(pid, name) { bytes, _ in
+            if let v = Self.number(bytes) { collected.append(v) }
         }
         result = collected
         return outcome
     }
 
-    private func forEachEntry(_ pid: Int32, _ name: StaticString, _ body: (UnsafeRawBufferPointer) -> Void) -> Result<Void, Failure> {
+    private func forEachEntry(_ pid: Int32, _ name: StaticString, _ body: (UnsafeRawBufferPointer, UInt64) -> Void) -> Result<Void, Failure> {
         format(pid, nil, name)
         let fd = openat(procFD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd < 0 { return .failure(Failure(errno: errno)) }
@@ -153,13 +176,14 @@ public final class ProcessFiles {
         defer { closedir(dir) }
         errno = 0
         while let entry = readdir(dir) {
+            let inode = UInt64(entry.pointee.d_ino)
             withUnsafeBytes(of: &entry.pointee.d_name) { raw in
                 var length = 0
                 while length < raw.count && raw[length] != 0 { length += 1 }
                 let name = UnsafeRawBufferPointer(rebasing: raw[0..<length])
                 if length == 1 && name[0] == 0x2E { return }
                 if length == 2 && name[0] == 0x2E && name[1] == 0x2E { return }
-                body(name)
+                body(name, inode)
             }
         }
         if errno != 0 { return .failure(Failure(errno: errno)) }

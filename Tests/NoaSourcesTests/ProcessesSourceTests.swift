@@ -181,6 +181,26 @@ import Glibc
         #expect(Self.groups(source.gather()) == ["python3", "systemd"])
     }
 
+    @Test func anIgnoredProcessIsPassedOverUntilItsPidIsReused() throws {
+        let tree = Self.copy()
+        let source = try Self.source(tree)
+        _ = source.gather()
+        // pid 30 (a kernel worker: no arguments) is ignored; its stat is not read again while its directory stays.
+        tree.write("proc/30/cmdline", "late\u{0}")
+        #expect(!Self.groups(source.gather()).contains("kworker/0:1-events"))
+        // The pid is reused: a new directory (another inode) and another start time. The new process is named.
+        for file in ["stat", "status", "limits", "cmdline", "comm"] { tree.remove("proc/30/" + file) }
+        rmdir(tree.root + "/proc/30/fd")
+        rmdir(tree.root + "/proc/30")
+        tree.write("proc/30/stat", "30 (kworker/0:1-events) S 1 30 30 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 900 0 0 18446744073709551615 1 1 0\n")
+        tree.write("proc/30/status", String(decoding: Scratch.read(Self.probe + "/proc/30/status") ?? [], as: UTF8.self))
+        tree.write("proc/30/limits", String(decoding: Scratch.read(Self.probe + "/proc/30/limits") ?? [], as: UTF8.self))
+        tree.write("proc/30/cmdline", "late\u{0}")
+        tree.makeDirectory("proc/30/fd")
+        let batch = source.gather()
+        #expect(Self.value(batch, "namedprocess_namegroup_num_procs", ["groupname": "kworker/0:1-events"]) == 1)
+    }
+
     @Test func withoutChildrenAProcessWithNoRuleIsNotCounted() throws {
         let tree = Self.copy()
         var options = ProcessTrackerOptions()
@@ -313,3 +333,4 @@ import Glibc
         #expect(cut.withUnsafeBytes { ProcessStat.scan($0) } == nil)
     }
 }
+

@@ -106,4 +106,9 @@ int noa_malloc_trim(void);
 /// of pages advised (mapped or not).
 long noa_release_readonly_pages(void);
 
+/// The soft RLIMIT_NOFILE of process `pid` (prlimit, which Glibc declares only under _GNU_SOURCE): one system call
+/// where /proc/<pid>/limits costs an open, a read of sixteen formatted lines and a close. Returns 0 and sets `soft`
+/// (UINT64_MAX for unlimited), or -1 with errno set (EPERM for another user's process when not root).
+int noa_open_files_limit(int pid, uint64_t *soft);
+
 #endif

@@ -1,3 +1,4 @@
+import CNoaLinux
 import Logging
 import NoaCore
 import NoaProcfs
@@ -73,6 +74,8 @@ public final class ProcessTracker: @unchecked Sendable {
     let bootTime: Double
     let pageSize: UInt64
     let logger: Logger
+    /// Whether `/proc` is this process's own pid namespace's, so a pid read there can be given to prlimit.
+    let procfsIsOurs: Bool
 
     private final class Tracked {
         let group: String
@@ -91,12 +94,13 @@ public final class ProcessTracker: @unchecked Sendable {
 
     private enum Known {
         case tracked(Tracked)
-        case ignored(startTicks: UInt64, generation: UInt64)
+        /// With the inode of its `/proc/<pid>` directory, so that it is passed over without reading its stat.
+        case ignored(startTicks: UInt64, inode: UInt64, generation: UInt64)
 
         var startTicks: UInt64 {
             switch self {
             case .tracked(let t): return t.startTicks
-            case .ignored(let start, _): return start
+            case .ignored(let start, _, _): return start
             }
         }
     }
@@ -150,7 +154,7 @@ public final class ProcessTracker: @unchecked Sendable {
     private var history: [String: GroupHistory] = [:]
     private var generation: UInt64 = 0
     private var firstUpdate: Double?
-    private var pids: [Int32] = []
+    private var pids: [(pid: Int32, inode: UInt64)] = []
     private var tids: [Int32] = []
     private var usernames: [UInt32: String] = [:]
     private(set) var scrapeErrors = 0
@@ -171,6 +175,7 @@ public final class ProcessTracker: @unchecked Sendable {
         let stat = try? ProcStat.parse(FileReader.readString(procPath + "/stat", sizeHint: 16384))
         bootTime = Double(stat?.bootTime ?? 0)
         pageSize = UInt64(max(sysconf(Int32(_SC_PAGESIZE)), 1))
+        procfsIsOurs = (try? FileReader.readLink(procPath + "/self")) == String(getpid())
     }
 
     /// Reads every process and returns each group's state (sorted by name).
@@ -186,6 +191,7 @@ public final class ProcessTracker: @unchecked Sendable {
         var pid: Int32
         var stat: ProcessStat.Fields
         var comm: String
+        var inode: UInt64
     }
 
     private func updateLocked() -> Snapshot {
@@ -193,7 +199,7 @@ public final class ProcessTracker: @unchecked Sendable {
         let now = clock.now
         let wall = wallSeconds()
         if firstUpdate == nil { firstUpdate = wall }
-        if case .failure(let failure) = files.numericEntries(into: &pids) {
+        if case .failure(let failure) = files.processes(into: &pids) {
             scrapeErrors += 1
             logger.warning("Cannot list processes.", metadata: ["error": "\(failure)", "path": "\(files.procPath)"])
             return Snapshot(listed: false)
@@ -203,8 +209,13 @@ public final class ProcessTracker: @unchecked Sendable {
         let rememberIgnored = options.children && !options.recheck
         var groups: [String: GroupSample] = [:]
         var newcomers: [Newcomer] = []
-        for pid in pids {
+        for (pid, inode) in pids {
             let previous = known[pid]
+            // Most processes are ignored ones: when the pid's directory is still the same, nothing is read.
+            if case .ignored(let start, let keptInode, _)? = previous, keptInode == inode, inode != 0 {
+                known[pid] = .ignored(startTicks: start, inode: inode, generation: generation)
+                continue
+            }
             let read = files.read(pid, "stat") { bytes -> (ProcessStat.Fields, String?)? in
                 guard let f = ProcessStat.scan(bytes) else { return nil }
                 if let previous, previous.startTicks == f.startTimeTicks { return (f, nil) }
@@ -218,10 +229,10 @@ public final class ProcessTracker: @unchecked Sendable {
             case .tracked(let t)? where comm == nil:
                 t.generation = generation
                 collect(pid, stat, t, isNew: false, into: &groups)
-            case .ignored(let start, _)? where comm == nil:
-                known[pid] = .ignored(startTicks: start, generation: generation)
+            case .ignored(let start, _, _)? where comm == nil:
+                known[pid] = .ignored(startTicks: start, inode: inode, generation: generation)
             default:
-                newcomers.append(Newcomer(pid: pid, stat: stat, comm: comm ?? ""))
+                newcomers.append(Newcomer(pid: pid, stat: stat, comm: comm ?? "", inode: inode))
             }
         }
 
@@ -260,12 +271,12 @@ public final class ProcessTracker: @unchecked Sendable {
                 if let name = groupOf(newcomer, depth: 0) {
                     track(newcomer, as: name, into: &groups)
                 } else if rememberIgnored {
-                    known[pid] = .ignored(startTicks: newcomer.stat.startTimeTicks, generation: generation)
+                    known[pid] = .ignored(startTicks: newcomer.stat.startTimeTicks, inode: newcomer.inode, generation: generation)
                 }
             }
         } else if rememberIgnored {
             for (pid, newcomer) in unmatched {
-                known[pid] = .ignored(startTicks: newcomer.stat.startTimeTicks, generation: generation)
+                known[pid] = .ignored(startTicks: newcomer.stat.startTimeTicks, inode: newcomer.inode, generation: generation)
             }
         }
 
@@ -273,7 +284,7 @@ public final class ProcessTracker: @unchecked Sendable {
         known = known.filter { _, entry in
             switch entry {
             case .tracked(let t): return t.generation == generation
-            case .ignored(_, let g): return g == generation
+            case .ignored(_, _, let g): return g == generation
             }
         }
 
@@ -363,13 +374,18 @@ public final class ProcessTracker: @unchecked Sendable {
             t.generation = 0
             return false
         }
-        let fdLimit: UInt64?
-        switch files.read(pid, "limits", { ProcessLimits.maxOpenFiles($0) }) {
-        case .success(let limit): fdLimit = limit
-        case .failure(let failure):
-            if failure != .gone { readErrors += 1 }
-            t.generation = 0
-            return false
+        var fdLimit: UInt64?
+        var soft: UInt64 = 0
+        if procfsIsOurs && noa_open_files_limit(pid, &soft) == 0 {
+            fdLimit = soft
+        } else {
+            switch files.read(pid, "limits", { ProcessLimits.maxOpenFiles($0) }) {
+            case .success(let limit): fdLimit = limit
+            case .failure(let failure):
+                if failure != .gone { readErrors += 1 }
+                t.generation = 0
+                return false
+            }
         }
         var partial = false
         var counts = ProcessCounts(
