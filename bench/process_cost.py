@@ -12,7 +12,10 @@ the timed scrapes, from /proc/PID/task/*/schedstat (ns) and, as a cross-check, u
 
 The issue's bar: CPU per scrape at most 1/4 of process-exporter's with the same config.
 
-usage: bench/process_cost.py [--scrapes N] [--agent PATH] [--exporter PATH] [--configs all,few]
+`--spawn N` starts N more processes for the run (sleeps, and one python process with 8 threads per 50), for a
+machine busier than a small VM.
+
+usage: bench/process_cost.py [--scrapes N] [--spawn N] [--agent PATH] [--exporter PATH] [--configs all,few]
 """
 import argparse
 import os
@@ -132,16 +135,26 @@ def main():
     parser.add_argument("--agent", default=os.path.join(here, "../.build/release/noa-agent"))
     parser.add_argument("--exporter", default="/usr/bin/prometheus-process-exporter")
     parser.add_argument("--configs", default="all,few")
+    parser.add_argument("--spawn", type=int, default=0)
     args = parser.parse_args()
     if not os.path.exists(args.agent):
         debug = os.path.join(here, "../.build/debug/noa-agent")
         print(f"{args.agent} is missing: measuring the debug build {debug} (slower than a release build)")
         args.agent = debug
     workdir = tempfile.mkdtemp(prefix="noa-bench-procs-")
+    spawned = []
+    threaded = "import threading, time\nfor _ in range(8): threading.Thread(target=time.sleep, args=(3600,), daemon=True).start()\ntime.sleep(3600)\n"
     try:
+        for i in range(args.spawn):
+            command = [sys.executable, "-c", threaded] if i % 50 == 49 else ["sleep", f"3600.{i}"]
+            spawned.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        time.sleep(1 if spawned else 0)
         for name in args.configs.split(","):
             measure(name, CONFIGS[name], args, workdir)
     finally:
+        for p in spawned:
+            p.kill()
+            p.wait()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -188,15 +188,16 @@ import Glibc
         // pid 30 (a kernel worker: no arguments) is ignored; its stat is not read again while its directory stays.
         tree.write("proc/30/cmdline", "late\u{0}")
         #expect(!Self.groups(source.gather()).contains("kworker/0:1-events"))
-        // The pid is reused: a new directory (another inode) and another start time. The new process is named.
-        for file in ["stat", "status", "limits", "cmdline", "comm"] { tree.remove("proc/30/" + file) }
-        rmdir(tree.root + "/proc/30/fd")
-        rmdir(tree.root + "/proc/30")
-        tree.write("proc/30/stat", "30 (kworker/0:1-events) S 1 30 30 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 900 0 0 18446744073709551615 1 1 0\n")
-        tree.write("proc/30/status", String(decoding: Scratch.read(Self.probe + "/proc/30/status") ?? [], as: UTF8.self))
-        tree.write("proc/30/limits", String(decoding: Scratch.read(Self.probe + "/proc/30/limits") ?? [], as: UTF8.self))
-        tree.write("proc/30/cmdline", "late\u{0}")
-        tree.makeDirectory("proc/30/fd")
+        // The pid is reused: a new directory (made while the old one exists, so it has another inode) with another
+        // start time. The new process is named. ("30-old" and "30-new" are not pids: they are not listed.)
+        tree.write("proc/30-new/stat", "30 (kworker/0:1-events) S 1 30 30 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 900 0 0 18446744073709551615 1 1 0\n")
+        for file in ["status", "limits"] {
+            tree.write("proc/30-new/" + file, String(decoding: Scratch.read(Self.probe + "/proc/30/" + file) ?? [], as: UTF8.self))
+        }
+        tree.write("proc/30-new/cmdline", "late\u{0}")
+        tree.makeDirectory("proc/30-new/fd")
+        rename(tree.root + "/proc/30", tree.root + "/proc/30-old")
+        rename(tree.root + "/proc/30-new", tree.root + "/proc/30")
         let batch = source.gather()
         #expect(Self.value(batch, "namedprocess_namegroup_num_procs", ["groupname": "kworker/0:1-events"]) == 1)
     }
