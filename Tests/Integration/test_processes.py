@@ -110,9 +110,11 @@ def workload():
             os.unlink(ready)
 
 
-@pytest.fixture
-def exporters(agent_factory, tmp_path):
-    """process-exporter and the agent on loopback ports, reading one config file; both are up before the workload."""
+@pytest.fixture(params=[False, True], ids=["defaults", "threads-smaps"])
+def exporters(request, agent_factory, tmp_path):
+    """process-exporter and the agent on loopback ports, reading one config file; both are up before the workload.
+    Run with the agent's defaults, then with the per-thread families and smaps on both sides."""
+    extras = request.param
     if not os.path.exists(EXPORTER):
         pytest.fail("prometheus-process-exporter is not installed: run `make test-deps`")
     config = tmp_path / "process-exporter.yaml"
@@ -121,13 +123,15 @@ def exporters(agent_factory, tmp_path):
     os.chmod(config, 0o644)
     pe_port, agent_port = free_port(), free_port()
     pe = subprocess.Popen(
-        [EXPORTER, f"-web.listen-address=127.0.0.1:{pe_port}", f"-config.path={config}", "-threads=false",
-         "-gather-smaps=false"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [EXPORTER, f"-web.listen-address=127.0.0.1:{pe_port}", f"-config.path={config}",
+         f"-threads={str(extras).lower()}", f"-gather-smaps={str(extras).lower()}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     agent = agent_factory(textwrap.dedent(f"""\
         sources:
           procs:
             type: processes
             config_file: {config}
+            threads: {str(extras).lower()}
+            gather_smaps: {str(extras).lower()}
         sinks:
           prom:
             type: prometheus
@@ -142,14 +146,14 @@ def exporters(agent_factory, tmp_path):
         # Start times are whole seconds of boot time plus ticks: a workload started within a second of an
         # exporter's first scan could be taken as older than it.
         time.sleep(1.5)
-        yield pe_url, agent_url
+        yield pe_url, agent_url, extras
     finally:
         pe.terminate()
         pe.wait(timeout=10)
 
 
 def test_same_groups_families_and_values_as_process_exporter(exporters, workload):
-    pe_url, agent_url = exporters
+    pe_url, agent_url, extras = exporters
     # Processes come and go on a busy machine (this suite's own helpers): read until two consecutive pairs of
     # reads agree on the group names, at most a few times.
     for attempt in range(5):
@@ -195,3 +199,12 @@ def test_same_groups_families_and_values_as_process_exporter(exporters, workload
     cpu = sum(ours[("namedprocess_namegroup_cpu_seconds_total", (("groupname", py), ("mode", m)))] for m in ("user", "system"))
     assert cpu >= 0.25
     assert ours[("namedprocess_namegroup_memory_bytes", (("groupname", py), ("memtype", "resident")))] > 20 * 1024 * 1024
+    if extras:
+        # Per thread name: the python workload's threads are all named after it; a thread first seen counts from
+        # then, as in process-exporter, so its counters equal process-exporter's exactly here.
+        threads = lambda s: {k: v for k, v in s.items() if k[0].startswith("namedprocess_namegroup_thread_")
+                             and dict(k[1])["groupname"] == py}
+        assert threads(ours) and threads(ours) == threads(after)
+        assert sum(v for k, v in threads(ours).items() if k[0] == "namedprocess_namegroup_thread_count") == THREADS + 1
+        pss = ours[("namedprocess_namegroup_memory_bytes", (("groupname", py), ("memtype", "proportionalResident")))]
+        assert 0 < pss <= ours[("namedprocess_namegroup_memory_bytes", (("groupname", py), ("memtype", "resident")))]
