@@ -280,8 +280,8 @@ import Glibc
         let all = "process_names:\n  - name: \"{{.Comm}}\"\n    cmdline: \n    - '.+'"
         let rules = try ProcessesConfig.parseFile(all, file: "all.yaml").get()
         #expect(rules == [ProcessNameRule(name: "{{.Comm}}", cmdline: [".+"])])
-        let defaulted = try ProcessesConfig.parseFile("process_names:\n  - comm: [bash, sshd]\n", file: "f.yaml").get()
-        #expect(defaulted == [ProcessNameRule(name: "{{.ExeBase}}", comm: ["bash", "sshd"])])
+        let defaulted = try ProcessesConfig.parseFile("process_names:\n  - comm: [bash, sshd]\n  - name: ''\n    exe: [x]\n", file: "f.yaml").get()
+        #expect(defaulted == [ProcessNameRule(name: "{{.ExeBase}}", comm: ["bash", "sshd"]), ProcessNameRule(name: "{{.ExeBase}}", exe: ["x"])])
         // A bad regex, an unknown template field and an unknown capture are reported at their positions.
         let bad = """
             process_names:

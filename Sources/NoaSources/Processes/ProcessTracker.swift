@@ -148,6 +148,10 @@ public final class ProcessTracker: @unchecked Sendable {
     struct Snapshot {
         var groups: [(name: String, sample: GroupSample, history: GroupHistory)] = []
         var listed = true
+        /// The `namedprocess_scrape_*` counters after this gather.
+        var scrapeErrors = 0
+        var readErrors = 0
+        var partialErrors = 0
     }
 
     private var known: [Int32: Known] = [:]
@@ -180,11 +184,13 @@ public final class ProcessTracker: @unchecked Sendable {
 
     /// Reads every process and returns each group's state (sorted by name).
     func update() -> Snapshot {
-        lock.withLock { _ in updateLocked() }
-    }
-
-    var errorCounts: (scrape: Int, read: Int, partial: Int) {
-        lock.withLock { _ in (scrapeErrors, readErrors, partialErrors) }
+        lock.withLock { _ in
+            var snapshot = updateLocked()
+            snapshot.scrapeErrors = scrapeErrors
+            snapshot.readErrors = readErrors
+            snapshot.partialErrors = partialErrors
+            return snapshot
+        }
     }
 
     private struct Newcomer {

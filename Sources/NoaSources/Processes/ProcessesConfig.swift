@@ -104,7 +104,8 @@ public struct ProcessesConfig: SourceConfiguration {
             guard let entry = reader.mapping(item, path: itemPath, allowed: ["name", "comm", "exe", "cmdline"]) else { continue }
             var rule = ProcessNameRule()
             var ok = true
-            if let n = entry["name"], let name = reader.string(n, path: "\(itemPath).name") {
+            // An empty name is process-exporter's default too.
+            if let n = entry["name"], let name = reader.string(n, path: "\(itemPath).name"), !name.isEmpty {
                 rule.name = name
                 do { _ = try ProcessNameTemplate(parsing: name) } catch {
                     reader.error(n, "\(itemPath).name: \(error)")

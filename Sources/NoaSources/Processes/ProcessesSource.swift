@@ -15,17 +15,16 @@ public final class ProcessesSource: MetricProducer {
 
     public func gather() -> MetricBatch {
         let snapshot = tracker.update()
-        let errors = tracker.errorCounts
         var batch = MetricBatch(reservingCapacity: 24)
         if snapshot.listed {
             Self.addGroups(snapshot.groups, smaps: tracker.options.gatherSmaps, threads: tracker.options.threads, into: &batch)
         }
-        batch.counter("namedprocess_scrape_errors", "general scrape errors: no proc metrics collected during a cycle", Double(errors.scrape))
-        batch.counter("namedprocess_scrape_procread_errors", "incremented each time a proc's metrics collection fails", Double(errors.read))
+        batch.counter("namedprocess_scrape_errors", "general scrape errors: no proc metrics collected during a cycle", Double(snapshot.scrapeErrors))
+        batch.counter("namedprocess_scrape_procread_errors", "incremented each time a proc's metrics collection fails", Double(snapshot.readErrors))
         batch.counter(
             "namedprocess_scrape_partial_errors",
             "incremented each time a tracked proc's metrics collection fails partially, e.g. unreadable I/O stats",
-            Double(errors.partial))
+            Double(snapshot.partialErrors))
         return batch
     }
 
