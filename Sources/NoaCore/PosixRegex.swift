@@ -4,10 +4,11 @@ import Glibc
 import Musl
 #endif
 
-/// A regular expression for the exclude filters of the host collectors and their config checks: libc's POSIX
-/// extended regular expressions (regcomp/regexec, no captures), with RE2's `\d \D \s \S \w \W` classes turned into
-/// bracket expressions first, so node_exporter's default patterns (RE2 syntax, e.g. `nvme\d+n\d+p`) work as they
-/// are. Swift's `Regex` did the same job, but its engine is about 0.9 MB of code that the agent ran once per
+/// A regular expression for the exclude filters of the host collectors and their config checks, and the cmdline
+/// rules of the processes source: libc's POSIX extended regular expressions (regcomp/regexec; captures only when
+/// asked for), with RE2's `\d \D \s \S \w \W` classes turned into bracket expressions first, so node_exporter's
+/// default patterns (RE2 syntax, e.g. `nvme\d+n\d+p`) work as they are, and RE2's named and non-capturing groups
+/// into plain groups (process-exporter's `(?P<name>...)`). Swift's `Regex` did the same job, but its engine is about 0.9 MB of code that the agent ran once per
 /// pattern and then kept resident (issue 2: resident memory), and it costs microseconds per match.
 ///
 /// What ERE lacks (`(?i)`, lazy quantifiers, `\b`-style assertions of RE2) is refused by `init` with libc's
