@@ -50,7 +50,7 @@ public final class AgentService: Service, Sendable {
         let services = AgentServices(
             group: group, threadPool: threadPool, http: http.clients, tasks: tasks, agentVersion: AgentVersion.current)
         let topology = Topology(
-            services: services, agentMetrics: [ProcessSelfMetrics(), metrics.registry], logger: logger)
+            services: services, agentMetrics: [ProcessSelfMetrics(), AllocatorMetrics(), metrics.registry], logger: logger)
         do {
             try await serve(topology)
         } catch {
