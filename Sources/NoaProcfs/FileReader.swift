@@ -109,6 +109,39 @@ public enum FileReader {
         return names
     }
 
+    /// The subdirectories of `path`, from the entries' `d_type` (no `stat` per entry; cgroupfs, procfs and sysfs
+    /// all fill it in), falling back to `lstat` for a filesystem that answers `DT_UNKNOWN`.
+    public static func listSubdirectories(_ path: String) throws(FileReadError) -> [String] {
+        guard let dir = opendir(path) else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { throw .notFound(path: path) }
+            throw .failed(path: path, errno: code)
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let type = entry.pointee.d_type
+            if type != UInt8(DT_DIR) && type != UInt8(DT_UNKNOWN) { continue }
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            if type == UInt8(DT_UNKNOWN) {
+                var info = stat()
+                guard lstat(path + "/" + name, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { continue }
+            }
+            names.append(name)
+        }
+        return names
+    }
+
+    /// The modification time of `path` in seconds since the epoch, or nil when it cannot be stat'ed.
+    public static func modificationTime(_ path: String) -> Double? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+    }
+
     /// The target of symbolic link `path`.
     public static func readLink(_ path: String) throws(FileReadError) -> String {
         var buffer = [CChar](repeating: 0, count: 4096)
