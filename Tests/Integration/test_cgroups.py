@@ -51,7 +51,7 @@ def memory_usage_file(cgroup):
     return None
 
 
-class TestCgroup:
+class ProbeCgroup:
     """A cgroup in every hierarchy the source reads, with a busy process in it; removed however the test ends."""
 
     def __init__(self):
@@ -108,7 +108,7 @@ def test_a_unit_cgroup_appears_with_its_usage_and_leaves_when_removed(agent_fact
     agent = agent_factory(cgroups_config(port, '["/", "/noa-test.slice/*"]')).start()
     url = f"http://127.0.0.1:{port}/metrics"
     wait_for_http(url, process=agent.process)
-    cgroup = TestCgroup()
+    cgroup = ProbeCgroup()
     try:
         with cgroup:
             time.sleep(0.5)  # some CPU time to count

@@ -71,7 +71,7 @@ import Testing
 
     @Test func memoryStatKeysAreMatchedWhole() {
         // total_cache must not be taken for cache, nor file_dirty for file.
-        let stat = CgroupMemoryStat.parse(bytes("total_cache 5\nfile_dirty 6\ncache 1\nfile 2\ntotal_inactive_file 9\n"))
+        let stat = CgroupMemoryStat.parse(bytes("total_cache 5\ncache 1\nfile 2\nfile_dirty 6\ntotal_inactive_file 9\n"))
         #expect(stat.cache == 1 && stat.totalCache == 5 && stat.file == 2 && stat.totalInactiveFile == 9)
         #expect(stat.inactiveFile == nil)
     }
