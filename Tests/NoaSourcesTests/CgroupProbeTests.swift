@@ -138,6 +138,9 @@ import Glibc
             .compactMap { $0.labels.first { $0.name == "id" }?.value } ?? [])
         #expect(ids == ["/", "/system.slice/nginx.service", "/system.slice/docker-\(Self.dockerID).scope",
                         "/user.slice/user-1000.slice"])
+        // Its session scope is not walked for reporting, but its 2 processes count in the slice's (as cAdvisor's
+        // recursive pid list does).
+        #expect(Self.value(Self.gather("v2"), "container_processes", ["id": "/user.slice/user-1000.slice"]) == 2)
     }
 
     // MARK: v1, by hand from the files
