@@ -62,14 +62,16 @@ class ProbeCgroup:
     def __enter__(self):
         for root in self.roots:
             os.makedirs(root + self.path, exist_ok=True)
-        # The child moves itself into every hierarchy, then spins and holds 32 MiB it has touched.
+        # The child moves itself into every hierarchy, touches 96 MiB and gives it back (so the peak is far above
+        # the usage, and reporting one for the other is caught), then spins holding 32 MiB.
         joins = "; ".join(f"echo $$ > {root}{self.path}/cgroup.procs" for root in self.roots)
-        self.process = subprocess.Popen(
-            ["sh", "-c", f"{joins}; exec python3 -c 'b = bytearray(32 << 20)\nwhile True: pass'"])
+        program = "a = bytearray(96 << 20)\ndel a\nb = bytearray(32 << 20)\nwhile True: pass"
+        self.process = subprocess.Popen(["sh", "-c", f"{joins}; exec python3 -c \"{program}\""])
         deadline = time.time() + 10
         while time.time() < deadline:
             with open(f"{self.roots[0]}{self.path}/cgroup.procs") as f:
-                if f.read().split() == [str(self.process.pid)] and (memory_usage_file(self.path) or 0) > 30 << 20:
+                usage = memory_usage_file(self.path) or 0
+                if f.read().split() == [str(self.process.pid)] and 30 << 20 < usage < 80 << 20:
                     return self
             time.sleep(0.05)
         raise AssertionError("the test process did not join its cgroup")
