@@ -59,7 +59,7 @@ def series_count(url):
     with urllib.request.urlopen(url, timeout=60) as response:
         text = response.read().decode()
     lines = [l for l in text.splitlines() if l and not l.startswith("#")]
-    units = {l.split('id="', 1)[1].split('"', 1)[0] for l in lines if 'id="' in l}
+    units = {l.split('{id="', 1)[1].split('"', 1)[0] for l in lines if l.startswith('container_') and '{id="' in l}
     return len(lines), len(units)
 
 

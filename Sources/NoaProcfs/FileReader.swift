@@ -135,6 +135,14 @@ public enum FileReader {
         return names
     }
 
+    /// The inode number of `path`, or nil when it cannot be stat'ed (a directory removed and made again under the
+    /// same name has another).
+    public static func inode(_ path: String) -> UInt64? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return UInt64(info.st_ino)
+    }
+
     /// The modification time of `path` in seconds since the epoch, or nil when it cannot be stat'ed.
     public static func modificationTime(_ path: String) -> Double? {
         var info = stat()

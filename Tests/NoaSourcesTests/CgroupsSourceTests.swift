@@ -171,7 +171,17 @@ enum CgroupsSourceWalkAccess {
         #expect(source.gather().value("container_start_time_seconds") == 1_700_000_000)
         touch(dir + "/cgroup.events", 500)  // before btime 1000
         touch(dir, 600)
-        #expect(source.gather().value("container_start_time_seconds") == 1000)
+        // Kept for the directory it was found for: the same inode gives the same start time.
+        #expect(source.gather().value("container_start_time_seconds") == 1_700_000_000)
+        let fresh = CgroupsSource(id: "t", root: tree.root, selection: Self.selection, logger: Logger(label: "t"))
+        #expect(fresh.gather().value("container_start_time_seconds") == 1000)
+        // A cgroup made again under the same path is another directory (the old one is kept aside, so its inode
+        // can't be reused): its own start time.
+        #expect(rename(dir, tree.root + "/sys/fs/cgroup/aside") == 0)
+        tree.write("sys/fs/cgroup/system.slice/a.service/cgroup.events", "populated 1\n")
+        touch(dir + "/cgroup.events", 1_700_100_000)
+        touch(dir, 1_700_100_000)
+        #expect(source.gather().value("container_start_time_seconds") == 1_700_100_000)
     }
 
     @Test func selfMetricsCountScrapes() {

@@ -14,6 +14,9 @@ struct CgroupHierarchies: Sendable {
     var memory: String?
     var blkio: String?
     var pids: String?
+    /// Whether the BFQ scheduler's blkio files exist (they appear at the root once BFQ is registered): otherwise
+    /// every cgroup would pay a failed open for them on every scrape.
+    var blkioBFQ = false
     /// The v2 hierarchy, and the controllers its root offers.
     var unified: String?
     var v2Controllers: Set<String> = []
@@ -34,6 +37,7 @@ struct CgroupHierarchies: Sendable {
         memory = dir(mounts.v1Mount(for: "memory"))
         blkio = dir(mounts.v1Mount(for: "blkio"))
         pids = dir(mounts.v1Mount(for: "pids"))
+        if let blkio { blkioBFQ = FileReader.exists(blkio + "/blkio.bfq.io_service_bytes_recursive") }
         unified = dir(mounts.unified)
         if let unified, let bytes = try? FileReader.readBytes(unified + "/cgroup.controllers", sizeHint: 256) {
             v2Controllers = Set(String(decoding: bytes, as: UTF8.self).procFields().map(String.init))

@@ -56,7 +56,7 @@ struct CgroupStatsReader {
         read(path).flatMap(CgroupValue.parse)
     }
 
-    func read(_ cgroup: String, bootTime: Double?) -> CgroupStats {
+    func read(_ cgroup: String) -> CgroupStats {
         var s = CgroupStats()
         let h = hierarchies
         readCPU(cgroup, into: &s)
@@ -69,8 +69,8 @@ struct CgroupStatsReader {
             let dir = blkio + cgroup
             // runc's order: BFQ's recursive file, the throttle layer's recursive one, then its own-cgroup one; the
             // first that has entries wins (an idle cgroup's files hold only `Total 0`).
-            for file in ["blkio.bfq.io_service_bytes_recursive", "blkio.throttle.io_service_bytes_recursive",
-                         "blkio.throttle.io_service_bytes"] {
+            let throttle = ["blkio.throttle.io_service_bytes_recursive", "blkio.throttle.io_service_bytes"]
+            for file in h.blkioBFQ ? ["blkio.bfq.io_service_bytes_recursive"] + throttle : throttle {
                 guard let bytes = Self.read(dir + "/" + file) else { continue }
                 let parsed = CgroupIOStat.parseV1(bytes)
                 s.io = parsed
@@ -88,7 +88,6 @@ struct CgroupStatsReader {
             s.memoryPressure = Self.read(dir + "/memory.pressure").flatMap(Self.pressure)
             s.ioPressure = Self.read(dir + "/io.pressure").flatMap(Self.pressure)
         }
-        s.startTime = startTime(cgroup, bootTime: bootTime)
         return s
     }
 

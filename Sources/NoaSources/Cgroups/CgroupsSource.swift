@@ -42,6 +42,11 @@ public final class CgroupsSource: MetricProducer {
         var bootTime: Double?
         var containers: ContainerMetadataCache
         var deviceNames: [UInt64: String] = [:]
+        /// Start times by cgroup path, with the inode of the cgroup's directory they were found for: they take 14
+        /// `stat`s on a hybrid host and don't change, so a scrape checks the inode (one `stat`) and reuses them, as
+        /// cAdvisor computes a container's spec once. Paths not seen in a scrape are dropped.
+        var startTimes: [String: (inode: UInt64, time: Double?)] = [:]
+        var startTimesSeen: Set<String> = []
         var lastCount = 64
     }
     private let state: Mutex<State>
@@ -110,6 +115,10 @@ public final class CgroupsSource: MetricProducer {
         walk.visit("", components: [], ancestorReported: false, state: &state, families: &families)
         families.appended(to: &batch)
         state.containers.sweep()
+        if state.startTimes.count > state.startTimesSeen.count {
+            state.startTimes = state.startTimes.filter { state.startTimesSeen.contains($0.key) }
+        }
+        state.startTimesSeen.removeAll(keepingCapacity: true)
         state.lastCount = max(walk.reported, 16)
         return walk.reported
     }
@@ -176,7 +185,8 @@ public final class CgroupsSource: MetricProducer {
                 processes += CgroupStatsReader.read(procs + path + "/cgroup.procs").map(CgroupIDList.count) ?? 0
             }
             if reports {
-                var stats = reader.read(path, bootTime: bootTime)
+                var stats = reader.read(path)
+                stats.startTime = startTime(path, state: &state)
                 // The root's cgroup.procs holds only processes in no other cgroup; cAdvisor counts every process
                 // for `/`, which is what procfs lists.
                 stats.processes = path.isEmpty ? Self.processCount(source.paths) : processes
@@ -193,6 +203,17 @@ public final class CgroupsSource: MetricProducer {
                 reported += 1
             }
             return processes
+        }
+
+        func startTime(_ path: String, state: inout State) -> Double? {
+            state.startTimesSeen.insert(path)
+            guard let first = hierarchies.walked.first, let inode = FileReader.inode(first + path) else {
+                return reader.startTime(path, bootTime: bootTime)
+            }
+            if let cached = state.startTimes[path], cached.inode == inode { return cached.time }
+            let time = reader.startTime(path, bootTime: bootTime)
+            state.startTimes[path] = (inode, time)
+            return time
         }
 
         /// The processes in the cgroups below `dir` (in the procs hierarchy), for a reported cgroup whose
