@@ -322,3 +322,32 @@ public enum CgroupIOStat {
         return (UInt32(major), UInt32(minor))
     }
 }
+
+/// The stall totals of a cgroup's PSI file (`cpu.pressure`, `memory.pressure`, `io.pressure`; kernel
+/// `Documentation/accounting/psi.rst`): `some ... total=<us>` and `full ... total=<us>`. Read from the bytes, as
+/// three of these per cgroup per scrape went through `PressureStats`' String parsing for two numbers.
+public struct CgroupPressure: Sendable, Equatable {
+    /// Microseconds some tasks stalled (cAdvisor's "waiting").
+    public var someMicroseconds: UInt64?
+    /// Microseconds all tasks stalled (cAdvisor's "stalled").
+    public var fullMicroseconds: UInt64?
+
+    public init(someMicroseconds: UInt64? = nil, fullMicroseconds: UInt64? = nil) {
+        self.someMicroseconds = someMicroseconds
+        self.fullMicroseconds = fullMicroseconds
+    }
+
+    /// nil when neither line has a `total=`.
+    public static func parse(_ bytes: [UInt8]) -> CgroupPressure? {
+        var result = CgroupPressure()
+        CgroupIOStat.forEachLine(bytes) { line in
+            let fields = line.split(separator: 0x20, omittingEmptySubsequences: true)
+            guard let kind = fields.first, let last = fields.last, last.starts(with: "total=".utf8),
+                  let total = CgroupValue.parse(Array(last.dropFirst(6)))?.number
+            else { return }
+            if CgroupKeyedFile.matches(kind, "some") { result.someMicroseconds = total }
+            else if CgroupKeyedFile.matches(kind, "full") { result.fullMicroseconds = total }
+        }
+        return result.someMicroseconds == nil && result.fullMicroseconds == nil ? nil : result
+    }
+}

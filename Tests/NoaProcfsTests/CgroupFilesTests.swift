@@ -117,6 +117,17 @@ import Testing
         #expect(CgroupIOStat.parseV1(bytes("Total 0\n")).isEmpty)
     }
 
+    @Test func pressure() {
+        let both = CgroupPressure.parse(bytes(
+            "some avg10=1.00 avg60=0.50 avg300=0.10 total=250000\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=7\n"))
+        #expect(both == CgroupPressure(someMicroseconds: 250_000, fullMicroseconds: 7))
+        // Older kernels' cpu.pressure has no full line; a line without total= is skipped.
+        #expect(CgroupPressure.parse(bytes("some avg10=0.00 avg60=0.00 avg300=0.00 total=5\nfull avg10=0.00\n"))
+            == CgroupPressure(someMicroseconds: 5))
+        #expect(CgroupPressure.parse(bytes("garbage\n")) == nil)
+        #expect(CgroupPressure.parse(bytes("some total=x\n")) == nil)
+    }
+
     @Test func idLists() {
         #expect(CgroupIDList.count(bytes("42\n43\n")) == 2)
         #expect(CgroupIDList.count(bytes("42\n\n43")) == 2)

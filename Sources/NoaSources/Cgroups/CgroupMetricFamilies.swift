@@ -116,12 +116,12 @@ struct CgroupMetricFamilies {
         }
         add(.processes, s.processes.map { UInt64($0) }, labels)
         add(.threads, s.threads, labels)
-        add(.pressureCPUStalled, s.cpuPressure?.full.map { Double($0.totalMicroseconds) / 1e6 }, labels)
-        add(.pressureCPUWaiting, s.cpuPressure?.some.map { Double($0.totalMicroseconds) / 1e6 }, labels)
-        add(.pressureMemoryStalled, s.memoryPressure?.full.map { Double($0.totalMicroseconds) / 1e6 }, labels)
-        add(.pressureMemoryWaiting, s.memoryPressure?.some.map { Double($0.totalMicroseconds) / 1e6 }, labels)
-        add(.pressureIOStalled, s.ioPressure?.full.map { Double($0.totalMicroseconds) / 1e6 }, labels)
-        add(.pressureIOWaiting, s.ioPressure?.some.map { Double($0.totalMicroseconds) / 1e6 }, labels)
+        add(.pressureCPUStalled, s.cpuPressure?.fullMicroseconds.map { Double($0) / 1e6 }, labels)
+        add(.pressureCPUWaiting, s.cpuPressure?.someMicroseconds.map { Double($0) / 1e6 }, labels)
+        add(.pressureMemoryStalled, s.memoryPressure?.fullMicroseconds.map { Double($0) / 1e6 }, labels)
+        add(.pressureMemoryWaiting, s.memoryPressure?.someMicroseconds.map { Double($0) / 1e6 }, labels)
+        add(.pressureIOStalled, s.ioPressure?.fullMicroseconds.map { Double($0) / 1e6 }, labels)
+        add(.pressureIOWaiting, s.ioPressure?.someMicroseconds.map { Double($0) / 1e6 }, labels)
         // cAdvisor exposes whole seconds (time.Unix()).
         add(.startTime, s.startTime.map { $0.rounded(.down) }, labels)
         add(.specCPUPeriod, s.cpuPeriod, labels)

@@ -32,9 +32,9 @@ struct CgroupStats: Sendable, Equatable {
     var processes: Int?
     var threads: UInt64?
 
-    var cpuPressure: PressureStats?
-    var memoryPressure: PressureStats?
-    var ioPressure: PressureStats?
+    var cpuPressure: CgroupPressure?
+    var memoryPressure: CgroupPressure?
+    var ioPressure: CgroupPressure?
 
     var startTime: Double?
 }
@@ -67,14 +67,19 @@ struct CgroupStatsReader {
         }
         if let blkio = h.blkio {
             let dir = blkio + cgroup
-            // runc's order: BFQ's recursive file, the throttle layer's recursive one, then its own-cgroup one; the
-            // first that has entries wins (an idle cgroup's files hold only `Total 0`).
-            let throttle = ["blkio.throttle.io_service_bytes_recursive", "blkio.throttle.io_service_bytes"]
-            for file in h.blkioBFQ ? ["blkio.bfq.io_service_bytes_recursive"] + throttle : throttle {
-                guard let bytes = Self.read(dir + "/" + file) else { continue }
-                let parsed = CgroupIOStat.parseV1(bytes)
-                s.io = parsed
-                if !parsed.isEmpty { break }
+            // runc's order: BFQ's recursive file, then the throttle layer's recursive one, then its own-cgroup one;
+            // the first that has entries wins. runc also reads the own-cgroup file when the recursive one is empty
+            // (an idle cgroup's hold only `Total 0`), but it can't have more than its subtree's: only a missing
+            // recursive file (older kernels) sends the read there.
+            if h.blkioBFQ, let bytes = Self.read(dir + "/blkio.bfq.io_service_bytes_recursive") {
+                s.io = CgroupIOStat.parseV1(bytes)
+            }
+            if s.io?.isEmpty ?? true {
+                if let bytes = Self.read(dir + "/blkio.throttle.io_service_bytes_recursive") {
+                    s.io = CgroupIOStat.parseV1(bytes)
+                } else if let bytes = Self.read(dir + "/blkio.throttle.io_service_bytes") {
+                    s.io = CgroupIOStat.parseV1(bytes)
+                }
             }
         } else if let io = h.v2("io", unlessV1: nil) {
             s.io = Self.read(io + cgroup + "/io.stat").map(CgroupIOStat.parseV2)
@@ -84,15 +89,11 @@ struct CgroupStatsReader {
         }
         if let unified = h.unified {
             let dir = unified + cgroup
-            s.cpuPressure = Self.read(dir + "/cpu.pressure").flatMap(Self.pressure)
-            s.memoryPressure = Self.read(dir + "/memory.pressure").flatMap(Self.pressure)
-            s.ioPressure = Self.read(dir + "/io.pressure").flatMap(Self.pressure)
+            s.cpuPressure = Self.read(dir + "/cpu.pressure").flatMap(CgroupPressure.parse)
+            s.memoryPressure = Self.read(dir + "/memory.pressure").flatMap(CgroupPressure.parse)
+            s.ioPressure = Self.read(dir + "/io.pressure").flatMap(CgroupPressure.parse)
         }
         return s
-    }
-
-    static func pressure(_ bytes: [UInt8]) -> PressureStats? {
-        try? PressureStats.parse(String(decoding: bytes, as: UTF8.self))
     }
 
     private func readCPU(_ cgroup: String, into s: inout CgroupStats) {
