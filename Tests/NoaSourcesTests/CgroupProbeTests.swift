@@ -127,7 +127,11 @@ import Glibc
         #expect(Self.value(f, "container_spec_cpu_shares", id) == 262_144)  // weight 10000
         let root = ["id": "/"]
         #expect(Self.value(f, "container_cpu_usage_seconds_total", root) == 9)
-        #expect(Self.value(f, "container_memory_usage_bytes", root) == nil)  // no memory.current at the root
+        // No memory.current at the v2 root: runc's anon + file, swap from meminfo, no limit.
+        #expect(Self.value(f, "container_memory_usage_bytes", root) == 314_572_800)
+        #expect(Self.value(f, "container_memory_working_set_bytes", root) == 214_572_800)  // - inactive_file
+        #expect(Self.value(f, "container_memory_swap", root) == 1_048_576)  // (2097152 - 2096128) kB
+        #expect(Self.value(f, "container_spec_memory_limit_bytes", root) == 0)
         #expect(Self.value(f, "container_memory_cache", root) == 209_715_200)
         #expect(Self.value(f, "container_processes", root) == 3)  // the probe's proc/<pid> folders
         #expect(Self.value(f, "container_fs_writes_bytes_total", root) == 2_000_000)

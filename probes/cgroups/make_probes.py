@@ -11,6 +11,14 @@ import os, shutil
 DOCKER_ID = "3f4e5d6c7b8a9f0e1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7f8e9d0c1b2a3f4e"
 PODMAN_ID = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90"
 
+def clear(root):
+    """Removes the tree but its expected.prom (the tests rewrite that one)."""
+    path = os.path.join(root, "expected.prom")
+    kept = open(path).read() if os.path.exists(path) else None
+    shutil.rmtree(root, ignore_errors=True)
+    if kept is not None:
+        write(root, "expected.prom", kept)
+
 def write(root, rel, text):
     path = os.path.join(root, rel.lstrip("/"))
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -33,12 +41,15 @@ def psi(some, full):
 
 def v2():
     root = "v2"
-    shutil.rmtree(root, ignore_errors=True)
+    clear(root)
     common(root, "22 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n"
                  "25 22 0:22 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw\n"
                  "30 24 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot\n")
     cg = "sys/fs/cgroup"
     write(root, f"{cg}/cgroup.controllers", "cpuset cpu io memory hugetlb pids rdma misc\n")
+    # The root's swap comes from here (v2 has no memory.swap.current at the root).
+    write(root, "proc/meminfo", "MemTotal:        8000000 kB\nMemFree:         4000000 kB\n"
+          "SwapTotal:       2097152 kB\nSwapFree:        2096128 kB\n")
     # The root cgroup: no memory.current/max, cpu.max, cpu.weight or pids.current in v2.
     write(root, f"{cg}/cpu.stat", "usage_usec 9000000\nuser_usec 6000000\nsystem_usec 3000000\n"
           "nice_usec 0\ncore_sched.force_idle_usec 0\n")
@@ -96,7 +107,7 @@ def v2():
 
 def v1():
     root = "v1"
-    shutil.rmtree(root, ignore_errors=True)
+    clear(root)
     mounts = [("cpu,cpuacct", "rw,cpu,cpuacct"), ("memory", "rw,memory"), ("blkio", "rw,blkio"),
               ("pids", "rw,pids"), ("systemd", "rw,xattr,name=systemd")]
     lines = ["22 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw",

@@ -37,6 +37,8 @@ struct CgroupStats: Sendable, Equatable {
     var ioPressure: CgroupPressure?
 
     var startTime: Double?
+    /// v2 memory.stat's inactive_file, for the root cgroup's working set (its usage is only known afterwards).
+    var rootInactiveFile: UInt64?
 }
 
 /// Reads one cgroup's files and turns them into `CgroupStats` the way runc's `fs` / `fs2` managers and cAdvisor's
@@ -45,6 +47,8 @@ struct CgroupStats: Sendable, Equatable {
 /// only leave their values nil.
 struct CgroupStatsReader {
     let hierarchies: CgroupHierarchies
+    /// For `/proc/meminfo` (the v2 root cgroup's swap).
+    let paths: HostPaths
     /// `sysconf(_SC_CLK_TCK)`: `cpuacct.stat` counts in USER_HZ ticks.
     let clockTicks: UInt64
 
@@ -64,6 +68,7 @@ struct CgroupStatsReader {
             Self.memoryV1(memory + cgroup, into: &s)
         } else if let memory = h.v2("memory", unlessV1: nil) {
             Self.memoryV2(memory + cgroup, into: &s)
+            if cgroup.isEmpty && s.memoryUsage == nil { rootMemoryV2(into: &s) }
         }
         if let blkio = h.blkio {
             let dir = blkio + cgroup
@@ -179,8 +184,22 @@ struct CgroupStatsReader {
         s.oomKills = read(dir + "/memory.oom_control").flatMap(CgroupOOMKills.parse)
     }
 
+    /// The v2 root cgroup has no memory.current, memory.swap.current or memory.max: runc's `rootStatsFromMeminfo`
+    /// takes usage as `anon + file` of its memory.stat (what v1's usage_in_bytes counts) and swap from
+    /// /proc/meminfo, with no limit, and cAdvisor reports those for `/`.
+    func rootMemoryV2(into s: inout CgroupStats) {
+        guard let anon = s.memoryRSS, let file = s.memoryCache else { return }
+        s.memoryUsage = anon + file
+        s.memoryWorkingSet = Self.workingSet(usage: s.memoryUsage, inactiveFile: s.rootInactiveFile)
+        s.memoryLimit = 0
+        if let meminfo = try? Meminfo.read(paths) {
+            func kB(_ key: String) -> UInt64? { meminfo.entries.first { $0.key == key }?.value }
+            if let total = kB("SwapTotal"), let free = kB("SwapFree"), total >= free { s.memorySwap = total - free }
+        }
+    }
+
     static func memoryV2(_ dir: String, into s: inout CgroupStats) {
-        // The root cgroup has no memory.current/max/peak (runc makes them up from /proc/meminfo; absent here).
+        // The root cgroup has no memory.current/max/peak: `rootMemoryV2` fills what runc makes up for it.
         s.memoryUsage = value(dir + "/memory.current")?.number
         s.memoryMaxUsage = value(dir + "/memory.peak")?.number
         s.memoryLimit = specMemory(value(dir + "/memory.max"))
@@ -192,6 +211,7 @@ struct CgroupStatsReader {
             s.memoryRSS = stat.anon
             s.memoryMappedFile = stat.fileMapped
             s.memoryWorkingSet = workingSet(usage: s.memoryUsage, inactiveFile: stat.inactiveFile)
+            s.rootInactiveFile = stat.inactiveFile
             s.pgfault = stat.pgfault
             s.pgmajfault = stat.pgmajfault
         }

@@ -109,7 +109,7 @@ public final class CgroupsSource: MetricProducer {
             state.bootTime = (try? ProcStat.read(paths)).map { Double($0.bootTime) }
         }
         guard let hierarchies = state.hierarchies else { return nil }
-        let reader = CgroupStatsReader(hierarchies: hierarchies, clockTicks: UInt64(max(1, sysconf(Int32(_SC_CLK_TCK)))))
+        let reader = CgroupStatsReader(hierarchies: hierarchies, paths: paths, clockTicks: UInt64(max(1, sysconf(Int32(_SC_CLK_TCK)))))
         var families = CgroupMetricFamilies(expectedCgroups: state.lastCount)
         var walk = Walk(source: self, hierarchies: hierarchies, reader: reader, bootTime: state.bootTime)
         walk.visit("", components: [], ancestorReported: false, state: &state, families: &families)
