@@ -109,6 +109,35 @@ public enum FileReader {
         return names
     }
 
+    /// A descriptor of directory `path` to open files relative to (`readBytes(at:_:)`). (Glibc's module doesn't
+    /// show `O_PATH`; a read-only open of a directory costs about the same.)
+    public static func openDirectory(_ path: String) throws(FileReadError) -> Int32 {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { throw .notFound(path: path) }
+            throw .failed(path: path, errno: code)
+        }
+        return fd
+    }
+
+    /// The whole content of `name` in the directory open as `directory`.
+    public static func readBytes(at directory: Int32, _ name: String, sizeHint: Int = 4096) throws(FileReadError) -> [UInt8] {
+        let fd = openat(directory, name, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { throw .notFound(path: name) }
+            throw .failed(path: name, errno: code)
+        }
+        defer { close(fd) }
+        return try readAll(fd, path: name, sizeHint: sizeHint, positioned: false)
+    }
+
+    /// Closes a descriptor from `openDirectory` or `openForReading`.
+    public static func closeDescriptor(_ fd: Int32) {
+        close(fd)
+    }
+
     /// The subdirectories of `path`, from the entries' `d_type` (no `stat` per entry; cgroupfs, procfs and sysfs
     /// all fill it in), falling back to `lstat` for a filesystem that answers `DT_UNKNOWN`.
     public static func listSubdirectories(_ path: String) throws(FileReadError) -> [String] {

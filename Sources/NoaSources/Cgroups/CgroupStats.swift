@@ -56,83 +56,75 @@ struct CgroupStatsReader {
         try? FileReader.readBytes(path, sizeHint: 1024)
     }
 
-    static func value(_ path: String) -> CgroupValue? {
-        read(path).flatMap(CgroupValue.parse)
-    }
-
     func read(_ cgroup: String) -> CgroupStats {
         var s = CgroupStats()
         let h = hierarchies
-        readCPU(cgroup, into: &s)
-        if let memory = h.memory {
-            Self.memoryV1(memory + cgroup, into: &s)
-        } else if let memory = h.v2("memory", unlessV1: nil) {
-            Self.memoryV2(memory + cgroup, into: &s)
+        let dirs = CgroupDirectories(cgroup)
+        readCPU(dirs, into: &s)
+        if let memory = dirs[h.memory] {
+            Self.memoryV1(memory, into: &s)
+        } else if let memory = dirs[h.v2("memory", unlessV1: nil)] {
+            Self.memoryV2(memory, into: &s)
             if cgroup.isEmpty && s.memoryUsage == nil { rootMemoryV2(into: &s) }
         }
-        if let blkio = h.blkio {
-            let dir = blkio + cgroup
+        if let dir = dirs[h.blkio] {
             // runc's order: BFQ's recursive file, then the throttle layer's recursive one, then its own-cgroup one;
             // the first that has entries wins. runc also reads the own-cgroup file when the recursive one is empty
             // (an idle cgroup's hold only `Total 0`), but it can't have more than its subtree's: only a missing
             // recursive file (older kernels) sends the read there.
-            if h.blkioBFQ, let bytes = Self.read(dir + "/blkio.bfq.io_service_bytes_recursive") {
+            if h.blkioBFQ, let bytes = dir.read("blkio.bfq.io_service_bytes_recursive") {
                 s.io = CgroupIOStat.parseV1(bytes)
             }
             if s.io?.isEmpty ?? true {
-                if let bytes = Self.read(dir + "/blkio.throttle.io_service_bytes_recursive") {
+                if let bytes = dir.read("blkio.throttle.io_service_bytes_recursive") {
                     s.io = CgroupIOStat.parseV1(bytes)
-                } else if let bytes = Self.read(dir + "/blkio.throttle.io_service_bytes") {
+                } else if let bytes = dir.read("blkio.throttle.io_service_bytes") {
                     s.io = CgroupIOStat.parseV1(bytes)
                 }
             }
-        } else if let io = h.v2("io", unlessV1: nil) {
-            s.io = Self.read(io + cgroup + "/io.stat").map(CgroupIOStat.parseV2)
+        } else if let dir = dirs[h.v2("io", unlessV1: nil)] {
+            s.io = dir.read("io.stat").map(CgroupIOStat.parseV2)
         }
-        if let pids = h.pids ?? h.v2("pids", unlessV1: nil) {
-            s.threads = Self.value(pids + cgroup + "/pids.current")?.number
+        if let dir = dirs[h.pids ?? h.v2("pids", unlessV1: nil)] {
+            s.threads = dir.value("pids.current")?.number
         }
-        if let unified = h.unified {
-            let dir = unified + cgroup
-            s.cpuPressure = Self.read(dir + "/cpu.pressure").flatMap(CgroupPressure.parse)
-            s.memoryPressure = Self.read(dir + "/memory.pressure").flatMap(CgroupPressure.parse)
-            s.ioPressure = Self.read(dir + "/io.pressure").flatMap(CgroupPressure.parse)
+        if let dir = dirs[h.unified] {
+            s.cpuPressure = dir.read("cpu.pressure").flatMap(CgroupPressure.parse)
+            s.memoryPressure = dir.read("memory.pressure").flatMap(CgroupPressure.parse)
+            s.ioPressure = dir.read("io.pressure").flatMap(CgroupPressure.parse)
         }
         return s
     }
 
-    private func readCPU(_ cgroup: String, into s: inout CgroupStats) {
+    private func readCPU(_ dirs: CgroupDirectories, into s: inout CgroupStats) {
         let h = hierarchies
-        if let cpuacct = h.cpuacct {
-            let dir = cpuacct + cgroup
-            if let total = Self.value(dir + "/cpuacct.usage")?.number { s.cpuUsageSeconds = Double(total) / 1e9 }
-            if let bytes = Self.read(dir + "/cpuacct.stat") {
+        if let dir = dirs[h.cpuacct] {
+            if let total = dir.value("cpuacct.usage")?.number { s.cpuUsageSeconds = Double(total) / 1e9 }
+            if let bytes = dir.read("cpuacct.stat") {
                 let stat = CgroupCPUAcctStat.parse(bytes)
                 // runc: ticks * 1e9 / USER_HZ nanoseconds, in integers.
                 if let user = stat.userTicks { s.cpuUserSeconds = Double(user &* 1_000_000_000 / clockTicks) / 1e9 }
                 if let system = stat.systemTicks { s.cpuSystemSeconds = Double(system &* 1_000_000_000 / clockTicks) / 1e9 }
             }
-        } else if let unified = h.unified, let bytes = Self.read(unified + cgroup + "/cpu.stat") {
+        } else if h.cpuacct == nil, let bytes = dirs[h.unified]?.read("cpu.stat") {
             let stat = CgroupCPUStat.parse(bytes)
             s.cpuUsageSeconds = stat.usageMicroseconds.map { Double($0) / 1e6 }
             s.cpuUserSeconds = stat.userMicroseconds.map { Double($0) / 1e6 }
             s.cpuSystemSeconds = stat.systemMicroseconds.map { Double($0) / 1e6 }
             if h.cpu == nil { Self.throttling(stat, into: &s) }
         }
-        if let cpu = h.cpu {
-            let dir = cpu + cgroup
-            if let bytes = Self.read(dir + "/cpu.stat") { Self.throttling(CgroupCPUStat.parse(bytes), into: &s) }
+        if let dir = dirs[h.cpu] {
+            if let bytes = dir.read("cpu.stat") { Self.throttling(CgroupCPUStat.parse(bytes), into: &s) }
             // cAdvisor: a quota of -1 is no quota; the period and shares are reported whatever they are.
-            s.cpuQuota = Self.value(dir + "/cpu.cfs_quota_us")?.number
-            s.cpuPeriod = Self.value(dir + "/cpu.cfs_period_us")?.number
-            s.cpuShares = Self.value(dir + "/cpu.shares")?.number
-        } else if let cpu = h.v2("cpu", unlessV1: nil) {
-            let dir = cpu + cgroup
-            if let max = Self.read(dir + "/cpu.max").flatMap(CgroupCPUMax.parse) {
+            s.cpuQuota = dir.value("cpu.cfs_quota_us")?.number
+            s.cpuPeriod = dir.value("cpu.cfs_period_us")?.number
+            s.cpuShares = dir.value("cpu.shares")?.number
+        } else if h.cpu == nil, let dir = dirs[h.v2("cpu", unlessV1: nil)] {
+            if let max = dir.read("cpu.max").flatMap(CgroupCPUMax.parse) {
                 s.cpuQuota = max.quota
                 s.cpuPeriod = max.period
             }
-            if let weight = Self.value(dir + "/cpu.weight")?.number { s.cpuShares = Self.shares(fromWeight: weight) }
+            if let weight = dir.value("cpu.weight")?.number { s.cpuShares = Self.shares(fromWeight: weight) }
         }
     }
 
@@ -164,12 +156,12 @@ struct CgroupStatsReader {
         return usage < inactiveFile ? 0 : usage - inactiveFile
     }
 
-    static func memoryV1(_ dir: String, into s: inout CgroupStats) {
-        s.memoryUsage = value(dir + "/memory.usage_in_bytes")?.number
-        s.memoryMaxUsage = value(dir + "/memory.max_usage_in_bytes")?.number
-        s.memoryFailcnt = value(dir + "/memory.failcnt")?.number
-        s.memoryLimit = specMemory(value(dir + "/memory.limit_in_bytes"))
-        if let bytes = read(dir + "/memory.stat") {
+    static func memoryV1(_ dir: CgroupDirectory, into s: inout CgroupStats) {
+        s.memoryUsage = dir.value("memory.usage_in_bytes")?.number
+        s.memoryMaxUsage = dir.value("memory.max_usage_in_bytes")?.number
+        s.memoryFailcnt = dir.value("memory.failcnt")?.number
+        s.memoryLimit = specMemory(dir.value("memory.limit_in_bytes"))
+        if let bytes = dir.read("memory.stat") {
             let stat = CgroupMemoryStat.parse(bytes)
             // cAdvisor takes the hierarchical total_* fields (memory.use_hierarchy is 1 on every kernel since 5.16,
             // and systemd sets it on older ones).
@@ -181,7 +173,7 @@ struct CgroupStatsReader {
             s.pgfault = stat.pgfault
             s.pgmajfault = stat.pgmajfault
         }
-        s.oomKills = read(dir + "/memory.oom_control").flatMap(CgroupOOMKills.parse)
+        s.oomKills = dir.read("memory.oom_control").flatMap(CgroupOOMKills.parse)
     }
 
     /// The v2 root cgroup has no memory.current, memory.swap.current or memory.max: runc's `rootStatsFromMeminfo`
@@ -198,14 +190,14 @@ struct CgroupStatsReader {
         }
     }
 
-    static func memoryV2(_ dir: String, into s: inout CgroupStats) {
+    static func memoryV2(_ dir: CgroupDirectory, into s: inout CgroupStats) {
         // The root cgroup has no memory.current/max/peak: `rootMemoryV2` fills what runc makes up for it.
-        s.memoryUsage = value(dir + "/memory.current")?.number
-        s.memoryMaxUsage = value(dir + "/memory.peak")?.number
-        s.memoryLimit = specMemory(value(dir + "/memory.max"))
+        s.memoryUsage = dir.value("memory.current")?.number
+        s.memoryMaxUsage = dir.value("memory.peak")?.number
+        s.memoryLimit = specMemory(dir.value("memory.max"))
         // runc reports swap as memory+swap for v1's sake and cAdvisor subtracts the memory again: swap.current.
-        s.memorySwap = value(dir + "/memory.swap.current")?.number
-        if let bytes = read(dir + "/memory.stat") {
+        s.memorySwap = dir.value("memory.swap.current")?.number
+        if let bytes = dir.read("memory.stat") {
             let stat = CgroupMemoryStat.parse(bytes)
             s.memoryCache = stat.file
             s.memoryRSS = stat.anon
@@ -215,7 +207,7 @@ struct CgroupStatsReader {
             s.pgfault = stat.pgfault
             s.pgmajfault = stat.pgmajfault
         }
-        s.oomKills = read(dir + "/memory.events").flatMap(CgroupOOMKills.parse)
+        s.oomKills = dir.read("memory.events").flatMap(CgroupOOMKills.parse)
     }
 
     /// cAdvisor's creation time: the earliest modification time of the cgroup's directory, and of
@@ -233,5 +225,46 @@ struct CgroupStatsReader {
         guard let lowest else { return nil }
         if let bootTime, lowest < bootTime { return bootTime }
         return lowest
+    }
+}
+
+/// One cgroup's directory in one hierarchy, opened once so that its files are opened relative to it: a
+/// one-component lookup instead of the whole path's (`bench/cgroup_cost.py`, 500 cgroups on this VM's hybrid layout:
+/// 113 ms per scrape before, 106 after). A hierarchy the cgroup is not in costs one failed open, not one per file.
+final class CgroupDirectory {
+    let fd: Int32
+
+    init?(_ path: String) {
+        guard let fd = try? FileReader.openDirectory(path) else { return nil }
+        self.fd = fd
+    }
+
+    deinit { FileReader.closeDescriptor(fd) }
+
+    func read(_ name: String) -> [UInt8]? {
+        try? FileReader.readBytes(at: fd, name, sizeHint: 1024)
+    }
+
+    func value(_ name: String) -> CgroupValue? {
+        read(name).flatMap(CgroupValue.parse)
+    }
+}
+
+/// The directories of one cgroup, each hierarchy's opened on first use (pure v2 reads everything from one).
+final class CgroupDirectories {
+    let cgroup: String
+    private var opened: [(hierarchy: String, directory: CgroupDirectory?)] = []
+
+    init(_ cgroup: String) {
+        self.cgroup = cgroup
+        opened.reserveCapacity(7)
+    }
+
+    subscript(_ hierarchy: String?) -> CgroupDirectory? {
+        guard let hierarchy else { return nil }
+        if let found = opened.first(where: { $0.hierarchy == hierarchy }) { return found.directory }
+        let directory = CgroupDirectory(hierarchy + cgroup)
+        opened.append((hierarchy, directory))
+        return directory
     }
 }
