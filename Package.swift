@@ -127,7 +127,7 @@ let package = Package(
             name: "NoaAgent",
             dependencies: [
                 "NoaCore", "NoaCodecs", "NoaProcfs", "NoaSources", "NoaYAML", "NoaPipeline", "NoaSinks", "NoaJournal",
-                "NoaOTLP", "NoaTraces", "NoaHTTP", "NoaComponents",
+                "NoaOTLP", "NoaTraces", "NoaHTTP", "NoaComponents", "CNoaLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

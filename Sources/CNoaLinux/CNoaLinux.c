@@ -28,6 +28,26 @@ int noa_adjtimex_read(noa_timex *out) {
     return state;
 }
 
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+#include <malloc.h>
+int noa_malloc_stats_read(noa_malloc_stats *out) {
+    struct mallinfo2 info = mallinfo2();
+    out->arena = info.arena;
+    out->mapped = info.hblkhd;
+    out->in_use = info.uordblks + info.hblkhd;  // uordblks counts only the arena chunks in use
+    out->free = info.fordblks;
+    out->top_releasable = info.keepcost;
+    out->mapped_blocks = info.hblks;
+    out->free_chunks = info.ordblks;
+    return 0;
+}
+#else
+int noa_malloc_stats_read(noa_malloc_stats *out) {
+    memset(out, 0, sizeof *out);
+    return -1;
+}
+#endif
+
 // ---- StatsD listeners ---------------------------------------------------------------------------------------
 #include <errno.h>
 #include <netdb.h>

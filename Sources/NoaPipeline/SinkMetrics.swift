@@ -1,3 +1,4 @@
+import Synchronization
 import NoaCore
 
 /// What every push sink's runner counts (ARCHITECTURE.md principle 7): what its destination took, the requests
@@ -17,6 +18,9 @@ public struct SinkMetrics: Sendable {
     public let rejectedItems: Counter
     /// Items given up on (retry time exhausted, or refused with no dead-letter file).
     public let droppedItems: Counter
+    /// Items a runner has taken from the inlet and not yet acknowledged (batched, on the wire, or waiting to
+    /// retry): with the queue depth, where a sink's backlog is while its destination is slow or down.
+    public let inFlightItems: InFlightCount
 
     /// `signal`: the pipeline the sink runs in (`logs`, `traces`): a `file` or `console` sink may run in both,
     /// with one set of counters in each. `queueDepth`: the batches waiting in its inlet.
@@ -33,10 +37,26 @@ public struct SinkMetrics: Sendable {
         registry.gauge(
             "noa_sink_queue_batches", "Batches waiting in the sink's inlet.", labels: labels,
             read: { Double(queueDepth()) })
+        let inFlight = InFlightCount()
+        inFlightItems = inFlight
+        registry.gauge(
+            "noa_sink_in_flight_items", "Items taken from the inlet and not yet acknowledged (sending or retrying).",
+            labels: labels, read: { Double(inFlight.value) })
     }
 
     /// Counters of their own, for a runner tested alone.
     public init(id: String, signal: String? = nil) {
         self.init(registry: SelfMetrics(component: id), signal: signal)
     }
+}
+
+/// A count that goes up when a runner takes items and down when it acknowledges them.
+public final class InFlightCount: Sendable {
+    private let count = Atomic<Int>(0)
+
+    public init() {}
+
+    public func add(_ n: Int) { count.wrappingAdd(n, ordering: .relaxed) }
+    public func remove(_ n: Int) { count.wrappingSubtract(n, ordering: .relaxed) }
+    public var value: Int { count.load(ordering: .relaxed) }
 }

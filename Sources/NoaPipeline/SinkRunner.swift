@@ -115,6 +115,8 @@ public final class SinkRunner<Sink: BatchSink>: Sendable {
             }
             items = all
         }
+        statistics.inFlightItems.add(items.count)
+        defer { statistics.inFlightItems.remove(items.count) }
         var rejectedOwners = Set<Int>()
         var start = 0
         while start < items.count {

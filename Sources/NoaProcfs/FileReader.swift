@@ -109,6 +109,76 @@ public enum FileReader {
         return names
     }
 
+    /// A descriptor of directory `path` to open files relative to (`readBytes(at:_:)`). (Glibc's module doesn't
+    /// show `O_PATH`; a read-only open of a directory costs about the same.)
+    public static func openDirectory(_ path: String) throws(FileReadError) -> Int32 {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { throw .notFound(path: path) }
+            throw .failed(path: path, errno: code)
+        }
+        return fd
+    }
+
+    /// The whole content of `name` in the directory open as `directory`.
+    public static func readBytes(at directory: Int32, _ name: String, sizeHint: Int = 4096) throws(FileReadError) -> [UInt8] {
+        let fd = openat(directory, name, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { throw .notFound(path: name) }
+            throw .failed(path: name, errno: code)
+        }
+        defer { close(fd) }
+        return try readAll(fd, path: name, sizeHint: sizeHint, positioned: false)
+    }
+
+    /// Closes a descriptor from `openDirectory` or `openForReading`.
+    public static func closeDescriptor(_ fd: Int32) {
+        close(fd)
+    }
+
+    /// The subdirectories of `path`, from the entries' `d_type` (no `stat` per entry; cgroupfs, procfs and sysfs
+    /// all fill it in), falling back to `lstat` for a filesystem that answers `DT_UNKNOWN`.
+    public static func listSubdirectories(_ path: String) throws(FileReadError) -> [String] {
+        guard let dir = opendir(path) else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { throw .notFound(path: path) }
+            throw .failed(path: path, errno: code)
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let type = entry.pointee.d_type
+            if type != UInt8(DT_DIR) && type != UInt8(DT_UNKNOWN) { continue }
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            if type == UInt8(DT_UNKNOWN) {
+                var info = stat()
+                guard lstat(path + "/" + name, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { continue }
+            }
+            names.append(name)
+        }
+        return names
+    }
+
+    /// The inode number of `path`, or nil when it cannot be stat'ed (a directory removed and made again under the
+    /// same name has another).
+    public static func inode(_ path: String) -> UInt64? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return UInt64(info.st_ino)
+    }
+
+    /// The modification time of `path` in seconds since the epoch, or nil when it cannot be stat'ed.
+    public static func modificationTime(_ path: String) -> Double? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+    }
+
     /// The target of symbolic link `path`.
     public static func readLink(_ path: String) throws(FileReadError) -> String {
         var buffer = [CChar](repeating: 0, count: 4096)

@@ -64,3 +64,14 @@ def test_openmetrics_negotiation_and_gzip(agent_factory):
     families = {family.name: family for family in parse_openmetrics(text)}
     assert families["node_cpu_seconds"].type == "counter"
     assert families["node_load1"].type == "gauge"
+
+
+def test_the_agents_own_runtime_figures(agent_factory):
+    """The agent's heap (mallinfo2) beside its process figures: present, and within what the process maps."""
+    _, _, body = scrape(agent_factory)
+    values = {s.name: s.value for f in parse_text(body.decode()) for s in f.samples if not s.labels}
+    for name in ("noa_allocator_in_use_bytes", "noa_allocator_free_bytes", "noa_allocator_arena_bytes",
+                 "noa_allocator_mmapped_bytes", "process_virtual_memory_bytes", "process_resident_memory_bytes"):
+        assert name in values, name
+    assert 100_000 < values["noa_allocator_in_use_bytes"] < values["process_virtual_memory_bytes"]
+    assert values["noa_allocator_arena_bytes"] <= values["process_virtual_memory_bytes"]

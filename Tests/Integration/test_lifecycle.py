@@ -105,3 +105,25 @@ def test_libsystemd_is_loaded_only_by_the_journal_reader(agent_factory):
         maps = f.read()
     assert "libc.so" in maps
     assert "libsystemd" not in maps and "libgcrypt" not in maps
+
+
+def test_a_reload_sent_the_moment_ready_arrives_is_not_fatal(agent_factory, tmp_path):
+    """systemd may send SIGHUP (`systemctl reload`) as soon as READY=1 arrives: the handler must already be in
+    place then, or SIGHUP's default action kills the agent. Tried several times, as the window is short."""
+    for attempt in range(5):
+        notify_path = str(tmp_path / f"notify-{attempt}.sock")
+        notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        notify.bind(notify_path)
+        notify.settimeout(20)
+        agent = agent_factory(
+            host_config(free_port(), collectors=["loadavg"]), env={"NOTIFY_SOCKET": notify_path}).start()
+        assert notify.recv(4096).decode().startswith("READY=1")
+        agent.signal(signal.SIGHUP)
+        try:
+            assert notify.recv(4096).decode().startswith("RELOADING=1")
+        except TimeoutError:
+            raise AssertionError(f"no RELOADING=1 on attempt {attempt}; agent exit code {agent.process.poll()}")
+        assert notify.recv(4096).decode().startswith("READY=1")
+        assert agent.process.poll() is None
+        agent.stop()
+        notify.close()

@@ -36,7 +36,9 @@ import Testing
 
     @Test func builtInDefaultIsValid() throws {
         let config = try ConfigSource.builtIn.load(with: loader).get()
-        #expect(config.sources.map(\.id) == ["host", "statsd", "journal", "otlp", "zipkin"])
+        #expect(config.sources.map(\.id) == ["host", "units", "statsd", "journal", "otlp", "zipkin"])
+        #expect(try config.source("units", as: CgroupsConfig.self) == CgroupsConfig(root: "/"))
+        #expect(try config.sink("prom", as: PrometheusSinkConfig.self).inputs.contains("units"))
         #expect(try config.source("journal", as: JournaldSourceConfig.self) == JournaldSourceConfig(startAt: .tail))
         #expect(config.sinks.map(\.id) == ["prom", "logs"])
         #expect(config.sinks.last?.config.inputs == ["journal", "statsd", "otlp", "zipkin"])
@@ -84,6 +86,34 @@ import Testing
         #expect(found.count == 2)
         #expect(found[0].hasPrefix("agent.yaml:4:27: sources.host.collectors: unknown collector 'bogus'"))
         #expect(found[1].hasPrefix("agent.yaml:5:34: sources.host.filesystem_fs_types_exclude"))
+    }
+
+    @Test func cgroupsPatternsAndDepthAreChecked() throws {
+        let yaml = """
+            sources:
+              units:
+                type: cgroups
+                include: ["/system.slice/*", "system.slice", "/a**"]
+                exclude: ["/x//y"]
+                max_depth: 99
+            sinks:
+              prom: {type: prometheus, inputs: [units]}
+            """
+        let found = issues(yaml)
+        #expect(found.count == 4, "\(found)")
+        #expect(found.first?.hasPrefix("agent.yaml:4:34: sources.units.include: pattern 'system.slice' must start with /") == true, "\(found)")
+        #expect(found.contains { $0.contains("pattern '/a**' uses ** inside a component") })
+        #expect(found.contains { $0.contains("sources.units.exclude: pattern '/x//y' has an empty path component") })
+        #expect(found.contains { $0.contains("sources.units.max_depth must be a whole number from 0 to 64, not '99'") })
+        let good = try loader.load(text: """
+            sources:
+              units: {type: cgroups, root: /host, include: ["/docker/*"], max_depth: 2}
+            sinks:
+              prom: {type: prometheus, inputs: [units]}
+            """, file: "agent.yaml").get()
+        let units = try good.source("units", as: CgroupsConfig.self)
+        #expect(units.root == "/host" && units.selection.include.map(\.pattern) == ["/docker/*"])
+        #expect(units.selection.maxDepth == 2)
     }
 
     @Test func environmentSubstitution() throws {

@@ -74,6 +74,45 @@ final class CollectingDeadLetters: DeadLetterQueue {
         #expect(sentItems == 11)
     }
 
+    @Test func itemsAreInFlightFromTakenUntilAcknowledged() async {
+        /// Reads the runner's in-flight gauge from inside each write (a retry included).
+        final class Watching: BatchSink {
+            typealias Item = Int
+            let seen = Mutex<[Int]>([])
+            let stats = Mutex<SinkMetrics?>(nil)
+            let failures = Mutex(1)
+            func write(_ items: [Int]) async throws(SinkError) {
+                seen.withLock { $0.append(stats.withLock { $0?.inFlightItems.value ?? -1 }) }
+                if failures.withLock({ n in defer { n -= 1 }; return n > 0 }) {
+                    throw .retryable(after: nil, reason: "503")
+                }
+            }
+        }
+        let sink = Watching()
+        let inlet = BoundedChannel<Envelope<Int>>(capacity: 4)
+        #expect(inlet.trySend(Envelope([1, 2])) && inlet.trySend(Envelope([3])))
+        inlet.close()
+        let stats = SinkMetrics(id: "test")
+        sink.stats.withLock { $0 = stats }
+        let clock = ManualClock()
+        let runner = SinkRunner(
+            id: "test", sink: sink, inlet: inlet, batch: BatchPolicy(maxItems: 100, maxDelay: .milliseconds(20)),
+            retry: fast, statistics: stats, clock: clock, logger: Logger(label: "test"))
+        let task = Task { await runner.run() }
+        let driver = Task {
+            while !Task.isCancelled {
+                await clock.sleepers(atLeast: 1)
+                clock.advance(by: .milliseconds(5))
+            }
+        }
+        await task.value
+        driver.cancel()
+        #expect(sink.seen.withLock { $0 } == [3, 3], "both envelopes' items, while sent and while retried")
+        #expect(stats.inFlightItems.value == 0, "acknowledged: no longer in flight")
+        let exposed = stats.registry.gather().family(named: "noa_sink_in_flight_items")
+        #expect(exposed?.samples.first?.value == 0)
+    }
+
     @Test func splitsAnEnvelopeLargerThanABatch() async {
         let sink = ScriptedSink([])
         let (statuses, _) = await run(sink, envelopes: [Array(1...10)], batch: BatchPolicy(maxItems: 4))

@@ -16,6 +16,17 @@ typedef struct noa_timex {
 int noa_adjtimex_read(noa_timex *out);
 
 
+/// The C allocator's own figures (glibc mallinfo2(3), which walks every arena under its lock: call it per scrape,
+/// not per item). Bytes: `arena` from brk/sbrk, `mapped` in mmap'ed blocks, `in_use` handed out, `free` held
+/// by the allocator but not in use (what fragmentation and trimming decide), `top_releasable` at the heap top.
+typedef struct noa_malloc_stats {
+    uint64_t arena, mapped, in_use, free, top_releasable;
+    uint64_t mapped_blocks, free_chunks;
+} noa_malloc_stats;
+
+/// Fills `out`; returns 0, or -1 where the C library has no mallinfo2 (musl).
+int noa_malloc_stats_read(noa_malloc_stats *out);
+
 // ---- StatsD listeners: sockets, recvmmsg batches with credentials, epoll. -----------------------------------
 
 /// Binds a numeric IPv4/IPv6 address (`host` such as "127.0.0.1" or "::1", no brackets) for `socktype`

@@ -17,6 +17,7 @@ public struct ComponentRegistry: Sendable {
     public static let builtIn = ComponentRegistry(
         sources: [
             HostMetricsConfig.self,
+            CgroupsConfig.self,
             ProcessesConfig.self,
             StatsDSourceConfig.self,
             JournaldSourceConfig.self,

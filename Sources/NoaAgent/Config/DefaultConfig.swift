@@ -1,5 +1,5 @@
 /// The built-in configuration `noa-agent run` uses when no `--config` is given and no file exists at the default
-/// path: every host collector and StatsD received on loopback UDP 8125, served on `:9464/metrics`; the system
+/// path: every host collector, per-cgroup (systemd unit and container) metrics, and StatsD received on loopback UDP 8125, served on `:9464/metrics`; the system
 /// journal, from its end on the first start, into NDJSON files under `<data_dir>/logs`; OTLP/HTTP (`127.0.0.1:4318`)
 /// and Zipkin (`127.0.0.1:9411`) received on loopback, their spans written to `<data_dir>/logs/noa-spans.ndjson`
 /// (OTLP/JSON lines), OTLP logs with the journal's, and span metrics and OTLP metrics served on `/metrics`.
@@ -12,6 +12,9 @@ public enum DefaultConfig {
         sources:
           host:
             type: host_metrics
+            root: /
+          units:
+            type: cgroups
             root: /
           statsd:
             type: statsd
@@ -29,7 +32,7 @@ public enum DefaultConfig {
           prom:
             type: prometheus
             listen: 0.0.0.0:9464
-            inputs: [host, statsd, otlp, zipkin]
+            inputs: [host, units, statsd, otlp, zipkin]
           logs:
             type: file
             inputs: [journal, statsd, otlp, zipkin]

@@ -50,7 +50,7 @@ public final class AgentService: Service, Sendable {
         let services = AgentServices(
             group: group, threadPool: threadPool, http: http.clients, tasks: tasks, agentVersion: AgentVersion.current)
         let topology = Topology(
-            services: services, agentMetrics: [ProcessSelfMetrics(), metrics.registry], logger: logger)
+            services: services, agentMetrics: [ProcessSelfMetrics(), AllocatorMetrics(), metrics.registry], logger: logger)
         do {
             try await serve(topology)
         } catch {
@@ -66,12 +66,14 @@ public final class AgentService: Service, Sendable {
     }
 
     private func serve(_ topology: Topology) async throws {
+        // Trapped before READY=1: systemd may send SIGHUP as soon as it reads it, and SIGHUP's default action
+        // would end the agent. One that comes while the topology starts waits in the sequence.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         try await topology.apply(initialConfig)
         metrics.lastReloadSuccessful.set(1)
         onListening(topology.listening, topology.receiving)
         notifier.ready(status: "serving \(topology.listening.map(\.address).joined(separator: ", "))")
 
-        let hangups = await UnixSignalsSequence(trapping: .sighup)
         for await _ in hangups.cancelOnGracefulShutdown() {
             await reload(topology)
         }
