@@ -74,6 +74,8 @@ public final class ProcessTracker: @unchecked Sendable {
     let bootTime: Double
     let pageSize: UInt64
     let logger: Logger
+    /// A procfs that can't be listed would log at every scrape: the first time, then every 100th.
+    private let failures: RateLimitedLogger
     /// Whether `/proc` is this process's own pid namespace's, so a pid read there can be given to prlimit.
     let procfsIsOurs: Bool
 
@@ -174,6 +176,7 @@ public final class ProcessTracker: @unchecked Sendable {
         self.namer = namer
         self.options = options
         self.logger = logger
+        failures = RateLimitedLogger(logger: logger, every: 100)
         self.clock = clock
         self.wallSeconds = wallSeconds
         let stat = try? ProcStat.parse(FileReader.readString(procPath + "/stat", sizeHint: 16384))
@@ -207,9 +210,10 @@ public final class ProcessTracker: @unchecked Sendable {
         if firstUpdate == nil { firstUpdate = wall }
         if case .failure(let failure) = files.processes(into: &pids) {
             scrapeErrors += 1
-            logger.warning("Cannot list processes.", metadata: ["error": "\(failure)", "path": "\(files.procPath)"])
+            failures.log(.warning, key: "list", "Cannot list processes.", metadata: ["error": "\(failure)", "path": "\(files.procPath)"])
             return Snapshot(listed: false)
         }
+        failures.reset(key: "list")
         // Only processes no rule matched and no tracked ancestor claims are remembered as ignored; with `recheck`
         // (or without `children`, as in process-exporter) they are examined again at every scrape.
         let rememberIgnored = options.children && !options.recheck
