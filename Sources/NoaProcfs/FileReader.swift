@@ -91,13 +91,19 @@ public enum FileReader {
         return text
     }
 
-    /// The names in directory `path`, without `.` and `..`, in no particular order.
-    public static func listDirectory(_ path: String) throws(FileReadError) -> [String] {
+    /// `opendir(path)`, with ENOENT and ENOTDIR as `notFound` (a process or cgroup gone while it was listed).
+    private static func openDirectoryStream(_ path: String) throws(FileReadError) -> OpaquePointer {
         guard let dir = opendir(path) else {
             let code = errno
             if code == ENOENT || code == ENOTDIR { throw .notFound(path: path) }
             throw .failed(path: path, errno: code)
         }
+        return dir
+    }
+
+    /// The names in directory `path`, without `.` and `..`, in no particular order.
+    public static func listDirectory(_ path: String) throws(FileReadError) -> [String] {
+        let dir = try openDirectoryStream(path)
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
@@ -141,11 +147,7 @@ public enum FileReader {
     /// The subdirectories of `path`, from the entries' `d_type` (no `stat` per entry; cgroupfs, procfs and sysfs
     /// all fill it in), falling back to `lstat` for a filesystem that answers `DT_UNKNOWN`.
     public static func listSubdirectories(_ path: String) throws(FileReadError) -> [String] {
-        guard let dir = opendir(path) else {
-            let code = errno
-            if code == ENOENT || code == ENOTDIR { throw .notFound(path: path) }
-            throw .failed(path: path, errno: code)
-        }
+        let dir = try openDirectoryStream(path)
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {

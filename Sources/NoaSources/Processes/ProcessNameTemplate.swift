@@ -1,3 +1,5 @@
+import NoaCodecs
+
 /// A process group's name template, in the subset of Go's text/template that process-exporter configs use: text
 /// with `{{.Field}}` actions (`{{ .Field }}` and the `{{-`/`-}}` trim markers too). Anything else (pipelines,
 /// functions, `if`) is refused when the config is read, as is an unknown field: process-exporter would print
@@ -108,16 +110,7 @@ public struct ProcessNameTemplate: Sendable, Equatable {
         }
         let days = whole >= 0 ? whole / 86400 : (whole - 86399) / 86400
         let secondOfDay = whole - days * 86400
-        // Howard Hinnant's days-to-civil.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, day) = RFC3339.civil(fromDays: days)
         func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
         var text = "\(year)-\(two(month))-\(two(day)) \(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))"
         if hundredths > 0 {
